@@ -1,0 +1,161 @@
+"""DSSE v1 envelopes (github.com/secure-systems-lab/dsse).
+
+A signature covers ``PAE(payloadType, payload)``, never a re-encoding, so the
+envelope is verified before the payload is parsed. ``keyid`` is only a hint: a
+signature counts when it verifies under a key the caller trusts.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from ledger.keys import SigningKey, VerifyingKey
+
+MAX_ENVELOPE_BYTES = 64 * 1024
+_B64 = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
+
+
+class EnvelopeError(ValueError):
+    """The envelope is malformed, too large, of an unknown type, or unsigned."""
+
+
+def pae(payload_type: str, payload: bytes) -> bytes:
+    """DSSE pre-authentication encoding."""
+    t = payload_type.encode()
+    return b"DSSEv1 %d %b %d %b" % (len(t), t, len(payload), payload)
+
+
+def b64decode_any(text: str) -> bytes:
+    """Decode standard or URL-safe base64, padded or not (DSSE allows both)."""
+    raw = text.encode("ascii", "strict") if text.isascii() else b"\xff"
+    if not _B64.match(raw):
+        raise EnvelopeError("invalid base64")
+    raw = raw.replace(b"-", b"+").replace(b"_", b"/").rstrip(b"=")
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        return base64.b64decode(raw, validate=True)
+    except binascii.Error as exc:
+        raise EnvelopeError(f"invalid base64: {exc}") from exc
+
+
+@dataclass(frozen=True)
+class Signature:
+    keyid: str
+    sig: bytes
+
+
+@dataclass(frozen=True)
+class Envelope:
+    payload_type: str
+    payload: bytes
+    signatures: tuple[Signature, ...]
+
+    def pae(self) -> bytes:
+        return pae(self.payload_type, self.payload)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "payloadType": self.payload_type,
+            "payload": base64.b64encode(self.payload).decode(),
+            "signatures": [
+                {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode()}
+                for s in self.signatures
+            ],
+        }
+
+    def to_bytes(self) -> bytes:
+        return orjson.dumps(self.to_json())
+
+    def with_signature(self, key: SigningKey) -> Envelope:
+        """Add a co-signature over the same PAE."""
+        sig = Signature(key.key_id, key.sign(self.pae()))
+        return Envelope(self.payload_type, self.payload, (*self.signatures, sig))
+
+
+def sign(payload_type: str, payload: bytes, keys: Iterable[SigningKey]) -> Envelope:
+    env = Envelope(payload_type, payload, ())
+    for key in keys:
+        env = env.with_signature(key)
+    if not env.signatures:
+        raise EnvelopeError("an envelope needs at least one signature")
+    return env
+
+
+def parse_envelope(
+    data: bytes | Mapping[str, Any],
+    accepted_types: Iterable[str] | None = None,
+) -> Envelope:
+    """Parse envelope JSON strictly, without touching the payload's content."""
+    if isinstance(data, bytes | bytearray):
+        if len(data) > MAX_ENVELOPE_BYTES:
+            raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
+        try:
+            obj = orjson.loads(data)
+        except orjson.JSONDecodeError as exc:
+            raise EnvelopeError(f"envelope is not valid JSON: {exc}") from exc
+    else:
+        obj = data
+    if not isinstance(obj, Mapping):
+        raise EnvelopeError("envelope must be a JSON object")
+    unknown = set(obj) - {"payloadType", "payload", "signatures"}
+    if unknown:
+        raise EnvelopeError(f"unknown envelope fields: {sorted(unknown)}")
+    ptype, payload, sigs = obj.get("payloadType"), obj.get("payload"), obj.get("signatures")
+    if not isinstance(ptype, str) or not ptype:
+        raise EnvelopeError("payloadType must be a non-empty string")
+    if accepted_types is not None and ptype not in set(accepted_types):
+        raise EnvelopeError(f"unsupported payloadType {ptype!r}")
+    if not isinstance(payload, str):
+        raise EnvelopeError("payload must be a base64 string")
+    if not isinstance(sigs, list) or not sigs:
+        raise EnvelopeError("signatures must be a non-empty list")
+    parsed: list[Signature] = []
+    for s in sigs:
+        if not isinstance(s, Mapping) or not isinstance(s.get("sig"), str):
+            raise EnvelopeError("each signature needs a base64 'sig'")
+        keyid = s.get("keyid", "")
+        if not isinstance(keyid, str) or set(s) - {"keyid", "sig"}:
+            raise EnvelopeError("a signature has only 'keyid' (string) and 'sig'")
+        parsed.append(Signature(keyid, b64decode_any(s["sig"])))
+    return Envelope(ptype, b64decode_any(payload), tuple(parsed))
+
+
+KeyLookup = Callable[[str], Iterable[VerifyingKey]]
+
+
+def verified_signers(envelope: Envelope, candidates: KeyLookup) -> list[VerifyingKey]:
+    """Keys that produced a valid signature over the envelope's PAE.
+
+    ``candidates(keyid)`` yields the keys worth trying for one signature (the
+    keyid hint may be empty or wrong, so a lookup may return several).
+    Each key counts once however many signatures it made.
+    """
+    message = envelope.pae()
+    found: dict[str, VerifyingKey] = {}
+    for sig in envelope.signatures:
+        for key in candidates(sig.keyid):
+            if key.key_id not in found and key.verify(message, sig.sig):
+                found[key.key_id] = key
+                break
+    return list(found.values())
+
+
+def verify(envelope: Envelope, keys: Iterable[VerifyingKey]) -> list[VerifyingKey]:
+    """Verify against a fixed set of trusted keys; raise if none signed."""
+    trusted = list(keys)
+    by_id = {k.key_id: k for k in trusted}
+
+    def lookup(keyid: str) -> list[VerifyingKey]:
+        return [by_id[keyid]] if keyid in by_id else trusted
+
+    signers = verified_signers(envelope, lookup)
+    if not signers:
+        raise EnvelopeError("no valid signature from a trusted key")
+    return signers

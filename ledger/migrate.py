@@ -1,0 +1,27 @@
+"""Run a package's Alembic migrations programmatically on an engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine
+
+LEDGER_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def upgrade(
+    engine: Engine,
+    script_location: Path = LEDGER_MIGRATIONS,
+    version_table: str = "ledger_alembic_version",
+) -> None:
+    """Bring the schema under ``script_location`` to head (idempotent, safe to race)."""
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.attributes["version_table"] = version_table
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":  # two processes starting at once
+            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
