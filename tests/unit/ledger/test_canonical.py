@@ -1,0 +1,71 @@
+"""Canonical JSON: the fast path agrees with the RFC 8785 reference everywhere."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.canonical import (
+    NotCanonicalizable,
+    canonical_json,
+    canonical_json_reference,
+    is_canonical,
+)
+
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(-(2**53) + 1, 2**53 - 1)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text()
+)
+documents = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(), inner, max_size=5),
+    max_leaves=30,
+)
+
+
+def _valid(doc: Any) -> bool:
+    try:
+        canonical_json_reference(doc)
+    except Exception:
+        return False
+    return True
+
+
+@settings(max_examples=400)
+@given(documents)
+def test_fast_path_equals_the_reference_implementation(doc: Any) -> None:
+    if _valid(doc):
+        assert canonical_json(doc) == canonical_json_reference(doc)
+
+
+def test_rfc8785_sorting_by_utf16_code_units() -> None:
+    # U+1F600 sorts before U+FB33 in UTF-16 (surrogate D83D < FB33) but after it in UTF-8.
+    doc = {"\ufb33": 1, "\U0001f600": 2}
+    assert canonical_json(doc) == canonical_json_reference(doc)
+    assert canonical_json(doc).index("😀".encode()) < canonical_json(doc).index("\ufb33".encode())
+
+
+def test_rfc8785_number_serialization() -> None:
+    assert canonical_json([1e21, 1e-7, 0.1, -0.0, 2**53 - 1]) == (
+        b"[1e+21,1e-7,0.1,0,9007199254740991]"
+    )
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 2**64, {1: "x"}, "\ud800"])
+def test_values_outside_i_json_are_refused(bad: Any) -> None:
+    with pytest.raises(NotCanonicalizable):
+        canonical_json(bad)
+
+
+def test_is_canonical_spots_reordered_or_spaced_json() -> None:
+    assert is_canonical(b'{"a":1,"b":[true,null]}')
+    assert not is_canonical(b'{"b":1,"a":2}')
+    assert not is_canonical(b'{"a": 1}')
+    assert not is_canonical(b"{oops")

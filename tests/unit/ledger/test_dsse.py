@@ -1,0 +1,110 @@
+"""DSSE envelopes: PAE, co-signing, tolerant base64, strict structure, no forgery."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ledger.dsse import (
+    MAX_ENVELOPE_BYTES,
+    Envelope,
+    EnvelopeError,
+    Signature,
+    pae,
+    parse_envelope,
+    sign,
+    verify,
+)
+from ledger.keys import SigningKey
+
+TYPE = "application/vnd.elevator-ledger.statement+json"
+ALICE = SigningKey.from_raw(bytes(range(32)))
+BOB = SigningKey.from_raw(bytes(range(1, 33)))
+
+
+def test_pae_matches_the_dsse_specification_example() -> None:
+    assert pae("http://example.com/HelloWorld", b"hello world") == (
+        b"DSSEv1 29 http://example.com/HelloWorld 11 hello world"
+    )
+
+
+def test_a_signed_envelope_round_trips_through_json() -> None:
+    env = sign(TYPE, b'{"a":1}', [ALICE])
+    parsed = parse_envelope(env.to_bytes(), accepted_types=[TYPE])
+    assert parsed == env
+    assert verify(parsed, [ALICE.verifying_key]) == [ALICE.verifying_key]
+
+
+def test_co_signatures_are_all_reported() -> None:
+    env = sign(TYPE, b"{}", [ALICE, BOB])
+    signers = verify(env, [BOB.verifying_key, ALICE.verifying_key])
+    assert {k.key_id for k in signers} == {ALICE.key_id, BOB.key_id}
+
+
+def test_url_safe_and_unpadded_base64_are_accepted() -> None:
+    env = sign(TYPE, b"\xfb\xff payload?", [ALICE])
+    doc = env.to_json()
+    doc["payload"] = base64.urlsafe_b64encode(env.payload).decode().rstrip("=")
+    doc["signatures"][0]["sig"] = base64.urlsafe_b64encode(env.signatures[0].sig).decode()
+    assert parse_envelope(doc) == env
+
+
+def test_a_wrong_keyid_hint_does_not_stop_verification() -> None:
+    env = sign(TYPE, b"{}", [ALICE])
+    hinted = Envelope(env.payload_type, env.payload, (Signature("nonsense", env.signatures[0].sig),))
+    assert verify(hinted, [ALICE.verifying_key]) == [ALICE.verifying_key]
+
+
+@pytest.mark.parametrize(
+    "doc, message",
+    [
+        (b"[1]", "JSON object"),
+        (b"{", "not valid JSON"),
+        (b'{"payloadType":"x","payload":"e30=","signatures":[]}', "non-empty list"),
+        (b'{"payloadType":"x","payload":"***","signatures":[{"sig":"AA=="}]}', "base64"),
+        (b'{"payloadType":"x","payload":"e30=","signatures":[{"sig":"AA=="}],"x":1}', "unknown"),
+        (b'{"payloadType":"x","payload":1,"signatures":[{"sig":"AA=="}]}', "payload"),
+        (b'{"payloadType":"x","payload":"e30=","signatures":[{"keyid":1,"sig":"AA=="}]}', "keyid"),
+        (b"{" + b" " * MAX_ENVELOPE_BYTES + b"}", "exceeds"),
+    ],
+)
+def test_malformed_envelopes_are_rejected_with_a_reason(doc: bytes, message: str) -> None:
+    with pytest.raises(EnvelopeError, match=message):
+        parse_envelope(doc)
+
+
+def test_unknown_payload_types_are_rejected_before_verification() -> None:
+    env = sign("application/other", b"{}", [ALICE])
+    with pytest.raises(EnvelopeError, match="unsupported payloadType"):
+        parse_envelope(env.to_bytes(), accepted_types=[TYPE])
+
+
+def test_an_untrusted_signer_is_rejected() -> None:
+    with pytest.raises(EnvelopeError, match="no valid signature"):
+        verify(sign(TYPE, b"{}", [BOB]), [ALICE.verifying_key])
+
+
+def _flip(data: bytes, index: int, bit: int) -> bytes:
+    b = bytearray(data)
+    b[index % len(b)] ^= 1 << bit
+    return bytes(b)
+
+
+@settings(max_examples=100)
+@given(st.binary(min_size=1, max_size=200), st.integers(0, 10_000), st.integers(0, 7),
+       st.sampled_from(["payload", "type", "signature"]))
+def test_any_changed_byte_is_rejected(payload: bytes, index: int, bit: int, part: str) -> None:
+    env = sign(TYPE, payload, [ALICE])
+    sig = env.signatures[0]
+    if part == "payload":
+        env = Envelope(env.payload_type, _flip(env.payload, index, bit), env.signatures)
+    elif part == "type":
+        ptype = _flip(env.payload_type.encode(), index, bit).decode("latin-1")
+        env = Envelope(ptype, env.payload, env.signatures)
+    else:
+        env = Envelope(env.payload_type, env.payload, (Signature(sig.keyid, _flip(sig.sig, index, bit)),))
+    with pytest.raises(EnvelopeError):
+        verify(env, [ALICE.verifying_key])
