@@ -43,8 +43,8 @@ __all__ = [
     "validate_factory_serial",
     "validate_registration_code",
     "validate_rescue_code",
-    "validate_use_certificate_number",
     "validate_uscc",
+    "validate_use_certificate_number",
 ]
 
 
@@ -64,7 +64,7 @@ class InvalidIdentifier(ValueError):
 
 
 class Category(StrEnum):
-    """Elevator catalogue codes used as the first four digits of equipment and registration codes."""
+    """Catalogue codes: the first four digits of equipment and registration codes."""
 
     TRACTION_PASSENGER = "3110"  # 曳引驱动乘客电梯
     TRACTION_GOODS = "3120"  # 曳引驱动载货电梯
@@ -237,9 +237,7 @@ def _check_category(identifier: str, s: str, code: str) -> None:
 
 def _check_year(identifier: str, s: str, year: str) -> None:
     if not _YEAR_MIN <= int(year) <= _YEAR_MAX:
-        raise InvalidIdentifier(
-            identifier, s, f"year {year} is outside {_YEAR_MIN}..{_YEAR_MAX}"
-        )
+        raise InvalidIdentifier(identifier, s, f"year {year} is outside {_YEAR_MIN}..{_YEAR_MAX}")
 
 
 def validate_equipment_code(s: str) -> str:
@@ -269,9 +267,7 @@ def validate_equipment_code(s: str) -> str:
     elif len(s) == 19:
         m = _EQUIPMENT_19.fullmatch(s)
         if m is None:
-            raise InvalidIdentifier(
-                "equipment code", s, "19-character form must be 19 digits"
-            )
+            raise InvalidIdentifier("equipment code", s, "19-character form must be 19 digits")
         category, area, year, _serial = m.groups()
         try:
             validate_area_code(area)
@@ -343,7 +339,7 @@ def validate_use_certificate_number(s: str) -> str:
 
 
 def validate_rescue_code(s: str) -> str:
-    """A 96333 rescue identification code: exactly 6 digits (leading zeros kept), e.g. ``035302``."""
+    """A 96333 rescue identification code: exactly 6 digits (zeros kept), e.g. ``035302``."""
     if not isinstance(s, str) or not _SIX_DIGITS.fullmatch(s):
         raise InvalidIdentifier("rescue code", s, "must be exactly 6 digits")
     return s
@@ -423,7 +419,7 @@ USCC = Annotated[
     str,
     AfterValidator(validate_uscc),
     Field(
-        description="Unified social credit code (GB 32100-2015), 18 characters with check character",
+        description="Unified social credit code (GB 32100-2015), 18 chars with check character",
         examples=["91350100M000100Y43"],
     ),
 ]

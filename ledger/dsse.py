@@ -65,8 +65,7 @@ class Envelope:
             "payloadType": self.payload_type,
             "payload": base64.b64encode(self.payload).decode(),
             "signatures": [
-                {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode()}
-                for s in self.signatures
+                {"keyid": s.keyid, "sig": base64.b64encode(s.sig).decode()} for s in self.signatures
             ],
         }
 

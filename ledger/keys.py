@@ -12,7 +12,7 @@ import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -39,8 +39,8 @@ class Algorithm(Protocol):
 
 
 class Ed25519:
-    name: ClassVar[str] = "ed25519"
-    note_type: ClassVar[int] = 0x01
+    name: str = "ed25519"
+    note_type: int = 0x01
 
     def generate(self) -> bytes:
         return os.urandom(32)
@@ -137,7 +137,9 @@ class SigningKey:
 
     @property
     def verifying_key(self) -> VerifyingKey:
-        return VerifyingKey(self.algorithm, algorithm(self.algorithm).public_from_private(self.private))
+        return VerifyingKey(
+            self.algorithm, algorithm(self.algorithm).public_from_private(self.private)
+        )
 
     @property
     def key_id(self) -> str:
@@ -162,7 +164,9 @@ class SigningKey:
         if not isinstance(key, Ed25519PrivateKey):
             raise KeyFormatError("only Ed25519 private keys are supported")
         raw = key.private_bytes(
-            serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+            serialization.Encoding.Raw,
+            serialization.PrivateFormat.Raw,
+            serialization.NoEncryption(),
         )
         return cls("ed25519", raw)
 

@@ -122,9 +122,7 @@ def needed_nodes(build: Callable[[NodeReader], object]) -> set[tuple[int, int]]:
 # --- verification (RFC 9162 §2.1.3.2, §2.1.4.2) -------------------------------------------
 
 
-def root_from_inclusion_proof(
-    index: int, size: int, leaf: bytes, proof: Sequence[bytes]
-) -> bytes:
+def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequence[bytes]) -> bytes:
     if not 0 <= index < size:
         raise ProofError(f"leaf index {index} is outside a tree of size {size}")
     if len(leaf) != HASH_SIZE or any(len(p) != HASH_SIZE for p in proof):

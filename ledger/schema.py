@@ -21,12 +21,15 @@ log_entries = Table(
     metadata,
     Column("idx", BigInteger, primary_key=True, autoincrement=False),
     Column("data", LargeBinary, nullable=False),
-    # Position in the feed the entry came from (e.g. an event notification id),
-    # so a sequencer resumes exactly where it stopped.
-    Column("source_position", BigInteger, nullable=True, unique=True),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    # Position of the entry in the feed it came from (e.g. its event notification id),
+    # increasing with idx. Not indexed: a writer waiting for its receipt knows the log
+    # size before it wrote, and scans only what was appended since.
+    Column("source_position", BigInteger, nullable=True),
 )
 
-# Hashes of perfect subtrees, keyed by flat-tree number (see ledger.log.node_key).
+# Hashes of perfect subtrees at even levels >= 2, keyed by flat-tree number
+# (see ledger.log.node_key); odd levels are one hash away from the level below.
 log_nodes = Table(
     "log_nodes",
     metadata,
@@ -34,13 +37,16 @@ log_nodes = Table(
     Column("hash", LargeBinary(32), nullable=False),
 )
 
-# Exactly one row (id = 1): the tree size and the size of the latest checkpoint.
+# Exactly one row (id = 1): the tree size, the size of the latest checkpoint, and
+# the position in the feed the log follows (e.g. the last integrated event
+# notification id), so a sequencer resumes exactly once.
 log_state = Table(
     "log_state",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("size", BigInteger, nullable=False),
     Column("checkpoint_size", BigInteger, nullable=False),
+    Column("source_position", BigInteger, nullable=False),
 )
 
 log_checkpoints = Table(

@@ -1,4 +1,4 @@
-"""Shared fixtures: the path to the third-party vectors, and one database URL per backend under test.
+"""Shared fixtures: the third-party vectors' path and one database URL per backend.
 
 PostgreSQL tests run whenever a server answers (``LEDGER_TEST_POSTGRES_URL`` or
 the local default). Each test run creates its own database and drops it at the

@@ -21,7 +21,8 @@ def upgrade() -> None:
         "log_entries",
         sa.Column("idx", sa.BigInteger, primary_key=True, autoincrement=False),
         sa.Column("data", sa.LargeBinary, nullable=False),
-        sa.Column("source_position", sa.BigInteger, nullable=True, unique=True),
+        sa.Column("leaf_hash", sa.LargeBinary(32), nullable=False),
+        sa.Column("source_position", sa.BigInteger, nullable=True),
     )
     op.create_table(
         "log_nodes",
@@ -33,6 +34,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("size", sa.BigInteger, nullable=False),
         sa.Column("checkpoint_size", sa.BigInteger, nullable=False),
+        sa.Column("source_position", sa.BigInteger, nullable=False),
     )
     op.create_table(
         "log_checkpoints",
@@ -41,7 +43,9 @@ def upgrade() -> None:
         sa.Column("note", sa.Text, nullable=False),
         sa.Column("signed_at", sa.DateTime(timezone=True), nullable=False),
     )
-    op.execute("INSERT INTO log_state (id, size, checkpoint_size) VALUES (1, 0, -1)")
+    op.execute(
+        "INSERT INTO log_state (id, size, checkpoint_size, source_position) VALUES (1, 0, -1, 0)"
+    )
 
 
 def downgrade() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -95,28 +95,45 @@ def test_a_checkpoint_is_only_signed_when_the_tree_grew(log: MerkleLog) -> None:
 
 def test_proof_requests_out_of_range_are_refused(log: MerkleLog) -> None:
     _fill(log, [5])
-    for bad in [lambda: log.inclusion_proof(5, 5), lambda: log.inclusion_proof(0, 6),
-                lambda: log.consistency_proof(0, 5), lambda: log.consistency_proof(3, 6),
-                lambda: log.consistency_proof(4, 3), lambda: log.root(6)]:
+    requests: list[Callable[[], object]] = [
+        lambda: log.inclusion_proof(5, 5),
+        lambda: log.inclusion_proof(0, 6),
+        lambda: log.consistency_proof(0, 5),
+        lambda: log.consistency_proof(3, 6),
+        lambda: log.consistency_proof(4, 3),
+        lambda: log.root(6),
+    ]
+    for bad in requests:
         with pytest.raises(LogError):
             bad()
 
 
-def test_source_positions_let_a_sequencer_resume(log: MerkleLog) -> None:
-    assert log.last_source_position() is None
-    log.append([b"a", b"b"], positions=[3, 7])
-    log.append([b"c"], positions=[12])
-    assert log.last_source_position() == 12
+def test_the_source_position_commits_with_the_entries(log: MerkleLog) -> None:
+    assert log.source_position() == 0
+    with log.writer() as w:
+        w.append([b"a", b"b"], positions=[3, 7])
+        w.append([b"c"], positions=[12])
+        w.sign_checkpoint()
+    assert (log.source_position(), log.size()) == (12, 3)
+    assert [log.index_of_position(p) for p in (3, 7, 12, 5)] == [0, 1, 2, None]
+    assert log.index_of_position(12, not_before=2) == 2
+    with pytest.raises(LogError, match="not beyond"), log.writer() as w:
+        w.append([b"d"], positions=[11])
+    with pytest.raises(LogError, match="not beyond"), log.writer() as w:
+        w.append([b"d", b"e"], positions=[20, 20])
 
 
 def test_a_failed_append_leaves_nothing_behind(log: MerkleLog, engine: Engine) -> None:
-    log.append([b"a"], positions=[1])
-    with pytest.raises(Exception, match=r"(?i)unique|duplicate"):
-        log.append([b"b", b"c"], positions=[2, 1])  # position 1 already integrated
-    assert log.size() == 1
+    log.append([b"a"])
+    with pytest.raises(RuntimeError, match="crash"), log.writer() as w:
+        w.append([b"b", b"c", b"d", b"e"], positions=[2, 3, 4, 5])
+        w.sign_checkpoint()
+        raise RuntimeError("crash before commit")
+    assert (log.size(), log.source_position(), log.latest_checkpoint().size) == (1, 0, 1)
     with engine.connect() as conn:
-        assert conn.execute(text("SELECT count(*) FROM log_nodes")).scalar_one() == 1
-    log.append([b"b"], positions=[2])
+        assert conn.execute(text("SELECT count(*) FROM log_entries")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM log_nodes")).scalar_one() == 0
+    log.append([b"b"])
     tree = merkle.MemoryTree()
     tree.append(b"a")
     tree.append(b"b")

@@ -54,7 +54,9 @@ def test_url_safe_and_unpadded_base64_are_accepted() -> None:
 
 def test_a_wrong_keyid_hint_does_not_stop_verification() -> None:
     env = sign(TYPE, b"{}", [ALICE])
-    hinted = Envelope(env.payload_type, env.payload, (Signature("nonsense", env.signatures[0].sig),))
+    hinted = Envelope(
+        env.payload_type, env.payload, (Signature("nonsense", env.signatures[0].sig),)
+    )
     assert verify(hinted, [ALICE.verifying_key]) == [ALICE.verifying_key]
 
 
@@ -94,8 +96,12 @@ def _flip(data: bytes, index: int, bit: int) -> bytes:
 
 
 @settings(max_examples=100)
-@given(st.binary(min_size=1, max_size=200), st.integers(0, 10_000), st.integers(0, 7),
-       st.sampled_from(["payload", "type", "signature"]))
+@given(
+    st.binary(min_size=1, max_size=200),
+    st.integers(0, 10_000),
+    st.integers(0, 7),
+    st.sampled_from(["payload", "type", "signature"]),
+)
 def test_any_changed_byte_is_rejected(payload: bytes, index: int, bit: int, part: str) -> None:
     env = sign(TYPE, payload, [ALICE])
     sig = env.signatures[0]
@@ -105,6 +111,8 @@ def test_any_changed_byte_is_rejected(payload: bytes, index: int, bit: int, part
         ptype = _flip(env.payload_type.encode(), index, bit).decode("latin-1")
         env = Envelope(ptype, env.payload, env.signatures)
     else:
-        env = Envelope(env.payload_type, env.payload, (Signature(sig.keyid, _flip(sig.sig, index, bit)),))
+        env = Envelope(
+            env.payload_type, env.payload, (Signature(sig.keyid, _flip(sig.sig, index, bit)),)
+        )
     with pytest.raises(EnvelopeError):
         verify(env, [ALICE.verifying_key])

@@ -26,7 +26,9 @@ def _flip(h: bytes, bit: int) -> bytes:
 
 @settings(max_examples=150)
 @given(leaves, st.data())
-def test_inclusion_proofs_verify_and_any_change_breaks_them(data: list[bytes], draw: st.DataObject) -> None:
+def test_inclusion_proofs_verify_and_any_change_breaks_them(
+    data: list[bytes], draw: st.DataObject
+) -> None:
     tree = _tree(data)
     size = draw.draw(st.integers(1, tree.size))
     index = draw.draw(st.integers(0, size - 1))
@@ -78,7 +80,9 @@ def test_a_tampered_consistency_proof_fails(data: list[bytes], draw: st.DataObje
     if proof:
         i = draw.draw(st.integers(0, len(proof) - 1))
         with pytest.raises(ProofError):
-            verify_consistency(old, new, r1, r2, [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]])
+            verify_consistency(
+                old, new, r1, r2, [*proof[:i], _flip(proof[i], bit), *proof[i + 1 :]]
+            )
         with pytest.raises(ProofError):
             verify_consistency(old, new, r1, r2, proof[:-1])
     with pytest.raises(ProofError):

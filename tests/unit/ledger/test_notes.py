@@ -97,8 +97,14 @@ def test_malformed_notes_are_rejected(mangle: Any) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    ["o\n01\nAAAA\n", "o\n-1\n" + "A" * 43 + "=\n", "o\n1\nnot-base64\n", "o\n1\n", "\n1\nAAAA\n",
-     "o\n1\n" + "A" * 43 + "=\n\n"],
+    [
+        "o\n01\nAAAA\n",
+        "o\n-1\n" + "A" * 43 + "=\n",
+        "o\n1\nnot-base64\n",
+        "o\n1\n",
+        "\n1\nAAAA\n",
+        "o\n1\n" + "A" * 43 + "=\n\n",
+    ],
 )
 def test_malformed_checkpoint_bodies_are_rejected(body: str) -> None:
     with pytest.raises(NoteError):

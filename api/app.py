@@ -1,0 +1,42 @@
+"""The FastAPI application: JSON API, log endpoints, problem+json errors."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import log_routes, problems
+from api.node import LedgerNode, open_node
+from api.settings import Settings
+
+
+def create_app(settings: Settings | None = None, node: LedgerNode | None = None) -> FastAPI:
+    """Build the app; pass ``node`` to share one already opened (tests, the CLI)."""
+    settings = settings or (node.settings if node else Settings())
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        own = node is None
+        app.state.node = node or open_node(settings)
+        try:
+            yield
+        finally:
+            if own:
+                app.state.node.close()
+
+    app = FastAPI(
+        title="elevator-ledger",
+        version="0.1.0",
+        description="A publicly verifiable ledger of the whole life of every elevator.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(log_routes.router)
+
+    @app.get("/healthz", tags=["ops"])
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

@@ -1,0 +1,110 @@
+"""Read API of the verifiable log: checkpoint, key, entries, proofs (domain-free)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Response
+from pydantic import BaseModel, Field
+
+from api.deps import LogDep
+from api.problems import Problem
+from ledger.log import LogError
+
+router = APIRouter(prefix="/v1/log", tags=["log"])
+TEXT = "text/plain; charset=utf-8"
+MAX_INDEX = 2**63 - 1
+SizeQuery = Annotated[
+    int | None, Query(ge=1, le=MAX_INDEX, description="tree size; default: latest checkpoint")
+]
+
+
+class InclusionProof(BaseModel):
+    index: int
+    size: int
+    leaf_hash: str = Field(description="base64 RFC 6962 leaf hash of the entry")
+    proof: list[str] = Field(description="base64 hashes, leaf to root (RFC 9162 §2.1.3)")
+
+
+class ConsistencyProof(BaseModel):
+    old: int
+    size: int
+    proof: list[str] = Field(description="base64 hashes (RFC 9162 §2.1.4)")
+
+
+def _b64(items: list[bytes]) -> list[str]:
+    return [base64.b64encode(h).decode() for h in items]
+
+
+def _range_problem(exc: LogError) -> Problem:
+    return Problem(400, "out-of-range", "Out of range", str(exc))
+
+
+@router.get("/checkpoint", response_class=Response, responses={200: {"content": {TEXT: {}}}})
+def checkpoint(log: LogDep) -> Response:
+    """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
+    try:
+        note = log.latest_checkpoint().note
+    except LogError as exc:
+        raise Problem(503, "no-checkpoint", "No checkpoint yet", str(exc)) from exc
+    return Response(note, media_type=TEXT, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/key", response_class=Response, responses={200: {"content": {TEXT: {}}}})
+def key(log: LogDep) -> Response:
+    """The log's verifier key, ``name+keyid+base64(0x01||public key)``."""
+    return Response(log.signer.verifier.text() + "\n", media_type=TEXT)
+
+
+@router.get(
+    "/entries/{index}",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {}}}},
+)
+def entry(log: LogDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]) -> Response:
+    """The entry's exact stored bytes, the preimage of its leaf hash."""
+    try:
+        data = log.entry(index)
+    except LogError as exc:
+        raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
+    return Response(
+        data,
+        media_type="application/json",
+        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    )
+
+
+@router.get("/proof/inclusion", response_model=InclusionProof)
+def inclusion(
+    log: LogDep,
+    index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
+    size: Annotated[
+        int | None, Query(ge=1, le=MAX_INDEX, description="default: latest checkpoint")
+    ] = None,
+) -> InclusionProof:
+    """Proof that entry ``index`` is in the tree of ``size`` entries."""
+    size = log.latest_checkpoint().size if size is None else size
+    try:
+        proof = log.inclusion_proof(index, size)
+        leaf = log.leaf_hash(index)
+    except LogError as exc:
+        raise _range_problem(exc) from exc
+    return InclusionProof(index=index, size=size, leaf_hash=_b64([leaf])[0], proof=_b64(proof))
+
+
+@router.get("/proof/consistency", response_model=ConsistencyProof)
+def consistency(
+    log: LogDep,
+    old: Annotated[int, Query(ge=1, le=MAX_INDEX)],
+    size: Annotated[
+        int | None, Query(ge=1, le=MAX_INDEX, description="default: latest checkpoint")
+    ] = None,
+) -> ConsistencyProof:
+    """Proof that the tree of ``old`` entries is a prefix of the tree of ``size``."""
+    size = log.latest_checkpoint().size if size is None else size
+    try:
+        proof = log.consistency_proof(old, size)
+    except LogError as exc:
+        raise _range_problem(exc) from exc
+    return ConsistencyProof(old=old, size=size, proof=_b64(proof))

@@ -1,0 +1,33 @@
+"""Settings from the environment (prefix ``LEDGER_``), one typed object for every entry point."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
+
+    home: Path = Path("var")
+    """Where the embedded database and the key files live."""
+    database_url: str = ""
+    """``sqlite:///path`` (default: ``<home>/ledger.db``) or ``postgresql://…``."""
+    origin: str = "ledger.yiyang.example/elevators"
+    """The log's origin line and the name of its checkpoint key."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home / 'ledger.db'}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.home / "keys"
+
+    @property
+    def log_key_path(self) -> Path:
+        return self.keys_dir / "log.note-key"
