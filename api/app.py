@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import log_routes, problems
+from api import log_routes, openapi, problems, statement_routes
 from api.node import LedgerNode, open_node
 from api.settings import Settings
 
@@ -34,6 +34,8 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
     )
     problems.install(app)
     app.include_router(log_routes.router)
+    app.include_router(statement_routes.router)
+    openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])
     def healthz() -> dict[str, str]:

@@ -1,20 +1,31 @@
-"""Wiring: open the database, run migrations, load the log key, build the log.
+"""Wiring: settings → database, keys, trust anchor, the domain application, the log.
 
-Both the HTTP server and the CLI start from here, so they always agree on where
-things are.
+The HTTP server and the CLI both start here, so they always agree on where
+things are. ``initialise`` is idempotent: it creates what is missing (schema,
+log key, root authority key, genesis statements) and reuses the rest.
 """
 
 from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
+import orjson
 from sqlalchemy import Engine
 
 from api.settings import Settings
+from domain.application import ElevatorLedger
+from domain.onboarding import onboarding_statements
+from domain.roles import Role
+from domain.service import LedgerService
+from domain.signing import sign_statement
+from domain.trust import TrustAnchor
 from ledger.db import make_engine
-from ledger.keys import SigningKey
+from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
 from ledger.log import MerkleLog
 from ledger.migrate import upgrade
 from ledger.note import NoteError, NoteSigner
@@ -29,9 +40,44 @@ class LedgerNode:
     settings: Settings
     engine: Engine
     log: MerkleLog
+    app: ElevatorLedger
+    service: LedgerService
+    anchor: TrustAnchor
 
     def close(self) -> None:
+        self.app.close()
         self.engine.dispose()
+
+
+def eventsourcing_env(database_url: str) -> dict[str, str]:
+    """The eventsourcing library's settings for the same database as the ledger tables."""
+    parts = urlsplit(database_url)
+    env = {"AGGREGATE_CACHE_MAXSIZE": "20000", "CREATE_TABLE": "y"}
+    if parts.scheme == "sqlite":
+        return {
+            **env,
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": unquote(parts.path[1:]),
+            "SQLITE_LOCK_TIMEOUT": "60",
+        }
+    if parts.scheme.startswith("postgres"):
+        schema = "public"
+        for option in parse_qs(parts.query).get("options", []):
+            if option.startswith("-csearch_path="):
+                schema = option.split("=", 1)[1]
+        return {
+            **env,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": parts.path.lstrip("/"),
+            "POSTGRES_HOST": parts.hostname or "",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": parts.username or "",
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+            "POSTGRES_SCHEMA": schema,
+            "POSTGRES_POOL_SIZE": "10",
+            "POSTGRES_MAX_OVERFLOW": "20",
+        }
+    raise SetupError(f"unsupported database URL {database_url!r}")
 
 
 def _write_private(path: Path, text: str) -> None:
@@ -57,29 +103,86 @@ def load_log_signer(settings: Settings) -> NoteSigner:
     return signer
 
 
-def initialise(settings: Settings) -> tuple[LedgerNode, bool]:
-    """Create the database schema and the log key if missing (idempotent).
+def load_trust(settings: Settings) -> TrustAnchor:
+    try:
+        doc = orjson.loads(settings.trust_path.read_bytes())
+        authority = doc["authority"]
+        key = VerifyingKey.from_b64(authority["public_key"])
+        return TrustAnchor(authority["uscc"], key)
+    except FileNotFoundError:
+        raise SetupError(f"no {settings.trust_path}; run `elevator-ledger init` first") from None
+    except (orjson.JSONDecodeError, KeyError, TypeError, KeyFormatError) as exc:
+        raise SetupError(f"{settings.trust_path} is unusable: {exc}") from exc
 
-    Returns the node and whether anything was created.
-    """
+
+def initialise(settings: Settings) -> tuple[LedgerNode, bool]:
+    """Create the schema, keys and genesis statements if missing; return the node."""
     created = False
     if not settings.log_key_path.exists():
         signer = NoteSigner(settings.origin, SigningKey.generate())
         _write_private(settings.log_key_path, signer.private_text())
         created = True
+    if not settings.authority_key_path.exists():
+        save_signing_key(SigningKey.generate(), settings.authority_key_path)
+        created = True
+    authority_key = load_signing_key(settings.authority_key_path)
+    if not settings.trust_path.exists():
+        _write_trust(settings, authority_key)
+        created = True
     node = open_node(settings)
-    if node.log.size() == 0 and node.log.checkpoint_at(0) is None:
+    if node.log.checkpoint_at(0) is None and node.log.size() == 0:
         node.log.sign_checkpoint()  # the empty tree's checkpoint, so readers always have one
+        created = True
+    if node.app.organization(node.anchor.uscc) is None:
+        for statement in genesis_statements(node.anchor, authority_key, settings):
+            node.service.submit(sign_statement(statement, [authority_key]).to_json())
         created = True
     return node, created
 
 
-def open_node(settings: Settings) -> LedgerNode:
-    if settings.resolved_database_url.startswith("sqlite:///"):
-        Path(settings.resolved_database_url.removeprefix("sqlite:///")).parent.mkdir(
-            parents=True, exist_ok=True
-        )
+def _write_trust(settings: Settings, authority_key: SigningKey) -> None:
     signer = load_log_signer(settings)
-    engine = make_engine(settings.resolved_database_url)
+    doc = {
+        "origin": settings.origin,
+        "log_verifier_key": signer.verifier.text(),
+        "authority": {
+            "uscc": settings.authority_uscc,
+            "name": settings.authority_name,
+            "key_id": authority_key.key_id,
+            "public_key": authority_key.verifying_key.public_b64(),
+        },
+    }
+    settings.trust_path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+
+
+def genesis_statements(
+    anchor: TrustAnchor, key: SigningKey, settings: Settings
+) -> list[dict[str, Any]]:
+    """The authority describes itself: registered, regulator role, its root key."""
+    now = datetime.now(UTC)
+    return onboarding_statements(
+        regulator=anchor.uscc,
+        uscc=anchor.uscc,
+        name=settings.authority_name,
+        district=settings.authority_district,
+        address=settings.authority_name,
+        legal_representative="局长",
+        roles=[Role.REGULATOR],
+        licences=[],
+        key=key.verifying_key,
+        at=now,
+        valid_from=now.date(),
+    )
+
+
+def open_node(settings: Settings) -> LedgerNode:
+    url = settings.resolved_database_url
+    if url.startswith("sqlite:///"):
+        Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    signer = load_log_signer(settings)
+    anchor = load_trust(settings)
+    engine = make_engine(url)
     upgrade(engine)
-    return LedgerNode(settings, engine, MerkleLog(engine, signer))
+    log = MerkleLog(engine, signer)
+    app = ElevatorLedger(anchor, env=eventsourcing_env(url))
+    return LedgerNode(settings, engine, log, app, LedgerService(app, log), anchor)

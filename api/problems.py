@@ -26,16 +26,20 @@ class Problem(Exception):
             extra,
         )
 
-    def response(self, instance: str) -> JSONResponse:
-        body = {
+    def body(self, instance: str) -> dict[str, Any]:
+        doc = {
             "type": PROBLEM_BASE + self.slug,
             "title": self.title,
             "status": self.status,
             "detail": self.detail,
-            "instance": instance,
             **self.extra,
         }
-        return JSONResponse(body, status_code=self.status, media_type=MEDIA_TYPE)
+        if instance:
+            doc["instance"] = instance
+        return doc
+
+    def response(self, instance: str) -> JSONResponse:
+        return JSONResponse(self.body(instance), status_code=self.status, media_type=MEDIA_TYPE)
 
 
 def install(app: FastAPI) -> None:

@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     """``sqlite:///path`` (default: ``<home>/ledger.db``) or ``postgresql://…``."""
     origin: str = "ledger.yiyang.example/elevators"
     """The log's origin line and the name of its checkpoint key."""
+    authority_uscc: str = "11430900MB1C2D3E45"
+    """The root authority (the regulator running the ledger): its unified social credit code."""
+    authority_name: str = "益阳市市场监督管理局"
+    authority_district: str = "430900"
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -31,3 +35,17 @@ class Settings(BaseSettings):
     @property
     def log_key_path(self) -> Path:
         return self.keys_dir / "log.note-key"
+
+    @property
+    def authority_key_path(self) -> Path:
+        """The root authority's private key: in production kept offline by the regulator."""
+        return self.keys_dir / "authority.pem"
+
+    @property
+    def trust_path(self) -> Path:
+        """Public trust configuration: log verifier key and the root authority's public key."""
+        return self.home / "trust.json"
+
+    @property
+    def demo_keys_dir(self) -> Path:
+        return self.keys_dir / "demo"

@@ -40,6 +40,7 @@ _SIZE = select(log_state.c.size)
 _LEAF_HASHES = select(log_entries.c.idx, log_entries.c.leaf_hash).where(
     log_entries.c.idx.in_(bindparam("ids", expanding=True))
 )
+_POSITION_AT = select(log_entries.c.source_position).where(log_entries.c.idx == bindparam("idx"))
 _NODE_HASHES = select(log_nodes.c.id, log_nodes.c.hash).where(
     log_nodes.c.id.in_(bindparam("ids", expanding=True))
 )
@@ -206,20 +207,32 @@ class MerkleLog:
         with self.engine.connect() as conn:
             return int(conn.execute(select(log_state.c.source_position)).scalar_one())
 
-    def index_of_position(self, position: int, not_before: int = 0) -> int | None:
+    def index_of_position(self, position: int, not_before: int | None = None) -> int | None:
         """The log index of the entry integrated from feed ``position``.
 
-        ``not_before`` is a log size known to precede the item's integration (a
-        writer reads it before saving), so the scan covers only entries appended
-        since, never the whole log.
+        With ``not_before`` (a log size read before the item was written) only the
+        entries appended since are scanned. Without it, a binary search over the
+        positions, which increase with the index: O(log n) point reads.
         """
         with self.engine.connect() as conn:
-            idx = conn.execute(
-                select(log_entries.c.idx).where(
-                    log_entries.c.idx >= not_before, log_entries.c.source_position == position
-                )
-            ).scalar_one_or_none()
-        return None if idx is None else int(idx)
+            if not_before is not None:
+                idx = conn.execute(
+                    select(log_entries.c.idx).where(
+                        log_entries.c.idx >= not_before,
+                        log_entries.c.source_position == position,
+                    )
+                ).scalar_one_or_none()
+                return None if idx is None else int(idx)
+            lo, hi = 0, int(conn.execute(_SIZE).scalar_one())
+            while lo < hi:
+                mid = (lo + hi) // 2
+                at = conn.execute(_POSITION_AT, {"idx": mid}).scalar_one()
+                if at is None:
+                    raise LogError("entries without feed positions: cannot search by position")
+                if at == position:
+                    return mid
+                lo, hi = (mid + 1, hi) if at < position else (lo, mid)
+        return None
 
     def entry(self, index: int) -> bytes:
         with self.engine.connect() as conn:

@@ -1,0 +1,134 @@
+"""The write API: signed statements in, signed receipts out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.deps import NodeDep
+from api.problems import Problem
+from domain.errors import Rejected
+from domain.service import Receipt
+
+router = APIRouter(prefix="/v1/statements", tags=["statements"])
+MAX_BATCH = 1000
+MAX_BODY = 64 * 1024
+MAX_BATCH_BODY = 16 * 1024 * 1024
+
+
+def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
+    return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
+
+
+ENVELOPE_REF = {"$ref": "#/components/schemas/EnvelopeModel"}
+
+
+class SignatureModel(BaseModel):
+    keyid: str = Field(description="the registered key's id (hex SHA-256 of algorithm and key)")
+    sig: str = Field(description="base64 Ed25519 signature over PAE(payloadType, payload)")
+
+
+class EnvelopeModel(BaseModel):
+    """A DSSE v1 envelope; ``payload`` is base64 of a canonical-JSON Statement."""
+
+    payloadType: str = Field(examples=["application/vnd.elevator-ledger.statement+json"])
+    payload: str
+    signatures: list[SignatureModel] = Field(min_length=1)
+
+
+class ReceiptModel(BaseModel):
+    entry_hash: str = Field(description="hex RFC 6962 leaf hash of the ledger entry")
+    subject: str
+    version: int = Field(description="position in the subject's hash chain (1-based)")
+    log_index: int
+    recorded_at: str
+    type: str
+    late: bool = Field(description="recorded later than the type's policy allows after it occurred")
+    duplicate: bool = Field(
+        description="the same statement was accepted before; this is its receipt"
+    )
+    promise: str = Field(description="signed note by the log key over the receipt fields")
+    inclusion_proof: str = Field(description="c2sp.org/tlog-proof@v1 with the signed checkpoint")
+
+
+class BatchItem(BaseModel):
+    accepted: bool
+    receipt: ReceiptModel | None = None
+    problem: dict[str, Any] | None = None
+
+
+class BatchResult(BaseModel):
+    accepted: int
+    rejected: int
+    results: list[BatchItem]
+
+
+def problem_of(exc: Rejected) -> Problem:
+    return Problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
+
+
+def _receipt(r: Receipt) -> ReceiptModel:
+    return ReceiptModel(**r.to_json())
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    size = int(request.headers.get("content-length") or 0)
+    if size > limit:
+        raise Problem(413, "too-large", "Request too large", f"body exceeds {limit} bytes")
+    body = await request.body()
+    if len(body) > limit:
+        raise Problem(413, "too-large", "Request too large", f"body exceeds {limit} bytes")
+    return body
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ReceiptModel,
+    openapi_extra=_json_body(ENVELOPE_REF),
+    responses={200: {"model": ReceiptModel, "description": "a replay: the original receipt"}},
+)
+async def submit(request: Request, node: NodeDep) -> Any:
+    """Submit one signed statement (a DSSE envelope)."""
+    body = await _body(request, MAX_BODY)
+    try:
+        receipt = await run_in_threadpool(node.service.submit, body)
+    except Rejected as exc:
+        raise problem_of(exc) from exc
+    return JSONResponse(
+        _receipt(receipt).model_dump(), status_code=200 if receipt.duplicate else 201
+    )
+
+
+@router.post(
+    "/batch",
+    response_model=BatchResult,
+    openapi_extra=_json_body({"type": "array", "items": ENVELOPE_REF, "maxItems": MAX_BATCH}),
+)
+async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
+    """Submit up to 1,000 envelopes; each is accepted or rejected on its own, the accepted
+    ones are committed together."""
+    try:
+        envelopes = orjson.loads(await _body(request, MAX_BATCH_BODY))
+    except orjson.JSONDecodeError as exc:
+        raise Problem(400, "malformed-batch", "Malformed batch", f"not JSON: {exc}") from exc
+    if not isinstance(envelopes, list) or not all(isinstance(e, dict) for e in envelopes):
+        raise Problem(
+            400, "malformed-batch", "Malformed batch", "expected a JSON array of envelopes"
+        )
+    if not 1 <= len(envelopes) <= MAX_BATCH:
+        raise Problem(413, "batch-too-large", "Batch too large", f"1 to {MAX_BATCH} envelopes")
+    results = await run_in_threadpool(node.service.submit_batch, envelopes)
+    items = [
+        BatchItem(accepted=False, problem=problem_of(r).body(""))
+        if isinstance(r, Rejected)
+        else BatchItem(accepted=True, receipt=_receipt(r))
+        for r in results
+    ]
+    accepted = sum(1 for i in items if i.accepted)
+    return BatchResult(accepted=accepted, rejected=len(items) - accepted, results=items)

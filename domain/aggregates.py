@@ -1,0 +1,122 @@
+"""Event-sourced aggregates: one hash chain per subject, and the key index.
+
+A subject chain's only event carries a ledger entry (canonical JSON, see
+``ledger.entry``); its state is what the domain's pure ``evolve`` functions make
+of the statements in those entries. Aggregate ids are UUIDv5 of the subject,
+so an elevator is found by its equipment code without an index.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid5
+
+import orjson
+from eventsourcing.domain import Aggregate, event
+
+from domain.catalogue import Statement
+from domain.elevator import ElevatorState, evolve_elevator
+from domain.organization import OrganizationState, evolve_organization
+
+NAMESPACE = UUID("5b0c3f1e-7d2a-4c59-9a0e-3e1f2d6c8b71")
+
+
+def subject_id(kind: str, ident: str) -> UUID:
+    return uuid5(NAMESPACE, f"{kind}:{ident}")
+
+
+def payload_hash(payload: bytes) -> str:
+    return hashlib.sha256(payload).hexdigest()
+
+
+def statement_of(entry: str) -> Statement:
+    """The statement inside an entry (already verified when the entry was accepted)."""
+    envelope: dict[str, Any] = orjson.loads(entry)["envelope"]
+    return Statement.model_validate_json(_b64(envelope["payload"]))
+
+
+def _b64(text: str) -> bytes:
+    text = text.replace("-", "+").replace("_", "/").rstrip("=")
+    return base64.b64decode(text + "=" * (-len(text) % 4))
+
+
+class SubjectChain(Aggregate):
+    """The hash chain of entries about one subject.
+
+    Instance attributes (set by the creation event; not class annotations, which
+    the eventsourcing library would read as event fields): ``head`` (entry hash
+    of the latest entry), ``seen`` (payload hash -> (version, entry hash), to
+    answer replays), ``state`` (what ``evolve`` made of the statements).
+    """
+
+    #: the pure domain function turning (state, statement) into the next state
+    evolve: ClassVar[Any]
+
+    def _start(self, state: Any, entry: str, entry_hash: str, payload: str) -> None:
+        self.head: str | None = None
+        self.seen: dict[str, tuple[int, str]] = {}
+        self.state = state
+        self._link(entry, entry_hash, payload)
+
+    def _link(self, entry: str, entry_hash: str, payload: str) -> None:
+        self.head = entry_hash
+        self.seen[payload] = (self.version, entry_hash)
+        self.state = type(self).evolve(self.state, statement_of(entry))
+
+    @event("Appended")
+    def append(self, entry: str, entry_hash: str, payload: str) -> None:
+        self._link(entry, entry_hash, payload)
+
+
+class Elevator(SubjectChain):
+    evolve = staticmethod(evolve_elevator)
+
+    @staticmethod
+    def create_id(equipment_code: str) -> UUID:
+        return subject_id("elevator", equipment_code)
+
+    @event("Started")
+    def __init__(self, equipment_code: str, entry: str, entry_hash: str, payload: str) -> None:
+        self._start(ElevatorState.empty(equipment_code), entry, entry_hash, payload)
+
+
+class Organization(SubjectChain):
+    evolve = staticmethod(evolve_organization)
+
+    @staticmethod
+    def create_id(uscc: str) -> UUID:
+        return subject_id("organization", uscc)
+
+    @event("Started")
+    def __init__(self, uscc: str, entry: str, entry_hash: str, payload: str) -> None:
+        self._start(OrganizationState.empty(uscc), entry, entry_hash, payload)
+
+
+class KeyRecord(Aggregate):
+    """Global index of signing keys: key id -> owner, public key, binding, revocation."""
+
+    @staticmethod
+    def create_id(key_id: str) -> UUID:
+        return subject_id("key", key_id)
+
+    @event("Registered")
+    def __init__(
+        self,
+        key_id: str,
+        owner: str,
+        algorithm: str,
+        public_key: str,
+        bound_elevator: str | None,
+        registered_at: datetime,
+    ) -> None:
+        self.key_id, self.owner, self.algorithm = key_id, owner, algorithm
+        self.public_key, self.bound_elevator = public_key, bound_elevator
+        self.registered_at = registered_at
+        self.revoked_at: datetime | None = None
+
+    @event("Revoked")
+    def revoke(self, revoked_at: datetime) -> None:
+        self.revoked_at = revoked_at

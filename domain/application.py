@@ -1,0 +1,419 @@
+"""The application service: a verified envelope in, an accepted chain entry out.
+
+``ElevatorLedger`` is an eventsourcing application. ``accept`` verifies the
+envelope's signatures against registered keys *before* reading the payload,
+parses the statement, answers a replay with the original entry, authorizes the
+signer, checks the subject's rules, and appends a ledger entry to the
+subject's chain. Nothing is stored unless every check passed; a batch is
+committed in one transaction.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError
+from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.utils import get_topic
+from pydantic import ValidationError
+
+from domain.aggregates import Elevator, KeyRecord, Organization, SubjectChain, statement_of
+from domain.authorization import authorize
+from domain.catalogue import KeyRegistered, KeyRevoked, Statement, Subject
+from domain.elevator import ElevatorState, check_elevator_statement
+from domain.errors import (
+    BadSignature,
+    Conflict,
+    InvalidStatement,
+    MalformedEnvelope,
+    NonCanonicalPayload,
+    Rejected,
+    RuleBroken,
+    StaleChainHead,
+)
+from domain.organization import OrganizationState, check_organization_statement
+from domain.rules import CLOCK_SKEW, RuleViolation
+from domain.trust import KeyInfo, TrustAnchor
+from ledger.canonical import is_canonical
+from ledger.dsse import MAX_ENVELOPE_BYTES, Envelope, EnvelopeError, parse_envelope
+from ledger.entry import Entry, entry_hash
+from ledger.keys import KeyFormatError, VerifyingKey
+
+STATEMENT_PAYLOAD_TYPE = "application/vnd.elevator-ledger.statement+json"
+Clock = Callable[[], datetime]
+#: the events that carry ledger entries (key index events are not entries)
+CHAIN_TOPICS = [
+    get_topic(cls)
+    for cls in (Elevator.Started, Organization.Started, SubjectChain.Appended)  # type: ignore[attr-defined]
+]
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    entry: bytes
+    entry_hash: str
+    subject: str  # "elevator:<equipment code>" or "organization:<USCC>"
+    version: int
+    recorded_at: datetime
+    statement: Statement
+    late: bool
+    duplicate: bool = False
+    notification_id: int | None = None  # position in the event feed, once saved
+
+
+@dataclass
+class _Batch:
+    """Aggregates touched by one unit of work, so later statements see earlier ones."""
+
+    chains: dict[UUID, SubjectChain] = field(default_factory=dict)
+    keys: dict[UUID, KeyRecord] = field(default_factory=dict)
+    accepted: list[Accepted] = field(default_factory=list)
+
+
+class ElevatorLedger(Application[UUID]):
+    name = "ElevatorLedger"
+
+    def __init__(
+        self,
+        anchor: TrustAnchor,
+        env: Mapping[str, str] | None = None,
+        clock: Clock = utcnow,
+        max_retries: int = 5,
+    ) -> None:
+        super().__init__(env=dict(env or {}))
+        self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
+
+    # --- commands --------------------------------------------------------------------------
+
+    def accept(self, envelope: bytes | Mapping[str, Any]) -> Accepted:
+        """Accept one envelope, or raise the :class:`Rejected` that says why not."""
+        result = self.accept_batch([envelope])[0]
+        if isinstance(result, Rejected):
+            raise result
+        return result
+
+    def accept_batch(
+        self, envelopes: Sequence[bytes | Mapping[str, Any]]
+    ) -> list[Accepted | Rejected]:
+        """Judge each envelope on its own; commit the accepted ones together."""
+        for attempt in range(self.max_retries):
+            batch = _Batch()
+            results: list[Accepted | Rejected] = []
+            for envelope in envelopes:
+                try:
+                    results.append(self._accept_one(envelope, batch))
+                except Rejected as exc:
+                    results.append(exc)
+            fresh = [a for a in batch.accepted if not a.duplicate]
+            if not fresh:
+                return results
+            try:
+                recordings = self.save(*batch.chains.values(), *batch.keys.values())
+            except IntegrityError:
+                for aggregate_id in batch.chains:
+                    self._evict(aggregate_id)
+                if attempt + 1 == self.max_retries:
+                    raise Conflict("concurrent writers kept colliding; retry") from None
+                continue
+            positions = {
+                (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
+                for r in recordings
+            }
+            return [self._with_position(r, positions) for r in results]
+        raise AssertionError("unreachable")
+
+    def _with_position(
+        self, result: Accepted | Rejected, positions: Mapping[tuple[UUID, int], int]
+    ) -> Accepted | Rejected:
+        if isinstance(result, Rejected) or result.duplicate:
+            return result
+        kind, ident = result.subject.split(":", 1)
+        chain_id = (Elevator if kind == "elevator" else Organization).create_id(ident)
+        nid = positions[(chain_id, result.version)]
+        return Accepted(**{**result.__dict__, "notification_id": nid})
+
+    def _accept_one(self, raw: bytes | Mapping[str, Any], batch: _Batch) -> Accepted:
+        recorded_at = self.clock()
+        envelope, envelope_json = _parse(raw)
+        signers = self._verified_signers(envelope, batch)
+        stmt = _statement(envelope.payload)
+        st = stmt.statement_type
+        chain_cls = Elevator if st.subject is Subject.ELEVATOR else Organization
+        chain = self._chain(chain_cls, stmt.subject_id, batch)
+        digest = hashlib.sha256(envelope.payload).hexdigest()
+        if chain is not None and digest in chain.seen:
+            return self._replay(chain, digest)
+        version = 1 if chain is None else chain.version + 1
+        head = None if chain is None else chain.head
+        if stmt.prev is not None and stmt.prev != head:
+            raise StaleChainHead(
+                f"prev {stmt.prev[:16]}… is not the head of {stmt.subject_id}",
+                head=head,
+                version=version - 1,
+            )
+        self._authorize_and_check(stmt, signers, chain, recorded_at, batch)
+        entry = Entry(envelope_json, f"{st.subject}:{stmt.subject_id}", version, head, recorded_at)
+        data = entry.to_bytes()
+        ehash = entry_hash(data)
+        text = data.decode()
+        if chain is None:
+            created: SubjectChain = chain_cls(stmt.subject_id, text, ehash, digest)
+            batch.chains[created.id] = created
+        else:
+            chain.append(entry=text, entry_hash=ehash, payload=digest)
+        self._index_keys(stmt, recorded_at, batch)
+        late = recorded_at - stmt.occurred_at > st.late_after
+        accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)
+        batch.accepted.append(accepted)
+        return accepted
+
+    def _authorize_and_check(
+        self,
+        stmt: Statement,
+        signers: list[KeyInfo],
+        chain: SubjectChain | None,
+        recorded_at: datetime,
+        batch: _Batch,
+    ) -> None:
+        if stmt.occurred_at > recorded_at + CLOCK_SKEW:
+            raise RuleBroken(
+                "occurred-in-the-future",
+                f"occurred_at {stmt.occurred_at.isoformat()} is ahead of the ledger clock",
+            )
+        category = chain.state.category if isinstance(chain, Elevator) else None
+        authorize(
+            stmt,
+            signers,
+            lambda uscc: self._org_state(uscc, batch),
+            recorded_at,
+            self.anchor.uscc,
+            category,
+        )
+        try:
+            if isinstance(chain, Organization) or (
+                chain is None and stmt.statement_type.subject is Subject.ORGANIZATION
+            ):
+                state = chain.state if chain else OrganizationState.empty(stmt.subject_id)
+                check_organization_statement(state, stmt)
+                self._check_key_statement(stmt, batch)
+            else:
+                estate = chain.state if chain else ElevatorState.empty(stmt.subject_id)
+                check_elevator_statement(estate, stmt, recorded_at)
+        except RuleViolation as exc:
+            raise RuleBroken(exc.rule, exc.message) from exc
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def _verified_signers(self, envelope: Envelope, batch: _Batch) -> list[KeyInfo]:
+        """Keys whose signature over the envelope's PAE verifies (keyid must name the key)."""
+        message = envelope.pae()
+        found: dict[str, KeyInfo] = {}
+        for sig in envelope.signatures:
+            info = self.key_info(sig.keyid, batch)
+            if info is not None and info.key_id not in found and info.key.verify(message, sig.sig):
+                found[info.key_id] = info
+        if not found:
+            raise BadSignature(
+                "no signature verifies under a registered key (keyid must be the key's id)"
+            )
+        return list(found.values())
+
+    def key_info(self, key_id: str, batch: _Batch | None = None) -> KeyInfo | None:
+        if key_id == self.anchor.key.key_id:
+            record = self._key_record(key_id, batch)
+            anchor = self.anchor.key_info
+            return anchor if record is None else _info(record)
+        record = self._key_record(key_id, batch)
+        return None if record is None else _info(record)
+
+    def _key_record(self, key_id: str, batch: _Batch | None) -> KeyRecord | None:
+        kid = KeyRecord.create_id(key_id)
+        if batch is not None and kid in batch.keys:
+            return batch.keys[kid]
+        try:
+            record: KeyRecord = self.repository.get(kid)
+        except AggregateNotFoundError:
+            return None
+        return record
+
+    def _check_key_statement(self, stmt: Statement, batch: _Batch) -> None:
+        data = stmt.parsed_data()
+        if isinstance(data, KeyRegistered):
+            try:
+                key = VerifyingKey.from_b64(data.public_key, data.algorithm)
+            except KeyFormatError as exc:
+                raise RuleBroken("key-malformed", str(exc)) from exc
+            if key.key_id != data.key_id:
+                raise RuleBroken("key-id-mismatch", f"key_id must be {key.key_id}")
+            existing = self._key_record(data.key_id, batch)
+            if existing is not None:
+                raise RuleBroken(
+                    "key-already-registered", f"key {data.key_id[:16]}… belongs to {existing.owner}"
+                )
+        elif isinstance(data, KeyRevoked):
+            record = self._key_record(data.key_id, batch)
+            if record is None or record.owner != stmt.subject_id:
+                raise RuleBroken("key-unknown", f"{stmt.subject_id} has no key {data.key_id[:16]}…")
+
+    def _index_keys(self, stmt: Statement, recorded_at: datetime, batch: _Batch) -> None:
+        data = stmt.parsed_data()
+        if isinstance(data, KeyRegistered):
+            record = KeyRecord(
+                data.key_id,
+                stmt.subject_id,
+                data.algorithm,
+                data.public_key,
+                data.bound_elevator,
+                recorded_at,
+            )
+            batch.keys[record.id] = record
+        elif isinstance(data, KeyRevoked):
+            existing = self._key_record(data.key_id, batch)
+            assert existing is not None  # checked by _check_key_statement
+            existing.revoke(revoked_at=recorded_at)
+            batch.keys[existing.id] = existing
+
+    # --- queries ---------------------------------------------------------------------------
+
+    def _chain(self, cls: type[SubjectChain], ident: str, batch: _Batch) -> SubjectChain | None:
+        cid = cls.create_id(ident)
+        if cid in batch.chains:
+            return batch.chains[cid]
+        try:
+            chain: SubjectChain = self.repository.get(cid)
+        except AggregateNotFoundError:
+            return None
+        batch.chains[cid] = chain
+        return chain
+
+    def _org_state(self, uscc: str, batch: _Batch) -> OrganizationState | None:
+        chain = self._chain(Organization, uscc, batch)
+        return chain.state if isinstance(chain, Organization) else None
+
+    def elevator(self, equipment_code: str) -> Elevator | None:
+        try:
+            found: Elevator = self.repository.get(Elevator.create_id(equipment_code))
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def organization(self, uscc: str) -> Organization | None:
+        try:
+            found: Organization = self.repository.get(Organization.create_id(uscc))
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def chain_entry(self, chain_id: UUID, version: int) -> str:
+        """The entry text stored at ``version`` of a chain."""
+        events = list(self.events.get(chain_id, gt=version - 1, lte=version))
+        if not events:
+            raise KeyError(f"no version {version} in chain {chain_id}")
+        entry: str = events[0].entry  # type: ignore[attr-defined]
+        return entry
+
+    def _replay(self, chain: SubjectChain, digest: str) -> Accepted:
+        """The exact same statement again: answer with the original, store nothing."""
+        version, ehash = chain.seen[digest]
+        text = self.chain_entry(chain.id, version)
+        entry = Entry.from_bytes(text.encode())
+        original = statement_of(text)
+        late = entry.recorded_at - original.occurred_at > original.statement_type.late_after
+        return Accepted(
+            text.encode(),
+            ehash,
+            entry.subject,
+            version,
+            entry.recorded_at,
+            original,
+            late,
+            duplicate=True,
+        )
+
+    def notification_id_of(self, chain_id: UUID, version: int) -> int:
+        """Position in the event feed of a chain's entry (for receipts of replays)."""
+        recorder: Any = self.recorder
+        table = recorder.events_table_name
+        with recorder.datastore.transaction(commit=False) as cursor:
+            if isinstance(recorder, SQLiteApplicationRecorder):
+                cursor.execute(
+                    f"SELECT rowid AS id FROM {table} "
+                    "WHERE originator_id = ? AND originator_version = ?",
+                    (chain_id.hex, version),
+                )
+            else:
+                cursor.execute(
+                    f"SELECT notification_id AS id FROM {recorder.datastore.schema}.{table} "
+                    "WHERE originator_id = %s AND originator_version = %s",
+                    (chain_id, version),
+                )
+            row = cursor.fetchone()
+        if row is None:
+            raise KeyError(f"no version {version} in chain {chain_id}")
+        return int(row["id"])
+
+    # --- the feed the log follows ------------------------------------------------------------
+
+    def read_feed(self, after: int, limit: int) -> list[tuple[int, bytes]]:
+        """Chain entries in notification order after ``after``: the log sequencer's input."""
+        notifications = self.recorder.select_notifications(
+            start=after, limit=limit, topics=CHAIN_TOPICS, inclusive_of_start=False
+        )
+        return [(n.id, orjson.loads(n.state)["entry"].encode()) for n in notifications]
+
+    def _evict(self, aggregate_id: UUID) -> None:
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cache.get(aggregate_id, evict=True)
+
+
+def _info(record: KeyRecord) -> KeyInfo:
+    return KeyInfo(
+        record.key_id,
+        record.owner,
+        VerifyingKey.from_b64(record.public_key, record.algorithm),
+        record.bound_elevator,
+        record.registered_at,
+        record.revoked_at,
+    )
+
+
+def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any]]:
+    try:
+        if isinstance(raw, bytes | bytearray):
+            envelope = parse_envelope(raw, accepted_types=[STATEMENT_PAYLOAD_TYPE])
+            doc = orjson.loads(raw)
+        else:
+            if len(orjson.dumps(raw)) > MAX_ENVELOPE_BYTES:
+                raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
+            envelope = parse_envelope(raw, accepted_types=[STATEMENT_PAYLOAD_TYPE])
+            doc = dict(raw)
+    except EnvelopeError as exc:
+        raise MalformedEnvelope(str(exc)) from exc
+    return envelope, doc
+
+
+def _statement(payload: bytes) -> Statement:
+    if not is_canonical(payload):
+        raise NonCanonicalPayload("the payload must be RFC 8785 canonical JSON")
+    try:
+        return Statement.model_validate_json(payload)
+    except ValidationError as exc:
+        errors = [
+            {"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()
+        ]
+        first = errors[0]
+        raise InvalidStatement(f"{first['loc']}: {first['msg']}", errors=errors) from None

@@ -1,0 +1,146 @@
+"""Who may say what: keys, roles, licences, co-signatures and terminals.
+
+Pure functions over the signers' :class:`KeyInfo` and organization states;
+the application service loads those and calls :func:`authorize`. Each refusal
+names its rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from domain.catalogue import (
+    INSPECTION_SIGNER_ROLES,
+    InspectionConcluded,
+    MaintenanceContractSigned,
+    Statement,
+    StatementType,
+    Subject,
+)
+from domain.errors import NotAuthorized
+from domain.organization import OrganizationState
+from domain.roles import LICENCE_FOR_ROLE, Role
+from domain.trust import KeyInfo
+
+OrgLookup = Callable[[str], OrganizationState | None]
+
+
+def authorize(
+    stmt: Statement,
+    signers: Sequence[KeyInfo],
+    orgs: OrgLookup,
+    recorded_at: datetime,
+    authority: str,
+    category: str | None = None,
+) -> KeyInfo:
+    """Raise :class:`NotAuthorized` unless the signers may make this statement.
+
+    Returns the issuer's key that signed. ``authority`` is the root authority's
+    USCC, which holds the regulator role by configuration; ``category`` is the
+    elevator's catalogue code, for licence scope.
+    """
+    st = stmt.statement_type
+    key = issuer_key(stmt, st, signers, recorded_at)
+    on = stmt.occurred_at.date()
+    self_managed = st.subject is Subject.ORGANIZATION and st.organization_may_sign
+    if self_managed and stmt.organization == stmt.issuer:
+        return key  # an organization manages its own keys with a current key
+    if stmt.issuer == authority:
+        if Role.REGULATOR in st.signer_roles:
+            return key
+        raise NotAuthorized("role-required", f"the authority may not sign {st.name}")
+    issuer = orgs(stmt.issuer)
+    if issuer is None or not issuer.registered:
+        raise NotAuthorized(
+            "issuer-unknown", f"issuer {stmt.issuer} is not a registered organization"
+        )
+    allowed = _signer_roles(stmt, st)
+    held = [role for role in allowed if issuer.has_role(role, on)]
+    if not held:
+        names = ", ".join(sorted(allowed))
+        raise NotAuthorized(
+            "role-required",
+            f"{st.name} needs one of the roles [{names}] held on {on}; {stmt.issuer} holds none",
+        )
+    _check_licence(stmt, st, issuer, held, category)
+    if st.cosigner_roles:
+        _check_cosigner(stmt, st, signers, orgs, recorded_at)
+    return key
+
+
+def issuer_key(
+    stmt: Statement, st: StatementType, signers: Sequence[KeyInfo], recorded_at: datetime
+) -> KeyInfo:
+    """The issuer's own signing key among the verified signers, active and allowed."""
+    own = [k for k in signers if k.owner == stmt.issuer]
+    if not own:
+        raise NotAuthorized(
+            "signer-is-not-issuer", f"no signature by a key of the issuer {stmt.issuer}"
+        )
+    active = [k for k in own if k.active_at(recorded_at)]
+    if not active:
+        raise NotAuthorized("key-revoked", f"key {own[0].key_id[:16]}… was revoked")
+    for key in active:
+        if not key.is_terminal:
+            return key
+    terminal = active[0]
+    if not st.terminal_may_sign:
+        raise NotAuthorized("terminal-may-not-sign", f"an IoT terminal may not sign {st.name}")
+    if stmt.elevator != terminal.bound_elevator:
+        raise NotAuthorized(
+            "terminal-not-bound",
+            f"terminal key is bound to elevator {terminal.bound_elevator}, not {stmt.elevator}",
+        )
+    return terminal
+
+
+def _signer_roles(stmt: Statement, st: StatementType) -> frozenset[Role]:
+    data = stmt.parsed_data()
+    if isinstance(data, InspectionConcluded):
+        return INSPECTION_SIGNER_ROLES[data.kind]
+    return st.signer_roles
+
+
+def _check_licence(
+    stmt: Statement,
+    st: StatementType,
+    issuer: OrganizationState,
+    held: list[Role],
+    category: str | None,
+) -> None:
+    if st.licence is not None:
+        needed = [st.licence]
+    elif isinstance(stmt.parsed_data(), InspectionConcluded):  # licence follows the role
+        needed = [LICENCE_FOR_ROLE[r] for r in held if r in LICENCE_FOR_ROLE]
+    else:
+        return
+    on = stmt.occurred_at.date()
+    if needed and not any(issuer.licence_valid(k, on, category) for k in needed):
+        raise NotAuthorized(
+            "licence-required",
+            f"{st.name} needs a valid {' or '.join(needed)} licence on {on}"
+            + (f" covering category {category}" if category else ""),
+        )
+
+
+def _check_cosigner(
+    stmt: Statement,
+    st: StatementType,
+    signers: Sequence[KeyInfo],
+    orgs: OrgLookup,
+    recorded_at: datetime,
+) -> None:
+    data = stmt.parsed_data()
+    wanted = data.use_unit if isinstance(data, MaintenanceContractSigned) else None
+    on = stmt.occurred_at.date()
+    for key in signers:
+        if key.owner == stmt.issuer or key.is_terminal or not key.active_at(recorded_at):
+            continue
+        if wanted is not None and key.owner != wanted:
+            continue
+        org = orgs(key.owner)
+        if org is not None and any(org.has_role(r, on) for r in st.cosigner_roles):
+            return
+    who = wanted or " or ".join(sorted(st.cosigner_roles))
+    raise NotAuthorized("cosignature-required", f"{st.name} must also be signed by {who}")

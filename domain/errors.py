@@ -1,0 +1,70 @@
+"""Why a submission was refused. Each class is one failure class with its own problem type.
+
+Every rejection stores nothing; the HTTP layer maps ``slug`` and ``status`` to
+an RFC 9457 problem document, the CLI to a one-line message.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Rejected(Exception):
+    slug = "rejected"
+    status = 400
+    title = "Rejected"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.extra = extra
+
+
+class MalformedEnvelope(Rejected):
+    slug, status, title = "malformed-envelope", 400, "Malformed envelope"
+
+
+class NonCanonicalPayload(Rejected):
+    slug, status, title = "non-canonical-payload", 400, "Payload is not canonical JSON"
+
+
+class InvalidStatement(Rejected):
+    slug, status, title = "invalid-statement", 422, "Invalid statement"
+
+
+class BadSignature(Rejected):
+    slug, status, title = "bad-signature", 401, "No valid signature from a registered key"
+
+
+class NotAuthorized(Rejected):
+    """The signer may not say this: wrong key, role, licence, relationship or terminal."""
+
+    slug, status, title = "not-authorized", 403, "Signer not authorized"
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail, rule=rule)
+        self.rule = rule
+
+
+class RuleBroken(Rejected):
+    """The statement does not fit the subject's history (lifecycle or relationship rule)."""
+
+    slug, status, title = "rule-violation", 422, "Statement breaks a ledger rule"
+
+    def __init__(self, rule: str, detail: str) -> None:
+        super().__init__(detail, rule=rule)
+        self.rule = rule
+
+
+class StaleChainHead(Rejected):
+    slug, status, title = "stale-prev", 409, "prev is not the chain head"
+
+    def __init__(self, detail: str, head: str | None, version: int) -> None:
+        super().__init__(detail, head=head, version=version)
+        self.head, self.version = head, version
+
+
+class Conflict(Rejected):
+    """Concurrent writers kept colliding on the same subject; safe to retry."""
+
+    slug, status, title = "write-conflict", 503, "Concurrent write conflict"

@@ -1,0 +1,102 @@
+"""The write path end to end: accept, integrate into the log, answer with a signed receipt.
+
+A submitter waits for its entry to be in the Merkle log before it gets its
+receipt, so every receipt carries an inclusion proof to a signed checkpoint.
+Concurrent submitters share integrations: whoever holds the log's write lock
+integrates everything saved so far (group commit of the log).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from domain.aggregates import Elevator, Organization
+from domain.application import Accepted, ElevatorLedger
+from domain.errors import Rejected
+from ledger.entry import format_time
+from ledger.log import LogError, MerkleLog
+from ledger.receipt import Promise, format_tlog_proof
+from ledger.sequencer import Sequencer
+
+
+@dataclass(frozen=True)
+class Receipt:
+    entry_hash: str
+    subject: str
+    version: int
+    log_index: int
+    recorded_at: str
+    type: str
+    late: bool
+    duplicate: bool
+    promise: str  # C2SP signed note by the log key (see ledger.receipt)
+    inclusion_proof: str  # c2sp.org/tlog-proof@v1 with the checkpoint
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+class LedgerService:
+    def __init__(self, app: ElevatorLedger, log: MerkleLog) -> None:
+        self.app, self.log = app, log
+        self.sequencer = Sequencer(log, app.read_feed)
+
+    def submit(self, envelope: bytes | Mapping[str, Any]) -> Receipt:
+        result = self.submit_batch([envelope])[0]
+        if isinstance(result, Rejected):
+            raise result
+        return result
+
+    def submit_batch(
+        self, envelopes: Sequence[bytes | Mapping[str, Any]]
+    ) -> list[Receipt | Rejected]:
+        size_before = self.log.size()
+        results = self.app.accept_batch(envelopes)
+        placed = self.sequencer.integrate().positions
+        return [
+            r if isinstance(r, Rejected) else self._receipt(r, placed, size_before) for r in results
+        ]
+
+    def _receipt(self, accepted: Accepted, placed: Mapping[int, int], size_before: int) -> Receipt:
+        index = self._log_index(accepted, placed, size_before)
+        checkpoint = self.log.latest_checkpoint()
+        proof = self.log.inclusion_proof(index, checkpoint.size)
+        recorded = format_time(accepted.recorded_at)
+        promise = Promise(
+            self.log.origin,
+            accepted.entry_hash,
+            index,
+            accepted.subject,
+            accepted.version,
+            recorded,
+        ).sign(self.log.signer)
+        return Receipt(
+            entry_hash=accepted.entry_hash,
+            subject=accepted.subject,
+            version=accepted.version,
+            log_index=index,
+            recorded_at=recorded,
+            type=accepted.statement.type,
+            late=accepted.late,
+            duplicate=accepted.duplicate,
+            promise=promise,
+            inclusion_proof=format_tlog_proof(index, proof, checkpoint.note),
+        )
+
+    def _log_index(self, accepted: Accepted, placed: Mapping[int, int], size_before: int) -> int:
+        if accepted.duplicate:
+            kind, ident = accepted.subject.split(":", 1)
+            chain_id = (Elevator if kind == "elevator" else Organization).create_id(ident)
+            position = self.app.notification_id_of(chain_id, accepted.version)
+            index = self.log.index_of_position(position)
+        else:
+            assert accepted.notification_id is not None
+            position = accepted.notification_id
+            index = placed.get(position)
+            if index is None:  # integrated by another process's sequencer
+                index = self.log.index_of_position(position, not_before=size_before)
+        if index is None:
+            raise LogError(f"entry {accepted.entry_hash[:16]}… is not in the log")
+        return index

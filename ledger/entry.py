@@ -1,0 +1,85 @@
+"""Ledger entries: a signed envelope placed in its subject's hash chain.
+
+An entry is the canonical JSON of::
+
+    {"envelope": <the DSSE envelope as received>, "subject": "<kind>:<id>",
+     "version": <n>, "prev": "<hex entry hash of version n-1>" | null,
+     "recorded_at": "<RFC 3339 UTC, microseconds>"}
+
+Its hash is the RFC 6962 leaf hash of exactly those bytes, which is also the
+Merkle leaf, so one hash links the chain and the public log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+from ledger import merkle
+from ledger.canonical import canonical_json
+from ledger.dsse import Envelope, parse_envelope
+
+
+class EntryError(ValueError):
+    """Bytes that are not a well-formed ledger entry."""
+
+
+def format_time(at: datetime) -> str:
+    """RFC 3339 in UTC with microseconds: sortable as text, exact as a value."""
+    if at.tzinfo is None:
+        raise EntryError("ledger times must be timezone-aware")
+    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_time(text: str) -> datetime:
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Entry:
+    envelope: dict[str, Any]
+    subject: str
+    version: int
+    prev: str | None
+    recorded_at: datetime
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(
+            {
+                "envelope": self.envelope,
+                "subject": self.subject,
+                "version": self.version,
+                "prev": self.prev,
+                "recorded_at": format_time(self.recorded_at),
+            }
+        )
+
+    def parsed_envelope(self) -> Envelope:
+        return parse_envelope(self.envelope)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Entry:
+        try:
+            doc = orjson.loads(data)
+            entry = cls(
+                envelope=doc["envelope"],
+                subject=doc["subject"],
+                version=doc["version"],
+                prev=doc["prev"],
+                recorded_at=parse_time(doc["recorded_at"]),
+            )
+        except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise EntryError(f"not a ledger entry: {exc}") from exc
+        if set(doc) != {"envelope", "subject", "version", "prev", "recorded_at"}:
+            raise EntryError("a ledger entry has exactly five fields")
+        if entry.to_bytes() != data:
+            raise EntryError("entry bytes are not canonical")
+        return entry
+
+
+def entry_hash(data: bytes) -> str:
+    """Hex RFC 6962 leaf hash: the entry's identity in its chain and in the log."""
+    return merkle.leaf_hash(data).hex()

@@ -1,0 +1,128 @@
+"""Receipts: the log's signed promise that it accepted an entry, plus its inclusion proof.
+
+The promise is a C2SP signed note by the log key over::
+
+    elevator-ledger/receipt/v1
+    <origin>
+    entry <hex entry hash>
+    index <log index>
+    subject <subject>
+    version <chain version>
+    recorded_at <RFC 3339>
+
+The inclusion evidence is a C2SP tlog-proof (``c2sp.org/tlog-proof@v1``): the
+index, the Merkle path and the checkpoint it leads to. Both verify offline with
+nothing but the log's verifier key.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from ledger import merkle
+from ledger.note import (
+    Checkpoint,
+    NoteError,
+    NoteSigner,
+    NoteVerifier,
+    open_checkpoint,
+    open_note,
+    sign_note,
+)
+
+RECEIPT_HEADER = "elevator-ledger/receipt/v1"
+PROOF_HEADER = "c2sp.org/tlog-proof@v1"
+
+
+class ReceiptError(ValueError):
+    """A receipt or proof is malformed or does not verify."""
+
+
+@dataclass(frozen=True)
+class Promise:
+    origin: str
+    entry_hash: str
+    index: int
+    subject: str
+    version: int
+    recorded_at: str
+
+    def text(self) -> str:
+        return (
+            f"{RECEIPT_HEADER}\n{self.origin}\nentry {self.entry_hash}\nindex {self.index}\n"
+            f"subject {self.subject}\nversion {self.version}\nrecorded_at {self.recorded_at}\n"
+        )
+
+    def sign(self, signer: NoteSigner) -> str:
+        return sign_note(self.text(), [signer])
+
+    @classmethod
+    def open(cls, note: str, verifier: NoteVerifier) -> Promise:
+        try:
+            lines = open_note(note, [verifier]).text.rstrip("\n").split("\n")
+        except NoteError as exc:
+            raise ReceiptError(f"receipt signature: {exc}") from exc
+        fields = dict(line.split(" ", 1) for line in lines[2:] if " " in line)
+        if lines[0] != RECEIPT_HEADER or len(lines) != 7 or len(fields) != 5:
+            raise ReceiptError("not an elevator-ledger receipt")
+        try:
+            return cls(
+                lines[1],
+                fields["entry"],
+                int(fields["index"]),
+                fields["subject"],
+                int(fields["version"]),
+                fields["recorded_at"],
+            )
+        except (KeyError, ValueError) as exc:
+            raise ReceiptError(f"malformed receipt: {exc}") from exc
+
+
+def format_tlog_proof(index: int, proof: list[bytes], checkpoint_note: str) -> str:
+    hashes = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+    return f"{PROOF_HEADER}\nindex {index}\n{hashes}\n{checkpoint_note}"
+
+
+@dataclass(frozen=True)
+class TlogProof:
+    index: int
+    proof: list[bytes]
+    checkpoint: Checkpoint
+
+
+def open_tlog_proof(text: str, verifier: NoteVerifier) -> TlogProof:
+    """Parse a tlog-proof and verify its checkpoint's signature (not yet the path)."""
+    head, sep, note = text.partition("\n\n")
+    lines = head.split("\n")
+    if not sep or lines[0] != PROOF_HEADER:
+        raise ReceiptError("not a c2sp.org/tlog-proof@v1")
+    body = lines[1:]
+    if body and body[0].startswith("extra "):
+        body = body[1:]
+    if not body or not body[0].startswith("index "):
+        raise ReceiptError("tlog-proof has no index line")
+    try:
+        index = int(body[0][6:])
+        path = [base64.b64decode(line, validate=True) for line in body[1:]]
+        checkpoint = open_checkpoint(note, verifier)
+    except (ValueError, binascii.Error, NoteError) as exc:
+        raise ReceiptError(f"malformed tlog-proof: {exc}") from exc
+    return TlogProof(index, path, checkpoint)
+
+
+def verify_inclusion(entry: bytes, proof_text: str, verifier: NoteVerifier) -> TlogProof:
+    """Check offline that ``entry`` is in the log under the proof's signed checkpoint."""
+    proof = open_tlog_proof(proof_text, verifier)
+    try:
+        merkle.verify_inclusion(
+            proof.index,
+            proof.checkpoint.size,
+            merkle.leaf_hash(entry),
+            proof.proof,
+            proof.checkpoint.root,
+        )
+    except merkle.ProofError as exc:
+        raise ReceiptError(f"inclusion proof: {exc}") from exc
+    return proof

@@ -1,0 +1,100 @@
+"""A small test city: organizations with keys, onboarded by the root authority through
+the real signed write path, and helpers to say statements as one of them."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from api.node import LedgerNode, initialise
+from api.settings import Settings
+from domain.identifiers import make_uscc
+from domain.onboarding import licences_for, onboarding_statements
+from domain.roles import Role
+from domain.service import Receipt
+from domain.signing import sign_statement
+from ledger.keys import SigningKey, load_signing_key
+
+NOW = datetime.now(UTC).replace(microsecond=0)
+LONG_AGO = NOW - timedelta(days=3650)
+ELEVATOR = "311023010201500098"
+_serial = itertools.count(1)
+
+
+@dataclass
+class Org:
+    uscc: str
+    key: SigningKey
+    roles: tuple[Role, ...]
+    extra_keys: list[SigningKey] = field(default_factory=list)
+
+
+def new_uscc() -> str:
+    return make_uscc(f"914309007{next(_serial):08d}")
+
+
+@dataclass
+class City:
+    node: LedgerNode
+    authority: Org
+    submit: Callable[[dict[str, Any]], Receipt]
+
+    @classmethod
+    def open(cls, home: Path, database_url: str) -> City:
+        settings = Settings(home=home, database_url=database_url)
+        node, _ = initialise(settings)
+        key = load_signing_key(settings.authority_key_path)
+        authority = Org(settings.authority_uscc, key, (Role.REGULATOR,))
+        return cls(node, authority, node.service.submit)
+
+    def org(self, *roles: Role, licensed: bool = True, name: str = "测试单位") -> Org:
+        org = Org(new_uscc(), SigningKey.generate(), roles)
+        licences = (
+            licences_for(
+                roles, f"TS-{org.uscc[-6:]}", ("3110", "3310"), LONG_AGO.date(), date(2099, 1, 1)
+            )
+            if licensed
+            else []
+        )
+        for statement in onboarding_statements(
+            regulator=self.authority.uscc,
+            uscc=org.uscc,
+            name=name,
+            district="430902",
+            address="益阳市赫山区",
+            legal_representative="张三",
+            roles=roles,
+            licences=licences,
+            key=org.key.verifying_key,
+            at=LONG_AGO,
+            valid_from=LONG_AGO.date(),
+        ):
+            self.say(self.authority, statement)
+        return org
+
+    def envelope(
+        self, signers: Sequence[Org | SigningKey], statement: dict[str, Any]
+    ) -> dict[str, Any]:
+        keys = [s.key if isinstance(s, Org) else s for s in signers]
+        return sign_statement(statement, keys).to_json()
+
+    def say(self, org: Org, statement: dict[str, Any], *cosigners: Org) -> Receipt:
+        return self.submit(self.envelope([org, *cosigners], statement))
+
+
+def about(
+    elevator: str, issuer: Org, kind: str, at: datetime, data: dict[str, Any], **extra: Any
+) -> dict[str, Any]:
+    """A statement about an elevator."""
+    return {
+        "type": kind,
+        "elevator": elevator,
+        "issuer": issuer.uscc,
+        "occurred_at": at.isoformat(),
+        "data": data,
+        **extra,
+    }
