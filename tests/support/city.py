@@ -12,6 +12,7 @@ from typing import Any
 
 from api.node import LedgerNode, initialise
 from api.settings import Settings
+from domain.catalogue import example_statement
 from domain.identifiers import make_uscc
 from domain.onboarding import licences_for, onboarding_statements
 from domain.roles import Role
@@ -98,3 +99,14 @@ def about(
         "data": data,
         **extra,
     }
+
+
+def statement(
+    type_name: str, elevator: str, issuer: Org, at: datetime, /, **data: Any
+) -> dict[str, Any]:
+    """A statement about an elevator built from the catalogue's example, with overrides
+    (``None`` removes a field)."""
+    merged = {**example_statement(type_name)["data"], **data}
+    return about(
+        elevator, issuer, type_name, at, {k: v for k, v in merged.items() if v is not None}
+    )

@@ -117,6 +117,7 @@ def test_the_source_position_commits_with_the_entries(log: MerkleLog) -> None:
     assert (log.source_position(), log.size()) == (12, 3)
     assert [log.index_of_position(p) for p in (3, 7, 12, 5)] == [0, 1, 2, None]
     assert log.index_of_position(12, not_before=2) == 2
+    assert log.index_of_position(12, not_before=3) is None
     with pytest.raises(LogError, match="not beyond"), log.writer() as w:
         w.append([b"d"], positions=[11])
     with pytest.raises(LogError, match="not beyond"), log.writer() as w:

@@ -1,0 +1,332 @@
+"""An organization as the ledger knows it: registration, roles, licences and signing keys.
+
+Everything here is a pure function over an immutable :class:`OrganizationState`, which is the
+left fold of the organization's accepted statements (``org.*``, ``key.*``) through
+:func:`evolve_organization`. The application layer uses the state to decide whether an issuer may
+sign a statement (:meth:`OrganizationState.has_role`, :meth:`~OrganizationState.licence_valid`,
+:meth:`~OrganizationState.active_key`); :func:`check_organization_statement` decides whether a
+trust statement fits the organization's history. *Who* may sign a trust statement (the regulator,
+or the organization itself for its keys) is checked elsewhere.
+
+Dates follow the statements: a grant, licence or key takes effect at the statement's dates, and a
+revocation on the revocation statement's ``occurred_at`` — so "could X sign on day D" has one
+answer however late the question is asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Self, TypeVar
+
+from pydantic import BaseModel
+
+from domain.catalogue import (
+    KeyRegistered,
+    KeyRevoked,
+    OrgLicenceGranted,
+    OrgLicenceRevoked,
+    OrgRegistered,
+    OrgRoleGranted,
+    OrgRoleRevoked,
+    Statement,
+)
+from domain.roles import LicenceKind, Role
+from domain.rules import RuleViolation, check_not_in_the_future
+
+__all__ = [
+    "KeyInfo",
+    "Licence",
+    "OrganizationState",
+    "RoleGrant",
+    "check_organization_statement",
+    "evolve_organization",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleGrant:
+    """One ``org.role_granted``: the role is held from ``valid_from`` to ``valid_to`` inclusive,
+    unless revoked (from ``revoked_on`` on, that day included)."""
+
+    valid_from: date
+    valid_to: date | None = None
+    revoked_on: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return (
+            self.valid_from <= on
+            and (self.valid_to is None or on <= self.valid_to)
+            and (self.revoked_on is None or on < self.revoked_on)
+        )
+
+    def open_on(self, on: date) -> bool:
+        """Not revoked and not expired by ``on``: what a revocation on ``on`` would end."""
+        return self.revoked_on is None and (self.valid_to is None or on <= self.valid_to)
+
+
+@dataclass(frozen=True, slots=True)
+class Licence:
+    """One ``org.licence_granted``; ``scope`` holds catalogue codes (e.g. ``"3110"``)."""
+
+    kind: LicenceKind
+    scope: tuple[str, ...]
+    valid_from: date
+    valid_to: date
+    revoked_on: date | None = None
+
+    def in_force(self, on: date) -> bool:
+        return self.valid_from <= on <= self.valid_to and (
+            self.revoked_on is None or on < self.revoked_on
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class KeyInfo:
+    """A signing key registered for the organization (``key.registered``).
+
+    ``registered_at`` / ``revoked_at`` are the ``occurred_at`` of the key statements: a key signs
+    validly from its registration until its revocation, and what it signed before revocation stays
+    valid.
+    """
+
+    key_id: str
+    algorithm: str
+    public_key: str  # standard base64 of the raw public key
+    bound_elevator: str | None  # IoT terminal keys sign only about this elevator
+    registered_at: datetime
+    revoked_at: datetime | None = None
+
+    def active_at(self, at: datetime) -> bool:
+        return self.registered_at <= at and (self.revoked_at is None or at < self.revoked_at)
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationState:
+    """What the ledger knows about one organization (by USCC). Immutable; see the module doc."""
+
+    uscc: str
+    registered: bool = False
+    name: str = ""
+    district: str = ""
+    roles: Mapping[Role, tuple[RoleGrant, ...]] = field(default_factory=dict)
+    licences: Mapping[str, Licence] = field(default_factory=dict)  # by licence number
+    keys: Mapping[str, KeyInfo] = field(default_factory=dict)  # by key id, revoked ones kept
+
+    @classmethod
+    def empty(cls, uscc: str) -> Self:
+        """The state before the first statement: not registered, nothing granted."""
+        return cls(uscc=uscc)
+
+    @property
+    def key_ids(self) -> frozenset[str]:
+        """Ids of the keys registered and not revoked."""
+        return frozenset(k for k, info in self.keys.items() if info.revoked_at is None)
+
+    def has_role(self, role: Role, on: date) -> bool:
+        """Whether a grant of ``role`` is in force on ``on``."""
+        return any(g.in_force(on) for g in self.roles.get(role, ()))
+
+    def licence_valid(self, kind: LicenceKind, on: date, category: str | None = None) -> bool:
+        """Whether a licence of ``kind`` is in force on ``on`` (covering ``category`` if given)."""
+        return any(
+            lic.kind == kind and lic.in_force(on) and (category is None or category in lic.scope)
+            for lic in self.licences.values()
+        )
+
+    def active_key(self, key_id: str, at: datetime) -> KeyInfo | None:
+        """The key if it is registered and not revoked at ``at``; otherwise None."""
+        info = self.keys.get(key_id)
+        return info if info is not None and info.active_at(at) else None
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------------
+
+_D = TypeVar("_D", bound=BaseModel)
+
+
+def _data(stmt: Statement, model: type[_D]) -> _D:
+    data = stmt.parsed_data()
+    assert isinstance(data, model), f"{stmt.type} data is not {model.__name__}"
+    return data
+
+
+def check_organization_statement(
+    state: OrganizationState, stmt: Statement, recorded_at: datetime | None = None
+) -> None:
+    """Raise :class:`RuleViolation` unless ``stmt`` fits the organization's history.
+
+    With ``recorded_at`` (the ledger clock) a statement dated in the future is refused too.
+    """
+    if stmt.organization != state.uscc:
+        raise RuleViolation(
+            "statement-for-another-organization",
+            f"{stmt.type} is about {stmt.organization or stmt.elevator}, not organization"
+            f" {state.uscc}",
+        )
+    if recorded_at is not None:
+        check_not_in_the_future(stmt.occurred_at, recorded_at)
+    if stmt.type == "org.registered":
+        if state.registered:
+            raise RuleViolation(
+                "organization-already-registered",
+                f"organization {state.uscc} ({state.name}) is already registered",
+            )
+        return
+    if not state.registered:
+        raise RuleViolation(
+            "organization-unknown",
+            f"organization {state.uscc} is not registered; org.registered must come before"
+            f" {stmt.type}",
+        )
+    check = _CHECKS.get(stmt.type)
+    if check is not None:
+        check(state, stmt)
+
+
+def _check_role_revoked(state: OrganizationState, stmt: Statement) -> None:
+    role = _data(stmt, OrgRoleRevoked).role
+    on = stmt.occurred_at.date()
+    if not any(g.open_on(on) for g in state.roles.get(role, ())):
+        raise RuleViolation(
+            "role-not-granted",
+            f"organization {state.uscc} holds no unrevoked, unexpired grant of role {role} on {on}",
+        )
+
+
+def _check_licence_granted(state: OrganizationState, stmt: Statement) -> None:
+    number = _data(stmt, OrgLicenceGranted).number
+    if number in state.licences:
+        raise RuleViolation(
+            "licence-number-taken",
+            f"organization {state.uscc} already has licence number {number}",
+        )
+
+
+def _check_licence_revoked(state: OrganizationState, stmt: Statement) -> None:
+    number = _data(stmt, OrgLicenceRevoked).number
+    licence = state.licences.get(number)
+    if licence is None:
+        raise RuleViolation(
+            "licence-unknown", f"organization {state.uscc} has no licence number {number}"
+        )
+    if licence.revoked_on is not None:
+        raise RuleViolation(
+            "licence-already-revoked",
+            f"licence {number} of organization {state.uscc} was already revoked on"
+            f" {licence.revoked_on}",
+        )
+
+
+def _check_key_registered(state: OrganizationState, stmt: Statement) -> None:
+    key_id = _data(stmt, KeyRegistered).key_id
+    existing = state.keys.get(key_id)
+    if existing is not None:
+        status = "revoked" if existing.revoked_at is not None else "registered"
+        raise RuleViolation(
+            "key-id-taken",
+            f"key {key_id} of organization {state.uscc} was already registered on"
+            f" {existing.registered_at.isoformat()} (now {status}); key ids are never reused",
+        )
+
+
+def _check_key_revoked(state: OrganizationState, stmt: Statement) -> None:
+    key_id = _data(stmt, KeyRevoked).key_id
+    existing = state.keys.get(key_id)
+    if existing is None:
+        raise RuleViolation(
+            "key-not-registered", f"organization {state.uscc} has no registered key {key_id}"
+        )
+    if existing.revoked_at is not None:
+        raise RuleViolation(
+            "key-already-revoked",
+            f"key {key_id} of organization {state.uscc} was already revoked on"
+            f" {existing.revoked_at.isoformat()}",
+        )
+
+
+_CHECKS: Mapping[str, Callable[[OrganizationState, Statement], None]] = MappingProxyType(
+    {
+        "org.role_revoked": _check_role_revoked,
+        "org.licence_granted": _check_licence_granted,
+        "org.licence_revoked": _check_licence_revoked,
+        "key.registered": _check_key_registered,
+        "key.revoked": _check_key_revoked,
+    }
+)
+
+
+# --------------------------------------------------------------------------------------------
+# Evolution
+# --------------------------------------------------------------------------------------------
+
+
+def evolve_organization(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    """The state after ``stmt`` (assumed accepted by :func:`check_organization_statement`)."""
+    evolve = _EVOLVERS.get(stmt.type)
+    return state if evolve is None else evolve(state, stmt)
+
+
+def _registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = _data(stmt, OrgRegistered)
+    return replace(state, registered=True, name=data.name, district=data.district)
+
+
+def _role_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = _data(stmt, OrgRoleGranted)
+    grants = (*state.roles.get(data.role, ()), RoleGrant(data.valid_from, data.valid_to))
+    return replace(state, roles={**state.roles, data.role: grants})
+
+
+def _role_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    role = _data(stmt, OrgRoleRevoked).role
+    on = stmt.occurred_at.date()
+    grants = tuple(
+        replace(g, revoked_on=on) if g.open_on(on) else g for g in state.roles.get(role, ())
+    )
+    return replace(state, roles={**state.roles, role: grants})
+
+
+def _licence_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = _data(stmt, OrgLicenceGranted)
+    licence = Licence(data.kind, tuple(str(c) for c in data.scope), data.valid_from, data.valid_to)
+    return replace(state, licences={**state.licences, data.number: licence})
+
+
+def _licence_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    number = _data(stmt, OrgLicenceRevoked).number
+    revoked = replace(state.licences[number], revoked_on=stmt.occurred_at.date())
+    return replace(state, licences={**state.licences, number: revoked})
+
+
+def _key_registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = _data(stmt, KeyRegistered)
+    info = KeyInfo(
+        data.key_id, data.algorithm, data.public_key, data.bound_elevator, stmt.occurred_at
+    )
+    return replace(state, keys={**state.keys, data.key_id: info})
+
+
+def _key_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    key_id = _data(stmt, KeyRevoked).key_id
+    revoked = replace(state.keys[key_id], revoked_at=stmt.occurred_at)
+    return replace(state, keys={**state.keys, key_id: revoked})
+
+
+_EVOLVERS: Mapping[str, Callable[[OrganizationState, Statement], OrganizationState]] = (
+    MappingProxyType(
+        {
+            "org.registered": _registered,
+            "org.role_granted": _role_granted,
+            "org.role_revoked": _role_revoked,
+            "org.licence_granted": _licence_granted,
+            "org.licence_revoked": _licence_revoked,
+            "key.registered": _key_registered,
+            "key.revoked": _key_revoked,
+        }
+    )
+)

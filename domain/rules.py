@@ -1,0 +1,144 @@
+"""Rule violations: why a well-formed, properly signed statement is still refused.
+
+The ledger records what organizations say, but only what fits the subject's history: a registration
+needs a passed inspection, a maintenance record needs a contract, and so on. Each rule has a stable
+kebab-case id (:data:`RULES`) that integrators and regulators can rely on; it is what the API
+returns as the reason for a refusal, so ids are never renamed, only added. The rules themselves live
+next to the state they read (:mod:`domain.elevator`, :mod:`domain.organization`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from types import MappingProxyType
+
+__all__ = ["CLOCK_SKEW", "RULES", "RuleViolation", "check_not_in_the_future"]
+
+#: Policy: how far ``occurred_at`` may be ahead of the ledger's clock. Signers' clocks drift; a
+#: statement dated further ahead claims something that has not happened yet.
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+class RuleViolation(Exception):
+    """A statement breaks a rule; nothing is stored.
+
+    ``rule`` is the stable id (a key of :data:`RULES`); ``message`` is one English sentence naming
+    the facts (identifiers, dates) so the submitter can see what to fix without reading code.
+    """
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(rule, message)  # args kept so the exception pickles and copies
+        self.rule = rule
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.message} [{self.rule}]"
+
+
+def check_not_in_the_future(occurred_at: datetime, recorded_at: datetime) -> None:
+    """Refuse a statement dated beyond the ledger clock plus :data:`CLOCK_SKEW`."""
+    if occurred_at > recorded_at + CLOCK_SKEW:
+        raise RuleViolation(
+            "occurred-in-the-future",
+            f"occurred_at {occurred_at.isoformat()} is more than {CLOCK_SKEW} after the ledger's"
+            f" clock ({recorded_at.isoformat()})",
+        )
+
+
+#: Every rule id the pure domain raises, with one line of explanation (docs/lifecycle.md lists
+#: them too). Ids raised by other layers (signatures, roles, licences) are not listed here.
+RULES: Mapping[str, str] = MappingProxyType(
+    {
+        # --- any subject ---
+        "occurred-in-the-future": "occurred_at is later than the ledger clock plus the clock skew.",
+        # --- elevator: existence and time ---
+        "statement-for-another-elevator": "The statement is not about this elevator.",
+        "elevator-unknown": "The elevator was never manufactured in the ledger; that comes first.",
+        "already-manufactured": "elevator.manufactured is recorded only once per equipment code.",
+        "elevator-cancelled": "After registration.cancelled nothing more is recorded.",
+        "elevator-scrapped": "After elevator.scrapped only registration.cancelled is accepted.",
+        "before-manufacture": "Nothing can have happened to an elevator before it was made.",
+        # --- construction ---
+        "installation-needs-new-elevator": "An installation is notified only for an elevator"
+        " never installed (lifecycle manufactured).",
+        "construction-needs-registration": "Modification, major repair and relocation are for"
+        " registered elevators in service or stopped.",
+        "one-construction-at-a-time": "A construction is already open (not yet passed its"
+        " supervisory inspection).",
+        "construction-not-open": "construction.completed needs a notified, uncompleted"
+        " construction.",
+        "construction-kind-mismatch": "The completed construction's kind differs from the"
+        " notified one.",
+        "construction-unit-mismatch": "Only the construction unit that notified may complete it.",
+        # --- inspection ---
+        "supervisory-inspection-without-construction": "A supervisory inspection needs a"
+        " completed construction awaiting it.",
+        "re-inspection-without-failure": "A re-inspection needs a failed inspection still open.",
+        "inspection-needs-registration": "Periodic inspections and self-tests are for registered"
+        " elevators in service or stopped.",
+        # --- registration ---
+        "already-registered": "The elevator already has a use registration; change it instead.",
+        "registration-requires-supervisory-pass": "Use registration needs a passed supervisory"
+        " inspection after the installation.",
+        "registration-change-without-registration": "Only an existing registration can change.",
+        "relocation-change-needs-inspection": "A change for relocation needs the relocated elevator"
+        " to have passed its supervisory inspection.",
+        "cancellation-without-registration": "Only a registered (or scrapped) elevator's"
+        " registration can be cancelled.",
+        # --- maintenance contracts ---
+        "contract-number-taken": "A maintenance contract number is used once per elevator.",
+        "contract-not-with-use-unit": "A maintenance contract is signed with the registered use"
+        " unit.",
+        "one-maintenance-unit-at-a-time": "Contracts of two different maintenance units must not"
+        " overlap (no subcontracting).",
+        "contract-unknown": "No maintenance contract with that number for this elevator.",
+        "contract-already-ended": "The maintenance contract has already been ended.",
+        "only-contract-party-ends": "Only the contract's maintenance unit, its use unit or the"
+        " registered use unit ends it.",
+        # --- maintenance visits ---
+        "maintenance-before-installation": "Maintenance is recorded once the elevator is installed"
+        " (awaiting inspection onwards) and not while under construction.",
+        "maintenance-without-active-contract": "The maintainer must hold a contract in force on the"
+        " day of the visit.",
+        "visit-id-taken": "A visit id is used once per elevator.",
+        "only-use-unit-confirms": "Only the registered use unit confirms maintenance visits.",
+        "visit-unknown": "No maintenance visit with that id for this elevator.",
+        "visit-already-confirmed": "The visit has already been confirmed.",
+        # --- use ---
+        "only-registered-use-unit": "Stopping, resuming and scrapping are the registered use"
+        " unit's statements.",
+        "stop-only-in-service": "Only an elevator in service can be stopped.",
+        "resume-only-when-stopped": "Only a stopped elevator can resume.",
+        "failed-elevator-must-not-run": "An elevator with a failed inspection open must not"
+        " resume.",
+        "restart-after-a-year-needs-inspection": "Stopped for more than a year: a periodic"
+        " inspection pass after the stop is required before resuming.",
+        # --- faults and rescue ---
+        "fault-already-open": "A fault with that id is already open.",
+        "fault-not-open": "No open fault with that id.",
+        "rescue-id-taken": "A rescue id is used once per elevator.",
+        "rescue-not-open": "No open rescue with that id (unknown or already released).",
+        "rescue-out-of-order": "Rescue steps go alarm, (dispatched), arrived, released.",
+        "rescue-times-go-backwards": "A rescue step is timed before the previous step.",
+        # --- supervision ---
+        "hazard-id-taken": "A hazard id is used once per elevator.",
+        "hazard-not-open": "No open hazard with that id.",
+        "order-id-taken": "A rectification order id is used once per elevator.",
+        "rectification-hazard-not-open": "A rectification order can only refer to an open hazard.",
+        "order-not-open": "No open rectification order with that id.",
+        "complaint-not-open": "No open complaint with that id.",
+        "insurance-policy-unknown": "No insurance policy with that number for this elevator.",
+        # --- organization ---
+        "statement-for-another-organization": "The statement is not about this organization.",
+        "organization-unknown": "The organization must be registered (org.registered) first.",
+        "organization-already-registered": "org.registered is recorded only once.",
+        "role-not-granted": "The role to revoke is not currently granted.",
+        "licence-number-taken": "A licence number is granted once per organization.",
+        "licence-unknown": "No licence with that number for this organization.",
+        "licence-already-revoked": "The licence has already been revoked.",
+        "key-id-taken": "A key id is registered once; a revoked key id never comes back.",
+        "key-not-registered": "No key with that id is registered for this organization.",
+        "key-already-revoked": "The key has already been revoked.",
+    }
+)
