@@ -1,15 +1,29 @@
-"""The ``elevator-ledger`` command line: set up, serve, sign, submit, audit."""
+"""The ``elevator-ledger`` command line: set up, serve, make keys, sign, submit, seed a demo city.
+
+Every failure is one line on stderr and a non-zero exit code.
+"""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated, NoReturn
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
 
+import httpx
+import orjson
 import typer
+from pydantic import ValidationError
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from api.node import SetupError, initialise
+from api.node import LedgerNode, SetupError, initialise
 from api.settings import Settings
+from api.statement_routes import problem_of
+from domain.catalogue import Statement
+from domain.errors import Rejected
+from domain.signing import sign_statement
+from ledger.keys import KeyFormatError, SigningKey, load_signing_key, save_signing_key
 
 app = typer.Typer(
     name="elevator-ledger",
@@ -18,28 +32,46 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err = Console(stderr=True)
+console = Console(stderr=True)
+BATCH = 500
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr and a non-zero exit: the CLI's error contract."""
-    err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
     raise typer.Exit(code)
+
+
+def _node() -> LedgerNode:
+    try:
+        node, _ = initialise(Settings())
+    except SetupError as exc:
+        fail(str(exc))
+    return node
+
+
+def progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
 
 
 @app.command()
 def init() -> None:
-    """Create the database and the log signing key (idempotent); print the verifier key."""
+    """Create the database, the log key and the root authority key (idempotent); print the
+    log's verifier key."""
     settings = Settings()
+    node = _node()
     try:
-        node, created = initialise(settings)
-    except SetupError as exc:
-        fail(str(exc))
-    try:
-        console.print("initialised" if created else "already initialised", style="green")
-        console.print(f"database: {settings.resolved_database_url}")
-        console.print(f"log key:  {settings.log_key_path}")
+        console.print(f"database:      {settings.resolved_database_url}")
+        console.print(f"log key:       {settings.log_key_path}")
+        console.print(f"authority key: {settings.authority_key_path} ({node.anchor.uscc})")
+        console.print(f"trust file:    {settings.trust_path}")
         sys.stdout.write(node.log.signer.verifier.text() + "\n")
     finally:
         node.close()
@@ -56,16 +88,183 @@ def serve(
     from api.app import create_app
 
     settings = Settings()
-    try:
-        node, _ = initialise(settings)
-    except SetupError as exc:
-        fail(str(exc))
+    node = _node()
     uvicorn.run(
         create_app(node=node),
         host=host or settings.host,
         port=port or settings.port,
         log_level="info",
     )
+
+
+@app.command()
+def keygen(
+    out: Annotated[Path, typer.Argument(help="where to write the private key (PEM, mode 0600)")],
+) -> None:
+    """Make an Ed25519 signing key; print its key id and public key for registration."""
+    if out.exists():
+        fail(f"{out} exists; refusing to overwrite a key")
+    key = SigningKey.generate()
+    save_signing_key(key, out)
+    sys.stdout.write(
+        orjson.dumps(
+            {
+                "key_id": key.key_id,
+                "algorithm": key.algorithm,
+                "public_key": key.verifying_key.public_b64(),
+            }
+        ).decode()
+        + "\n"
+    )
+
+
+def _load_keys(paths: list[Path]) -> list[SigningKey]:
+    try:
+        return [load_signing_key(p) for p in paths]
+    except KeyFormatError as exc:
+        fail(str(exc))
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        return orjson.loads(sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes())
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    except orjson.JSONDecodeError as exc:
+        fail(f"{path} is not JSON: {exc}")
+
+
+@app.command()
+def sign(
+    statement: Annotated[Path, typer.Argument(help="statement JSON file, or - for stdin")],
+    key: Annotated[list[Path], typer.Option("--key", "-k", help="signing key; repeat to co-sign")],
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="default: stdout")] = None,
+) -> None:
+    """Sign a statement into a DSSE envelope (adds a nonce if missing)."""
+    doc = _read_json(statement)
+    if not isinstance(doc, dict):
+        fail("a statement is a JSON object")
+    try:
+        Statement.model_validate({"nonce": "checking-only", **doc})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        fail(f"invalid statement: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    envelope = sign_statement(doc, _load_keys(key)).to_bytes() + b"\n"
+    if out is None:
+        sys.stdout.buffer.write(envelope)
+    else:
+        out.write_bytes(envelope)
+
+
+def _envelopes(path: Path) -> Iterator[dict[str, Any]]:
+    """One envelope (a JSON file) or a JSON Lines stream of them."""
+    try:
+        data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
+    except OSError as exc:
+        fail(f"cannot read {path}: {exc.strerror}")
+    try:
+        single = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        single = None
+    if isinstance(single, dict):
+        yield single
+        return
+    for number, line in enumerate(data.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            fail(f"{path}:{number}: not JSON: {exc}")
+        if not isinstance(item, dict):
+            fail(f"{path}:{number}: an envelope is a JSON object")
+        yield item
+
+
+@app.command()
+def submit(
+    path: Annotated[Path, typer.Argument(help="an envelope, or JSON Lines of them; - for stdin")],
+    url: Annotated[
+        str | None, typer.Option(help="server URL; default: this ledger directly")
+    ] = None,
+    receipts: Annotated[Path | None, typer.Option(help="write receipts as JSON Lines here")] = None,
+) -> None:
+    """Submit signed statements, in batches, with a progress bar. Exits 1 if any was rejected."""
+    items = list(_envelopes(path))
+    if not items:
+        fail(f"{path} holds no envelopes")
+    sink = receipts.open("wb") if receipts else None
+    rejected = 0
+    node = None if url else _node()
+    try:
+        with progress() as bar:
+            task = bar.add_task("submitting", total=len(items))
+            for start in range(0, len(items), BATCH):
+                chunk = items[start : start + BATCH]
+                for number, result in enumerate(_submit_chunk(chunk, url, node), start + 1):
+                    if "problem" in result:
+                        rejected += 1
+                        _report_rejection(number, result["problem"])
+                    elif sink:
+                        sink.write(orjson.dumps(result["receipt"]) + b"\n")
+                bar.advance(task, len(chunk))
+    finally:
+        if sink:
+            sink.close()
+        if node:
+            node.close()
+    console.print(f"{len(items) - rejected} accepted, {rejected} rejected")
+    if rejected:
+        raise typer.Exit(1)
+
+
+def _report_rejection(number: int, problem: dict[str, Any]) -> None:
+    why = problem.get("rule") or str(problem["type"]).rsplit("/", 1)[-1]
+    console.print(f"[red]#{number} rejected[/red] ({why}): {problem['detail']}", highlight=False)
+
+
+def _submit_chunk(
+    chunk: list[dict[str, Any]], url: str | None, node: LedgerNode | None
+) -> list[dict[str, Any]]:
+    if node is not None:
+        return [
+            {"problem": problem_of(r).body("")}
+            if isinstance(r, Rejected)
+            else {"receipt": r.to_json()}
+            for r in node.service.submit_batch(chunk)
+        ]
+    assert url is not None
+    try:
+        endpoint = f"{url.rstrip('/')}/v1/statements/batch"
+        response = httpx.post(endpoint, json=chunk, timeout=120)
+    except httpx.HTTPError as exc:
+        fail(f"cannot reach {url}: {exc}")
+    if response.status_code != 200:
+        fail(f"{url} answered {response.status_code}: {response.text[:200]}")
+    return [
+        {"receipt": i["receipt"]} if i["accepted"] else {"problem": i["problem"]}
+        for i in response.json()["results"]
+    ]
+
+
+@app.command()
+def demo(
+    elevators: Annotated[int, typer.Option(min=1, max=100_000, help="elevators in the city")] = 20,
+    years: Annotated[int, typer.Option(min=1, max=15, help="years of history each")] = 5,
+    seed: Annotated[int, typer.Option(help="random seed")] = 0,
+) -> None:
+    """Seed a synthetic city through the signed write path (once; later runs reuse it)."""
+    from api.demo import seed_city
+
+    settings = Settings()
+    node = _node()
+    try:
+        if settings.demo_marker_path.exists():
+            console.print(f"demo city already seeded ({settings.demo_marker_path}); reusing it")
+            return
+        seed_city(node, settings, elevators=elevators, years=years, seed=seed, bar=progress())
+    finally:
+        node.close()
 
 
 if __name__ == "__main__":

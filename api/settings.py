@@ -48,4 +48,10 @@ class Settings(BaseSettings):
 
     @property
     def demo_keys_dir(self) -> Path:
+        """Demo organizations' private keys, one PEM per USCC (and per IoT terminal)."""
         return self.keys_dir / "demo"
+
+    @property
+    def demo_marker_path(self) -> Path:
+        """Written when the demo city is fully seeded: what was made and where its keys are."""
+        return self.home / "demo-city.json"

@@ -32,10 +32,10 @@ def payload_hash(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
 
 
-def statement_of(entry: str) -> Statement:
+def statement_of(entry: str | dict[str, Any]) -> Statement:
     """The statement inside an entry (already verified when the entry was accepted)."""
-    envelope: dict[str, Any] = orjson.loads(entry)["envelope"]
-    return Statement.model_validate_json(_b64(envelope["payload"]))
+    doc = orjson.loads(entry) if isinstance(entry, str) else entry
+    return Statement.model_validate_json(_b64(doc["envelope"]["payload"]))
 
 
 def _b64(text: str) -> bytes:
@@ -62,9 +62,10 @@ class SubjectChain(Aggregate):
         self._link(entry, entry_hash, payload)
 
     def _link(self, entry: str, entry_hash: str, payload: str) -> None:
+        doc = orjson.loads(entry)  # the entry says its own version (see ledger.entry)
         self.head = entry_hash
-        self.seen[payload] = (self.version, entry_hash)
-        self.state = type(self).evolve(self.state, statement_of(entry))
+        self.seen[payload] = (doc["version"], entry_hash)
+        self.state = type(self).evolve(self.state, statement_of(doc))
 
     @event("Appended")
     def append(self, entry: str, entry_hash: str, payload: str) -> None:

@@ -105,15 +105,23 @@ class ElevatorLedger(Application[UUID]):
         return result
 
     def accept_batch(
-        self, envelopes: Sequence[bytes | Mapping[str, Any]]
+        self,
+        envelopes: Sequence[bytes | Mapping[str, Any]],
+        recorded_at: Sequence[datetime] | None = None,
     ) -> list[Accepted | Rejected]:
-        """Judge each envelope on its own; commit the accepted ones together."""
+        """Judge each envelope on its own; commit the accepted ones together.
+
+        ``recorded_at`` overrides the ledger clock per envelope. Only operator tools
+        importing history (the demo city, migrations from legacy systems) pass it;
+        the HTTP API never does.
+        """
         for attempt in range(self.max_retries):
             batch = _Batch()
             results: list[Accepted | Rejected] = []
-            for envelope in envelopes:
+            for i, envelope in enumerate(envelopes):
+                at = self.clock() if recorded_at is None else recorded_at[i]
                 try:
-                    results.append(self._accept_one(envelope, batch))
+                    results.append(self._accept_one(envelope, batch, at))
                 except Rejected as exc:
                     results.append(exc)
             fresh = [a for a in batch.accepted if not a.duplicate]
@@ -144,8 +152,9 @@ class ElevatorLedger(Application[UUID]):
         nid = positions[(chain_id, result.version)]
         return Accepted(**{**result.__dict__, "notification_id": nid})
 
-    def _accept_one(self, raw: bytes | Mapping[str, Any], batch: _Batch) -> Accepted:
-        recorded_at = self.clock()
+    def _accept_one(
+        self, raw: bytes | Mapping[str, Any], batch: _Batch, recorded_at: datetime
+    ) -> Accepted:
         envelope, envelope_json = _parse(raw)
         signers = self._verified_signers(envelope, batch)
         stmt = _statement(envelope.payload)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from domain.aggregates import Elevator, Organization
@@ -50,10 +51,12 @@ class LedgerService:
         return result
 
     def submit_batch(
-        self, envelopes: Sequence[bytes | Mapping[str, Any]]
+        self,
+        envelopes: Sequence[bytes | Mapping[str, Any]],
+        recorded_at: Sequence[datetime] | None = None,
     ) -> list[Receipt | Rejected]:
         size_before = self.log.size()
-        results = self.app.accept_batch(envelopes)
+        results = self.app.accept_batch(envelopes, recorded_at)
         placed = self.sequencer.integrate().positions
         return [
             r if isinstance(r, Rejected) else self._receipt(r, placed, size_before) for r in results

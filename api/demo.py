@@ -1,0 +1,143 @@
+"""Seed a synthetic city through the real signed write path.
+
+The planner (``api.demo_city``) decides what is said, by whom and when; this
+module makes every organization a key, has the root authority onboard them
+with signed statements, signs each planned statement with its organization's
+(or IoT terminal's) key and submits it in batches. Each entry is recorded at
+its planned instant, so late entries are late and the rest are not.
+Keys land in ``<home>/keys/demo/`` so an integrator can sign as any demo
+organization.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+
+import orjson
+from rich.progress import Progress
+
+from api.demo_city import CityPlan, DemoOrganization, PlannedStatement, plan_city
+from api.node import LedgerNode
+from api.settings import Settings
+from domain.errors import Rejected
+from domain.onboarding import LicenceGrant, key_registration, onboarding_statements
+from domain.signing import sign_statement
+from ledger.dsse import Envelope
+from ledger.keys import SigningKey, save_signing_key
+
+BATCH = 400
+
+
+def seed_city(
+    node: LedgerNode, settings: Settings, *, elevators: int, years: int, seed: int, bar: Progress
+) -> dict[str, int]:
+    now = datetime.now(UTC).replace(microsecond=0)
+    plan = plan_city(elevators, years=years, seed=seed, now=now)
+    start = now - timedelta(days=366 * (years + 1))
+    keys = _make_keys(plan, settings)
+    authority = SigningKey.from_pem(settings.authority_key_path.read_bytes())
+    setup = _onboarding(plan, node.anchor.uscc, keys, start, now)
+    counts = {"accepted": 0, "rejected": 0}
+    with bar:
+        task = bar.add_task("onboarding organizations", total=len(setup))
+        for signer, statement in setup:
+            envelope = sign_statement(statement, [authority if signer is None else keys[signer]])
+            node.service.submit_batch([envelope.to_json()], [start])
+            bar.advance(task)
+        total = sum(1 for _ in plan.statements())
+        task = bar.add_task(f"seeding {elevators} elevators", total=total)
+        for chunk in _chunks(plan.statements(), BATCH):
+            envelopes = [_sign(p, keys).to_json() for p in chunk]
+            results = node.service.submit_batch(envelopes, [p.recorded_at for p in chunk])
+            for planned, result in zip(chunk, results, strict=True):
+                if isinstance(result, Rejected):
+                    counts["rejected"] += 1
+                    if counts["rejected"] <= 5:
+                        bar.console.print(
+                            f"[yellow]rejected[/yellow] {planned.statement['type']} "
+                            f"{planned.statement.get('elevator')}: {result.detail}"
+                        )
+                else:
+                    counts["accepted"] += 1
+            bar.advance(task, len(chunk))
+    _write_marker(plan, settings, counts)
+    return counts
+
+
+def _make_keys(plan: CityPlan, settings: Settings) -> dict[str, SigningKey]:
+    keys: dict[str, SigningKey] = {}
+    for org in (plan.regulator, *plan.organizations):
+        keys[org.uscc] = SigningKey.generate()
+        save_signing_key(keys[org.uscc], settings.demo_keys_dir / f"{org.uscc}.pem")
+    for code in plan.terminals:
+        keys[f"terminal:{code}"] = SigningKey.generate()
+        save_signing_key(keys[f"terminal:{code}"], settings.demo_keys_dir / f"terminal-{code}.pem")
+    return keys
+
+
+def _onboarding(
+    plan: CityPlan, authority: str, keys: dict[str, SigningKey], start: datetime, now: datetime
+) -> list[tuple[str | None, dict[str, object]]]:
+    """(signer USCC or None for the root authority, statement) in order."""
+    out: list[tuple[str | None, dict[str, object]]] = []
+    until = (now + timedelta(days=5 * 366)).date()
+    for org in (plan.regulator, *plan.organizations):
+        licences = [
+            LicenceGrant(kind, number, ("3110", "3120", "3310"), start.date(), until)
+            for kind, number in org.licences
+        ]
+        for statement in onboarding_statements(
+            regulator=authority,
+            uscc=org.uscc,
+            name=org.name,
+            district=org.district,
+            address=f"益阳市{org.name}",
+            legal_representative="王五",
+            roles=org.roles,
+            licences=licences,
+            key=keys[org.uscc].verifying_key,
+            at=start,
+            valid_from=start.date(),
+        ):
+            out.append((None, statement))
+    for code, owner in plan.terminals.items():
+        key = keys[f"terminal:{code}"].verifying_key
+        out.append((owner, key_registration(owner, owner, key, start, bound_elevator=code)))
+    return out
+
+
+def _sign(planned: PlannedStatement, keys: dict[str, SigningKey]) -> Envelope:
+    if planned.via_terminal:
+        signing = [keys[f"terminal:{planned.statement['elevator']}"]]
+    else:
+        signing = [keys[uscc] for uscc in planned.signers]
+    return sign_statement(planned.statement, signing)
+
+
+def _chunks(items: Iterable[PlannedStatement], size: int) -> Iterable[list[PlannedStatement]]:
+    iterator = iter(items)
+    while chunk := list(itertools.islice(iterator, size)):
+        yield chunk
+
+
+def _write_marker(plan: CityPlan, settings: Settings, counts: dict[str, int]) -> None:
+    def describe(org: DemoOrganization) -> dict[str, object]:
+        return {
+            "uscc": org.uscc,
+            "name": org.name,
+            "roles": [str(r) for r in org.roles],
+            "key": str(settings.demo_keys_dir / f"{org.uscc}.pem"),
+        }
+
+    doc = {
+        "elevators": list(plan.elevators),
+        "regulator": describe(plan.regulator),
+        "organizations": [describe(o) for o in plan.organizations],
+        "terminals": {
+            code: str(settings.demo_keys_dir / f"terminal-{code}.pem") for code in plan.terminals
+        },
+        **counts,
+    }
+    settings.demo_marker_path.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
