@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import random
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,7 +92,7 @@ class ElevatorLedger(Application[UUID]):
         anchor: TrustAnchor,
         env: Mapping[str, str] | None = None,
         clock: Clock = utcnow,
-        max_retries: int = 5,
+        max_retries: int = 12,
     ) -> None:
         super().__init__(env=dict(env or {}))
         self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
@@ -134,6 +136,7 @@ class ElevatorLedger(Application[UUID]):
                     self._evict(aggregate_id)
                 if attempt + 1 == self.max_retries:
                     raise Conflict("concurrent writers kept colliding; retry") from None
+                time.sleep(random.uniform(0, 0.002 * 2**attempt))  # back off, then re-judge
                 continue
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
