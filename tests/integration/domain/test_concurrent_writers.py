@@ -100,7 +100,7 @@ def test_concurrent_processes_never_fork_or_lose_entries(tmp_path: Path, databas
             for c in chain:
                 assert c.prev == prev
                 prev = entry_hash(c.to_bytes())
-            aggregate = node.app.repository.get(Elevator.create_id(code))
+            aggregate: Elevator = node.app.repository.get(Elevator.create_id(code))
             assert (aggregate.version, aggregate.head) == (len(chain), prev)
         counts = Counter(e.subject for chain in by_subject.values() for e in chain)
         assert sum(counts[f"elevator:{c}"] for c in ELEVATORS) == 3 + PROCESSES * PER_PROCESS
