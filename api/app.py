@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
     problems.install(app)
     app.include_router(log_routes.router)
     app.include_router(statement_routes.router)
+    app.include_router(statement_routes.envelopes)
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])

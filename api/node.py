@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from api.settings import Settings
 from domain.application import ElevatorLedger
+from domain.group_commit import GroupCommitter
 from domain.onboarding import onboarding_statements
 from domain.roles import Role
 from domain.service import LedgerService
@@ -43,8 +44,10 @@ class LedgerNode:
     app: ElevatorLedger
     service: LedgerService
     anchor: TrustAnchor
+    committer: GroupCommitter
 
     def close(self) -> None:
+        self.committer.close()
         self.app.close()
         self.engine.dispose()
 
@@ -185,4 +188,5 @@ def open_node(settings: Settings) -> LedgerNode:
     upgrade(engine)
     log = MerkleLog(engine, signer)
     app = ElevatorLedger(anchor, env=eventsourcing_env(url))
-    return LedgerNode(settings, engine, log, app, LedgerService(app, log), anchor)
+    service = LedgerService(app, log)
+    return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service))

@@ -16,6 +16,7 @@ from domain.errors import Rejected
 from domain.service import Receipt
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
+envelopes = APIRouter(prefix="/v1/envelopes", tags=["statements"])
 MAX_BATCH = 1000
 MAX_BODY = 64 * 1024
 MAX_BATCH_BODY = 16 * 1024 * 1024
@@ -54,6 +55,17 @@ class ReceiptModel(BaseModel):
     )
     promise: str = Field(description="signed note by the log key over the receipt fields")
     inclusion_proof: str = Field(description="c2sp.org/tlog-proof@v1 with the signed checkpoint")
+
+
+class SignerModel(BaseModel):
+    key_id: str
+    owner: str = Field(description="USCC of the organization the key belongs to")
+    bound_elevator: str | None = None
+    revoked_at: str | None = None
+
+
+class VerifyResult(BaseModel):
+    signers: list[SignerModel]
 
 
 class BatchItem(BaseModel):
@@ -97,7 +109,7 @@ async def submit(request: Request, node: NodeDep) -> Any:
     """Submit one signed statement (a DSSE envelope)."""
     body = await _body(request, MAX_BODY)
     try:
-        receipt = await run_in_threadpool(node.service.submit, body)
+        receipt = await run_in_threadpool(node.committer.submit, body)
     except Rejected as exc:
         raise problem_of(exc) from exc
     return JSONResponse(
@@ -132,3 +144,24 @@ async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
     ]
     accepted = sum(1 for i in items if i.accepted)
     return BatchResult(accepted=accepted, rejected=len(items) - accepted, results=items)
+
+
+@envelopes.post("/verify", response_model=VerifyResult, openapi_extra=_json_body(ENVELOPE_REF))
+async def verify(request: Request, node: NodeDep) -> VerifyResult:
+    """Check an envelope's signatures against registered keys without submitting it."""
+    body = await _body(request, MAX_BODY)
+    try:
+        keys = await run_in_threadpool(node.app.verify_envelope, body)
+    except Rejected as exc:
+        raise problem_of(exc) from exc
+    return VerifyResult(
+        signers=[
+            SignerModel(
+                key_id=k.key_id,
+                owner=k.owner,
+                bound_elevator=k.bound_elevator,
+                revoked_at=k.revoked_at.isoformat() if k.revoked_at else None,
+            )
+            for k in keys
+        ]
+    )

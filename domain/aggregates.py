@@ -9,6 +9,7 @@ so an elevator is found by its equipment code without an index.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from datetime import datetime
 from typing import Any, ClassVar
@@ -35,7 +36,13 @@ def payload_hash(payload: bytes) -> str:
 def statement_of(entry: str | dict[str, Any]) -> Statement:
     """The statement inside an entry (already verified when the entry was accepted)."""
     doc = orjson.loads(entry) if isinstance(entry, str) else entry
-    return Statement.model_validate_json(_b64(doc["envelope"]["payload"]))
+    return _statement(doc["envelope"]["payload"])
+
+
+@functools.lru_cache(maxsize=8192)
+def _statement(payload_b64: str) -> Statement:
+    """Parsed once: accepting a statement and applying its event read the same payload."""
+    return Statement.model_validate_json(_b64(payload_b64))
 
 
 def _b64(text: str) -> bytes:

@@ -37,9 +37,9 @@ from domain.roles import LicenceKind, Role
 from domain.rules import RuleViolation, check_not_in_the_future
 
 __all__ = [
-    "KeyInfo",
     "Licence",
     "OrganizationState",
+    "RegisteredKey",
     "RoleGrant",
     "check_organization_statement",
     "evolve_organization",
@@ -84,7 +84,7 @@ class Licence:
 
 
 @dataclass(frozen=True, slots=True)
-class KeyInfo:
+class RegisteredKey:
     """A signing key registered for the organization (``key.registered``).
 
     ``registered_at`` / ``revoked_at`` are the ``occurred_at`` of the key statements: a key signs
@@ -113,7 +113,7 @@ class OrganizationState:
     district: str = ""
     roles: Mapping[Role, tuple[RoleGrant, ...]] = field(default_factory=dict)
     licences: Mapping[str, Licence] = field(default_factory=dict)  # by licence number
-    keys: Mapping[str, KeyInfo] = field(default_factory=dict)  # by key id, revoked ones kept
+    keys: Mapping[str, RegisteredKey] = field(default_factory=dict)  # by key id, revoked ones kept
 
     @classmethod
     def empty(cls, uscc: str) -> Self:
@@ -136,7 +136,7 @@ class OrganizationState:
             for lic in self.licences.values()
         )
 
-    def active_key(self, key_id: str, at: datetime) -> KeyInfo | None:
+    def active_key(self, key_id: str, at: datetime) -> RegisteredKey | None:
         """The key if it is registered and not revoked at ``at``; otherwise None."""
         info = self.keys.get(key_id)
         return info if info is not None and info.active_at(at) else None
@@ -305,7 +305,7 @@ def _licence_revoked(state: OrganizationState, stmt: Statement) -> OrganizationS
 
 def _key_registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
     data = _data(stmt, KeyRegistered)
-    info = KeyInfo(
+    info = RegisteredKey(
         data.key_id, data.algorithm, data.public_key, data.bound_elevator, stmt.occurred_at
     )
     return replace(state, keys={**state.keys, data.key_id: info})

@@ -17,7 +17,7 @@ from domain.aggregates import Elevator, Organization
 from domain.application import Accepted, ElevatorLedger
 from domain.errors import Rejected
 from ledger.entry import format_time
-from ledger.log import LogError, MerkleLog
+from ledger.log import LogError, MerkleLog, SignedCheckpoint
 from ledger.receipt import Promise, format_tlog_proof
 from ledger.sequencer import Sequencer
 
@@ -58,13 +58,22 @@ class LedgerService:
         size_before = self.log.size()
         results = self.app.accept_batch(envelopes, recorded_at)
         placed = self.sequencer.integrate().positions
+        if all(isinstance(r, Rejected) for r in results):
+            return list(results)
+        checkpoint = self.log.latest_checkpoint()  # one for the whole batch
         return [
-            r if isinstance(r, Rejected) else self._receipt(r, placed, size_before) for r in results
+            r if isinstance(r, Rejected) else self._receipt(r, placed, size_before, checkpoint)
+            for r in results
         ]
 
-    def _receipt(self, accepted: Accepted, placed: Mapping[int, int], size_before: int) -> Receipt:
+    def _receipt(
+        self,
+        accepted: Accepted,
+        placed: Mapping[int, int],
+        size_before: int,
+        checkpoint: SignedCheckpoint,
+    ) -> Receipt:
         index = self._log_index(accepted, placed, size_before)
-        checkpoint = self.log.latest_checkpoint()
         proof = self.log.inclusion_proof(index, checkpoint.size)
         recorded = format_time(accepted.recorded_at)
         promise = Promise(

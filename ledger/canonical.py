@@ -30,7 +30,7 @@ def _fast_path_ok(value: Any) -> bool:
         item = stack.pop()
         if isinstance(item, dict):
             for key, sub in item.items():
-                if not isinstance(key, str) or any(ord(c) > 0xFFFF for c in key):
+                if not isinstance(key, str) or not (key.isascii() or max(key) <= "\uffff"):
                     return False
                 stack.append(sub)
         elif isinstance(item, list | tuple):

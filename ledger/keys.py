@@ -8,6 +8,7 @@ registering another :class:`Algorithm` without touching callers.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 from dataclasses import dataclass
@@ -47,22 +48,33 @@ class Ed25519:
 
     def public_from_private(self, private: bytes) -> bytes:
         return (
-            Ed25519PrivateKey.from_private_bytes(private)
+            _private_key(private)
             .public_key()
             .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
         )
 
     def sign(self, private: bytes, message: bytes) -> bytes:
-        return Ed25519PrivateKey.from_private_bytes(private).sign(message)
+        return _private_key(private).sign(message)
 
     def verify(self, public: bytes, message: bytes, signature: bytes) -> bool:
         if len(public) != 32 or len(signature) != 64:
             return False
         try:
-            Ed25519PublicKey.from_public_bytes(public).verify(signature, message)
+            _public_key(public).verify(signature, message)
         except (InvalidSignature, ValueError):
             return False
         return True
+
+
+@functools.lru_cache(maxsize=64)
+def _private_key(private: bytes) -> Ed25519PrivateKey:
+    """Loading a key costs as much as a signature; signers sign many times."""
+    return Ed25519PrivateKey.from_private_bytes(private)
+
+
+@functools.lru_cache(maxsize=4096)
+def _public_key(public: bytes) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(public)
 
 
 ALGORITHMS: dict[str, Algorithm] = {"ed25519": Ed25519()}

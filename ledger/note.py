@@ -125,10 +125,13 @@ class SignedNote:
     verified_by: tuple[str, ...]  # names of known keys whose signature verified
 
 
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
+
+
 def _check_text(text: str) -> None:
     if not text.endswith("\n"):
         raise NoteError("note text must end with a newline")
-    if any((ord(c) < 0x20 and c != "\n") or c == "\x7f" for c in text):
+    if _CONTROL.search(text):
         raise NoteError("note text contains a control character")
 
 

@@ -1,0 +1,250 @@
+"""Write-path throughput on SQLite and PostgreSQL, next to this machine's raw verify rate.
+
+    python -m bench.ingest [--backends sqlite,postgres] [--batch-envelopes 5000] [--http 3000]
+
+Figures, all measured in this run:
+- raw Ed25519 verify rate of one core (the `cryptography` package, one key, one message);
+- batch ingest rate (LedgerService.submit_batch, 500 envelopes per call) and its ratio to it;
+- single-statement POST /v1/statements throughput with one uvicorn worker and 32 concurrent
+  clients, next to the same server's POST /v1/envelopes/verify (signature check only).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+from psycopg import sql
+
+from api.node import initialise
+from api.settings import Settings
+from bench.common import report
+from bench.load import post_all
+from domain.identifiers import make_uscc
+from domain.onboarding import licences_for, onboarding_statements
+from domain.roles import Role
+from domain.signing import sign_statement
+from ledger.keys import SigningKey, load_signing_key
+
+PG_ADMIN = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+ELEVATORS = 200
+
+
+def raw_verify_rate(n: int = 20000) -> float:
+    key = SigningKey.generate()
+    message = os.urandom(400)
+    signature = key.sign(message)
+    public = key.verifying_key
+    start = time.perf_counter()
+    for _ in range(n):
+        public.verify(message, signature)
+    return n / (time.perf_counter() - start)
+
+
+def _code(i: int) -> str:
+    return f"31102301020150{i:04d}"
+
+
+class Seeded:
+    """A ledger with a manufacturer, a maintenance unit and ELEVATORS manufactured lifts."""
+
+    def __init__(self, home: Path, url: str) -> None:
+        self.settings = Settings(home=home, database_url=url)
+        node, _ = initialise(self.settings)
+        authority = load_signing_key(self.settings.authority_key_path)
+        self.maker, self.maintainer = SigningKey.generate(), SigningKey.generate()
+        self.maker_id, self.maintainer_id = (
+            make_uscc("91430900B00000001"),
+            make_uscc("91430900B00000002"),
+        )
+        long_ago = datetime.now(UTC) - timedelta(days=3000)
+        for uscc, role, key in (
+            (self.maker_id, Role.MANUFACTURER, self.maker),
+            (self.maintainer_id, Role.MAINTENANCE_UNIT, self.maintainer),
+        ):
+            lic = licences_for([role], "B", ("3110",), long_ago.date(), datetime(2099, 1, 1).date())
+            for s in onboarding_statements(
+                regulator=node.anchor.uscc,
+                uscc=uscc,
+                name="基准单位",
+                district="430902",
+                address="益阳",
+                legal_representative="李四",
+                roles=[role],
+                licences=lic,
+                key=key.verifying_key,
+                at=long_ago,
+                valid_from=long_ago.date(),
+            ):
+                node.service.submit(sign_statement(s, [authority]).to_json())
+        made = long_ago + timedelta(days=10)
+        envelopes = [
+            sign_statement(
+                {
+                    "type": "elevator.manufactured",
+                    "elevator": _code(i),
+                    "issuer": self.maker_id,
+                    "occurred_at": made.isoformat(),
+                    "data": {
+                        "category": "3110",
+                        "model": "B1",
+                        "factory_serial": f"S{i}",
+                        "type_test_certificate": "TX-1",
+                        "rated_load_kg": 1000,
+                        "rated_speed_mps": "1.75",
+                        "stops": 12,
+                        "manufactured_on": made.date().isoformat(),
+                    },
+                },
+                [self.maker],
+            ).to_json()
+            for i in range(ELEVATORS)
+        ]
+        node.service.submit_batch(envelopes)
+        node.close()
+
+    def faults(self, n: int, tag: str) -> list[dict[str, Any]]:
+        now = datetime.now(UTC) - timedelta(minutes=1)
+        return [
+            sign_statement(
+                {
+                    "type": "fault.reported",
+                    "elevator": _code(i % ELEVATORS),
+                    "issuer": self.maintainer_id,
+                    "occurred_at": now.isoformat(),
+                    "data": {
+                        "fault_id": f"{tag}-{i}",
+                        "code": "02",
+                        "service_mode": 1,
+                        "detected_at": now.isoformat(),
+                    },
+                },
+                [self.maintainer],
+            ).to_json()
+            for i in range(n)
+        ]
+
+
+def batch_rate(seeded: Seeded, n: int) -> float:
+    envelopes = seeded.faults(n, "batch")
+    node, _ = initialise(seeded.settings)
+    try:
+        start = time.perf_counter()
+        for i in range(0, n, 500):
+            results = node.service.submit_batch(envelopes[i : i + 500])
+            assert all(not isinstance(r, Exception) for r in results), results[:1]
+        return n / (time.perf_counter() - start)
+    finally:
+        node.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_rates(seeded: Seeded, n: int) -> tuple[float, float, dict[str, Any]]:
+    import orjson
+
+    port = _free_port()
+    env = {
+        **os.environ,
+        "LEDGER_HOME": str(seeded.settings.home),
+        "LEDGER_DATABASE_URL": seeded.settings.resolved_database_url,
+    }
+    server = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-access-log"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        bodies = [orjson.dumps(e) for e in seeded.faults(n, "http")]
+        verify = post_all("127.0.0.1", port, "/v1/envelopes/verify", bodies)
+        submit = post_all("127.0.0.1", port, "/v1/statements", bodies)
+        assert set(submit.statuses) == {201}, submit.statuses
+        assert set(verify.statuses) == {200}, verify.statuses
+        return submit.rate, verify.rate, {"submit": submit.statuses, "verify": verify.statuses}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _postgres_url() -> tuple[str, str]:
+    name = f"ledger_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, name
+
+
+def _drop(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        drop = sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)")
+        conn.execute(drop.format(sql.Identifier(name)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--batch-envelopes", type=int, default=5000)
+    parser.add_argument("--http", type=int, default=3000)
+    args = parser.parse_args()
+    verify = raw_verify_rate()
+    rows = [("raw Ed25519 verify, one core", f"{verify:,.0f}/s", "baseline")]
+    data: dict[str, Any] = {"raw_verify_per_s": round(verify)}
+    for backend in args.backends.split(","):
+        with tempfile.TemporaryDirectory() as tmp:
+            dbname = None
+            url = f"sqlite:///{tmp}/ledger.db"
+            if backend == "postgres":
+                url, dbname = _postgres_url()
+            try:
+                seeded = Seeded(Path(tmp), url)
+                batch = batch_rate(seeded, args.batch_envelopes)
+                single, verify_only, statuses = http_rates(seeded, args.http)
+            finally:
+                if dbname:
+                    _drop(dbname)
+        rows += [
+            (
+                f"{backend}: batch ingest",
+                f"{batch:,.0f}/s",
+                f"{batch / verify:.0%} of raw verify (aim ≥ 60%)",
+            ),
+            (
+                f"{backend}: POST /v1/statements, 32 clients",
+                f"{single:,.0f}/s",
+                f"{single / verify_only:.0%} of verify-only {verify_only:,.0f}/s (aim ≥ 50%)",
+            ),
+        ]
+        data[backend] = {
+            "batch_per_s": round(batch),
+            "single_post_per_s": round(single),
+            "verify_only_per_s": round(verify_only),
+            "batch_vs_raw_verify": round(batch / verify, 3),
+            "single_vs_verify_only": round(single / verify_only, 3),
+            "statuses": statuses,
+        }
+    report("ingest", rows, data)
+
+
+if __name__ == "__main__":
+    main()
