@@ -59,7 +59,7 @@ class LedgerService:
         results = self.app.accept_batch(envelopes, recorded_at)
         placed = self.sequencer.integrate().positions
         if all(isinstance(r, Rejected) for r in results):
-            return list(results)
+            return [r for r in results if isinstance(r, Rejected)]
         checkpoint = self.log.latest_checkpoint()  # one for the whole batch
         return [
             r if isinstance(r, Rejected) else self._receipt(r, placed, size_before, checkpoint)
