@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/elevator-ledger init
+	$(BIN)/elevator-ledger demo
 	$(BIN)/elevator-ledger serve
 
 lint: $(STAMP)
@@ -30,6 +30,7 @@ test: lint
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.log_append
+	$(BIN)/python -m bench.ingest
 
 soak: $(STAMP)
 	$(BIN)/pytest -q -m slow

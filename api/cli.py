@@ -264,7 +264,13 @@ def demo(
         if settings.demo_marker_path.exists():
             console.print(f"demo city already seeded ({settings.demo_marker_path}); reusing it")
             return
-        seed_city(node, settings, elevators=elevators, years=years, seed=seed, bar=progress())
+        counts = seed_city(
+            node, settings, elevators=elevators, years=years, seed=seed, bar=progress()
+        )
+        console.print(
+            f"demo city: {counts['accepted']} statements accepted, {counts['rejected']} rejected; "
+            f"organization keys in {settings.demo_keys_dir}"
+        )
     finally:
         node.close()
 
