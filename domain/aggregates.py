@@ -36,12 +36,13 @@ def payload_hash(payload: bytes) -> str:
 def statement_of(entry: str | dict[str, Any]) -> Statement:
     """The statement inside an entry (already verified when the entry was accepted)."""
     doc = orjson.loads(entry) if isinstance(entry, str) else entry
-    return _statement(doc["envelope"]["payload"])
+    return parse_payload(doc["envelope"]["payload"])
 
 
 @functools.lru_cache(maxsize=8192)
-def _statement(payload_b64: str) -> Statement:
-    """Parsed once: accepting a statement and applying its event read the same payload."""
+def parse_payload(payload_b64: str) -> Statement:
+    """Parsed once: accepting a statement and applying its event read the same payload.
+    Raises pydantic's ValidationError for an invalid statement (not cached)."""
     return Statement.model_validate_json(_b64(payload_b64))
 
 

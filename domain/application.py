@@ -27,7 +27,14 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
 from pydantic import ValidationError
 
-from domain.aggregates import Elevator, KeyRecord, Organization, SubjectChain, statement_of
+from domain.aggregates import (
+    Elevator,
+    KeyRecord,
+    Organization,
+    SubjectChain,
+    parse_payload,
+    statement_of,
+)
 from domain.authorization import authorize
 from domain.catalogue import KeyRegistered, KeyRevoked, Statement, Subject
 from domain.elevator import ElevatorState, check_elevator_statement
@@ -80,7 +87,8 @@ class _Batch:
     """Aggregates touched by one unit of work, so later statements see earlier ones."""
 
     chains: dict[UUID, SubjectChain] = field(default_factory=dict)
-    keys: dict[UUID, KeyRecord] = field(default_factory=dict)
+    keys: dict[UUID, KeyRecord] = field(default_factory=dict)  # changed in this unit of work
+    key_lookups: dict[UUID, KeyRecord | None] = field(default_factory=dict)  # read-only memo
     accepted: list[Accepted] = field(default_factory=list)
 
 
@@ -162,7 +170,7 @@ class ElevatorLedger(Application[UUID]):
     ) -> Accepted:
         envelope, envelope_json = _parse(raw)
         signers = self._verified_signers(envelope, batch)
-        stmt = _statement(envelope.payload)
+        stmt = _statement(envelope.payload, envelope_json["payload"])
         st = stmt.statement_type
         chain_cls = Elevator if st.subject is Subject.ELEVATOR else Organization
         chain = self._chain(chain_cls, stmt.subject_id, batch)
@@ -255,12 +263,17 @@ class ElevatorLedger(Application[UUID]):
 
     def _key_record(self, key_id: str, batch: _Batch | None) -> KeyRecord | None:
         kid = KeyRecord.create_id(key_id)
-        if batch is not None and kid in batch.keys:
-            return batch.keys[kid]
+        if batch is not None:
+            if kid in batch.keys:
+                return batch.keys[kid]
+            if kid in batch.key_lookups:
+                return batch.key_lookups[kid]
         try:  # read-only here; _index_keys copies before it revokes
-            record: KeyRecord = self.repository.get(kid, deepcopy_from_cache=False)
+            record: KeyRecord | None = self.repository.get(kid, deepcopy_from_cache=False)
         except AggregateNotFoundError:
-            return None
+            record = None
+        if batch is not None:
+            batch.key_lookups[kid] = record
         return record
 
     def _check_key_statement(self, stmt: Statement, batch: _Batch) -> None:
@@ -419,11 +432,11 @@ def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any]]:
     return envelope, doc
 
 
-def _statement(payload: bytes) -> Statement:
+def _statement(payload: bytes, payload_b64: str) -> Statement:
     if not is_canonical(payload):
         raise NonCanonicalPayload("the payload must be RFC 8785 canonical JSON")
     try:
-        return Statement.model_validate_json(payload)
+        return parse_payload(payload_b64)
     except ValidationError as exc:
         errors = [
             {"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()

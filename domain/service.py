@@ -60,21 +60,19 @@ class LedgerService:
         placed = self.sequencer.integrate().positions
         if all(isinstance(r, Rejected) for r in results):
             return [r for r in results if isinstance(r, Rejected)]
-        checkpoint = self.log.latest_checkpoint()  # one for the whole batch
-        return [
-            r if isinstance(r, Rejected) else self._receipt(r, placed, size_before, checkpoint)
-            for r in results
-        ]
+        checkpoint = self.log.latest_checkpoint()  # one checkpoint and one node read per batch
+        accepted = [r for r in results if not isinstance(r, Rejected)]
+        indices = [self._log_index(a, placed, size_before) for a in accepted]
+        proofs = self.log.inclusion_proofs(indices, checkpoint.size)
+        receipts = iter(
+            self._receipt(a, index, proof, checkpoint)
+            for a, index, proof in zip(accepted, indices, proofs, strict=True)
+        )
+        return [r if isinstance(r, Rejected) else next(receipts) for r in results]
 
     def _receipt(
-        self,
-        accepted: Accepted,
-        placed: Mapping[int, int],
-        size_before: int,
-        checkpoint: SignedCheckpoint,
+        self, accepted: Accepted, index: int, proof: list[bytes], checkpoint: SignedCheckpoint
     ) -> Receipt:
-        index = self._log_index(accepted, placed, size_before)
-        proof = self.log.inclusion_proof(index, checkpoint.size)
         recorded = format_time(accepted.recorded_at)
         promise = Promise(
             self.log.origin,

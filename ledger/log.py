@@ -264,6 +264,17 @@ class MerkleLog:
             raise LogError(f"index {index} is outside a tree of size {size}")
         return self._prove(size, lambda read: merkle.inclusion_proof(read, index, size))
 
+    def inclusion_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
+        """Proofs for many entries against one tree size, with one read of their nodes."""
+        for index in indices:
+            if not 0 <= index < size:
+                raise LogError(f"index {index} is outside a tree of size {size}")
+
+        def build(read: merkle.NodeReader) -> list[list[bytes]]:
+            return [merkle.inclusion_proof(read, index, size) for index in indices]
+
+        return self._prove(size, build)
+
     def consistency_proof(self, old: int, size: int) -> list[bytes]:
         if not 0 < old <= size:
             raise LogError(f"no consistency proof from size {old} to size {size}")
@@ -299,19 +310,22 @@ class MerkleLog:
         leaves = [index for level, index in stored if level == 0]
         interior = {node_key(level, index): (level, index) for level, index in stored if level}
         found: dict[tuple[int, int], bytes] = {}
-        if leaves:
-            rows = conn.execute(_LEAF_HASHES, {"ids": leaves})
+        for chunk in _chunks(leaves):
+            rows = conn.execute(_LEAF_HASHES, {"ids": chunk})
             found.update(((0, int(r.idx)), bytes(r.leaf_hash)) for r in rows)
-        if interior:
-            rows = conn.execute(_NODE_HASHES, {"ids": list(interior)})
+        for chunk in _chunks(list(interior)):
+            rows = conn.execute(_NODE_HASHES, {"ids": chunk})
             found.update((interior[int(r.id)], bytes(r.hash)) for r in rows)
         if len(found) != len(stored):
             raise LogError("tree nodes are missing: the log store is damaged")
 
         def read(level: int, index: int) -> bytes:
-            if is_stored_level(level):
-                return found[(level, index)]
-            return merkle.node_hash(read(level - 1, 2 * index), read(level - 1, 2 * index + 1))
+            key = (level, index)
+            if key not in found:  # an odd level: one hash over two stored children
+                found[key] = merkle.node_hash(
+                    read(level - 1, 2 * index), read(level - 1, 2 * index + 1)
+                )
+            return found[key]
 
         return read
 
@@ -325,6 +339,11 @@ def _stored_ancestors(wanted: Iterable[tuple[int, int]]) -> set[tuple[int, int]]
         else:
             out.update({(level - 1, 2 * index), (level - 1, 2 * index + 1)})
     return out
+
+
+def _chunks(ids: list[int], size: int = 2000) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield ids[start : start + size]
 
 
 def _bulk_insert(
