@@ -15,6 +15,7 @@ import orjson
 import typer
 from pydantic import ValidationError
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from api.node import LedgerNode, SetupError, initialise
@@ -38,8 +39,13 @@ BATCH = 500
 
 def fail(message: str, code: int = 1) -> NoReturn:
     """One line on stderr and a non-zero exit: the CLI's error contract."""
-    console.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True, markup=True)
+    console.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def say(message: str) -> None:
+    """One line on stderr, as given: never wrapped, never read as Rich markup."""
+    console.print(message, markup=False, highlight=False, soft_wrap=True)
 
 
 def _node() -> LedgerNode:
@@ -68,10 +74,10 @@ def init() -> None:
     settings = Settings()
     node = _node()
     try:
-        console.print(f"database:      {settings.resolved_database_url}")
-        console.print(f"log key:       {settings.log_key_path}")
-        console.print(f"authority key: {settings.authority_key_path} ({node.anchor.uscc})")
-        console.print(f"trust file:    {settings.trust_path}")
+        say(f"database:      {settings.resolved_database_url}")
+        say(f"log key:       {settings.log_key_path}")
+        say(f"authority key: {settings.authority_key_path} ({node.anchor.uscc})")
+        say(f"trust file:    {settings.trust_path}")
         sys.stdout.write(node.log.signer.verifier.text() + "\n")
     finally:
         node.close()
@@ -215,14 +221,18 @@ def submit(
             sink.close()
         if node:
             node.close()
-    console.print(f"{len(items) - rejected} accepted, {rejected} rejected")
+    say(f"{len(items) - rejected} accepted, {rejected} rejected")
     if rejected:
         raise typer.Exit(1)
 
 
 def _report_rejection(number: int, problem: dict[str, Any]) -> None:
     why = problem.get("rule") or str(problem["type"]).rsplit("/", 1)[-1]
-    console.print(f"[red]#{number} rejected[/red] ({why}): {problem['detail']}", highlight=False)
+    console.print(
+        f"[red]#{number} rejected[/red] ({escape(str(why))}): {escape(str(problem['detail']))}",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 def _submit_chunk(
@@ -262,12 +272,12 @@ def demo(
     node = _node()
     try:
         if settings.demo_marker_path.exists():
-            console.print(f"demo city already seeded ({settings.demo_marker_path}); reusing it")
+            say(f"demo city already seeded ({settings.demo_marker_path}); reusing it")
             return
         counts = seed_city(
             node, settings, elevators=elevators, years=years, seed=seed, bar=progress()
         )
-        console.print(
+        say(
             f"demo city: {counts['accepted']} statements accepted, {counts['rejected']} rejected; "
             f"organization keys in {settings.demo_keys_dir}"
         )
