@@ -56,8 +56,10 @@ def seed_city(
                     counts["rejected"] += 1
                     if counts["rejected"] <= 5:
                         bar.console.print(
-                            f"[yellow]rejected[/yellow] {planned.statement['type']} "
-                            f"{planned.statement.get('elevator')}: {result.detail}"
+                            f"rejected {planned.statement['type']} "
+                            f"{planned.statement.get('elevator')}: {result.detail}",
+                            markup=False,
+                            highlight=False,
                         )
                 else:
                     counts["accepted"] += 1

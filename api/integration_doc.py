@@ -64,7 +64,7 @@ For enterprises (manufacturers, installers, maintenance companies, inspection in
 companies, insurers, the 96333 platform, IoT terminal vendors) that submit statements to the ledger.
 This page is generated from the statement catalogue (`python -m api.integration_doc`); a test fails
 when it drifts from the code. The OpenAPI document at `/openapi.json` carries the same schemas
-(`AnyStatement`, one `…Data` schema per type).
+(`AnyStatement`, and one schema per type named after its data model, e.g. `MaintenancePerformed`).
 
 ## 1. Get a key and have it registered
 

@@ -29,7 +29,8 @@ def describe(st: StatementType) -> str:
 
 
 def statement_schemas() -> dict[str, Any]:
-    """JSON Schemas: Statement, one ``<Type>Data`` per catalogue type, and their parts."""
+    """JSON Schemas: Statement, AnyStatement, and one schema per catalogue type named after its
+    data model (e.g. ``MaintenancePerformed``), with their parts."""
     schemas: dict[str, Any] = {}
     variants = []
     for st in CATALOGUE.values():

@@ -89,7 +89,10 @@ def _receipt(r: Receipt) -> ReceiptModel:
 
 
 async def _body(request: Request, limit: int) -> bytes:
-    size = int(request.headers.get("content-length") or 0)
+    try:
+        size = int(request.headers.get("content-length") or 0)
+    except ValueError:
+        raise Problem(400, "bad-request", "Bad request", "Content-Length is not a number") from None
     if size > limit:
         raise Problem(413, "too-large", "Request too large", f"body exceeds {limit} bytes")
     body = await request.body()

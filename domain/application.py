@@ -11,6 +11,7 @@ committed in one transaction.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import random
 import time
@@ -89,6 +90,7 @@ class _Batch:
     chains: dict[UUID, SubjectChain] = field(default_factory=dict)
     keys: dict[UUID, KeyRecord] = field(default_factory=dict)  # changed in this unit of work
     key_lookups: dict[UUID, KeyRecord | None] = field(default_factory=dict)  # read-only memo
+    pending: dict[tuple[UUID, str], Accepted] = field(default_factory=dict)  # by payload hash
     accepted: list[Accepted] = field(default_factory=list)
 
 
@@ -176,6 +178,9 @@ class ElevatorLedger(Application[UUID]):
         chain = self._chain(chain_cls, stmt.subject_id, batch)
         digest = hashlib.sha256(envelope.payload).hexdigest()
         if chain is not None and digest in chain.seen:
+            pending = batch.pending.get((chain.id, digest))
+            if pending is not None:  # twice in one unit of work: stored once
+                return dataclasses.replace(pending, duplicate=True, notification_id=None)
             return self._replay(chain, digest)
         version = 1 if chain is None else chain.version + 1
         head = None if chain is None else chain.head
@@ -199,6 +204,7 @@ class ElevatorLedger(Application[UUID]):
         late = recorded_at - stmt.occurred_at > st.late_after
         accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)
         batch.accepted.append(accepted)
+        batch.pending[(chain_cls.create_id(stmt.subject_id), digest)] = accepted
         return accepted
 
     def _authorize_and_check(

@@ -20,8 +20,7 @@ from typing import Any
 
 import orjson
 import pytest
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from api.cli import app
 from api.node import initialise
@@ -299,7 +298,7 @@ def test_sign_with_two_keys_carries_both_signatures_issuer_first(
 ) -> None:
     owner = SigningKey.generate()
     out = tmp_path / "envelope.json"
-    args = [
+    args: list[str | Path] = [
         "-k",
         key_file(tmp_path, maker.key, "maker.pem"),
         "-k",
@@ -481,30 +480,87 @@ def test_submit_reports_a_rejected_line_by_its_failure_class_accepts_the_rest_an
     assert summary(result) == (2, 1)
     [line] = rejection_lines(result)
     assert line.startswith("#2 rejected (bad-signature): "), line
+    # each report is one line, however long: nothing but reports, the bar and the summary
+    for other in result.stderr.splitlines():
+        assert other.startswith(("#", "submitting ")) or other == "2 accepted, 1 rejected"
     receipts = receipts_in(tmp_path / "r.jsonl")
     assert [r["subject"] for r in receipts] == [f"elevator:{elevator(n)}" for n in (1, 3)]
     assert log_size(home) == size + 2
 
 
-def test_submit_names_the_broken_rule_of_a_rejected_statement(
+def test_submit_of_an_accepted_envelope_again_returns_its_original_receipt(
     tmp_path: Path, onboarded: Onboarded
 ) -> None:
-    """A replay is fine (same receipt), but a second, different manufacture breaks a rule."""
+    home, maker = onboarded.home, onboarded.maker
+    envelope = sign_statement(manufactured(maker, elevator(1)), [maker.key]).to_json()
+    (tmp_path / "envelope.json").write_bytes(orjson.dumps(envelope))
+    succeeded(cli(home, "submit", tmp_path / "envelope.json", "--receipts", tmp_path / "1.jsonl"))
+    size = log_size(home)
+
+    again = succeeded(
+        cli(home, "submit", tmp_path / "envelope.json", "--receipts", tmp_path / "2.jsonl")
+    )
+
+    assert summary(again) == (1, 0)
+    [original] = receipts_in(tmp_path / "1.jsonl")
+    [replay] = receipts_in(tmp_path / "2.jsonl")
+    assert replay["duplicate"] is True
+    same = ("entry_hash", "log_index", "subject", "version", "recorded_at", "promise")
+    assert {k: replay[k] for k in same} == {k: original[k] for k in same}
+    assert log_size(home) == size
+
+
+def test_submit_names_the_broken_rule_of_a_statement_that_does_not_fit_the_history(
+    tmp_path: Path, onboarded: Onboarded
+) -> None:
     home, maker = onboarded.home, onboarded.maker
     first = sign_statement(manufactured(maker, elevator(1)), [maker.key]).to_json()
-    again = sign_statement(manufactured(maker, elevator(1)), [maker.key]).to_json()  # new nonce
-    (tmp_path / "envelopes.jsonl").write_bytes(jsonl([first, first, again]))
+    (tmp_path / "first.json").write_bytes(orjson.dumps(first))
+    succeeded(cli(home, "submit", tmp_path / "first.json"))
+    # the same elevator manufactured a second time (a different statement: a new nonce)
+    second = sign_statement(manufactured(maker, elevator(1)), [maker.key]).to_json()
+    third = sign_statement(manufactured(maker, elevator(2)), [maker.key]).to_json()
+    (tmp_path / "more.jsonl").write_bytes(jsonl([second, third]))
 
-    result = cli(home, "submit", tmp_path / "envelopes.jsonl", "--receipts", tmp_path / "r.jsonl")
+    result = cli(home, "submit", tmp_path / "more.jsonl")
 
     assert result.exit_code == 1, result.output
-    assert summary(result) == (2, 1)
+    assert summary(result) == (1, 1)
     [line] = rejection_lines(result)
-    rule = re.fullmatch(r"#3 rejected \(([a-z0-9-]+)\): .+", line)
-    assert rule, line
-    assert rule[1] not in {"rejected", "bad-signature"}
+    assert line.startswith("#1 rejected (already-manufactured): "), line  # the rule's name
+    assert elevator(1) in line
+
+
+def test_submit_prints_rejection_details_as_given_not_read_as_markup(
+    tmp_path: Path, onboarded: Onboarded
+) -> None:
+    """A bracketed value from the input in a rejection is not Rich markup: no crash."""
+    odd = {"payloadType": "[/x]", "payload": "", "signatures": [{"keyid": "", "sig": ""}]}
+    (tmp_path / "odd.jsonl").write_bytes(jsonl([odd]))
+
+    result = cli(onboarded.home, "submit", tmp_path / "odd.jsonl")
+
+    assert isinstance(result.exception, SystemExit) and result.exit_code == 1, result.output
+    assert rejection_lines(result) == [
+        "#1 rejected (malformed-envelope): unsupported payloadType '[/x]'"
+    ]
+
+
+def test_submit_of_the_same_envelope_twice_in_one_stream_accepts_it_once(
+    tmp_path: Path, onboarded: Onboarded
+) -> None:
+    home, maker = onboarded.home, onboarded.maker
+    envelope = sign_statement(manufactured(maker, elevator(1)), [maker.key]).to_json()
+    (tmp_path / "twice.jsonl").write_bytes(jsonl([envelope, envelope]))
+    size = log_size(home)
+
+    result = cli(home, "submit", tmp_path / "twice.jsonl", "--receipts", tmp_path / "r.jsonl")
+
+    assert result.exception is None, repr(result.exception)
+    assert summary(result) == (2, 0)
     original, replay = receipts_in(tmp_path / "r.jsonl")
-    assert replay == {**original, "duplicate": True}
+    assert (replay["duplicate"], replay["entry_hash"]) == (True, original["entry_hash"])
+    assert log_size(home) == size + 1
 
 
 @pytest.mark.parametrize(
@@ -542,9 +598,13 @@ def test_submit_of_a_file_with_no_envelopes_fails_with_one_line(
 DEMO = ("demo", "--elevators", "3", "--years", "1")
 
 
-def demo_counts(result: Result) -> tuple[int, int]:
+def demo_counts(result: Result, home: Path) -> tuple[int, int]:
+    """The summary line, whole on one line: counts and where the organizations' keys are."""
     match = re.search(
-        r"^demo city: (\d+) statements accepted, (\d+) rejected;", result.stderr, re.MULTILINE
+        rf"^demo city: (\d+) statements accepted, (\d+) rejected; "
+        rf"organization keys in {re.escape(str(home / 'keys' / 'demo'))}$",
+        result.stderr,
+        re.MULTILINE,
     )
     assert match, result.stderr
     return int(match[1]), int(match[2])
@@ -555,7 +615,7 @@ def test_demo_seeds_a_small_city_with_no_rejections_and_a_key_per_organization(
 ) -> None:
     result = succeeded(cli(home, *DEMO))
 
-    accepted, rejected = demo_counts(result)
+    accepted, rejected = demo_counts(result, home)
     assert rejected == 0
     assert accepted > 0
     city = orjson.loads((home / "demo-city.json").read_bytes())

@@ -69,7 +69,9 @@ class Api:
 
     def post(self, url: str, body: Body) -> httpx.Response:
         content = body if isinstance(body, bytes) else orjson.dumps(body)
-        return self.client.post(url, content=content, headers={"content-type": "application/json"})
+        headers = {"content-type": "application/json"}
+        response: httpx.Response = self.client.post(url, content=content, headers=headers)
+        return response
 
     def submit(self, body: Body) -> httpx.Response:
         return self.post("/v1/statements", body)
@@ -103,7 +105,7 @@ class Api:
         return self.log_size(), chain.version, chain.head
 
     def entry(self, index: int) -> bytes:
-        response = self.client.get(f"/v1/log/entries/{index}")
+        response: httpx.Response = self.client.get(f"/v1/log/entries/{index}")
         assert response.status_code == 200
         return response.content
 
@@ -304,8 +306,9 @@ def test_a_batch_judges_each_envelope_on_its_own_and_stores_only_the_accepted(ap
         assert r["problem"]["type"].endswith("/problems/" + slug)
         assert r["problem"]["status"] == status
     assert results[3]["problem"]["rule"] == "before-manufacture"
+    assert all(r["problem"] is None for r in (results[0], results[2]))
     receipts = [results[0]["receipt"], results[2]["receipt"]]
-    assert all(r["problem"] is None and set(r["receipt"]) == RECEIPT_FIELDS for r in results[::2])
+    assert all(set(r) == RECEIPT_FIELDS for r in receipts)
     assert [(r["subject"], r["version"]) for r in receipts] == [
         (f"elevator:{CODE}", 2),
         (f"elevator:{OTHER}", 1),
@@ -326,6 +329,17 @@ def test_statements_about_one_elevator_in_one_batch_get_consecutive_versions(api
     assert [r["version"] for r in receipts] == [1, 2, 3]
     assert [r["log_index"] for r in receipts] == [size, size + 1, size + 2]
     assert api.log_size() == size + 3
+
+
+def test_the_same_envelope_twice_in_one_batch_is_stored_once(api: Api) -> None:
+    size = api.log_size()
+    envelope = api.manufactured()
+    response = api.post("/v1/statements/batch", [envelope, envelope])
+    assert response.status_code == 200, response.text
+    first, again = (r["receipt"] for r in response.json()["results"])
+    assert (first["duplicate"], again["duplicate"]) == (False, True)
+    assert (again["entry_hash"], again["log_index"]) == (first["entry_hash"], first["log_index"])
+    assert api.log_size() == size + 1
 
 
 @pytest.mark.parametrize(

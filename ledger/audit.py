@@ -1,0 +1,257 @@
+"""Offline audit of the log: recompute what the server signed, trusting nothing it says.
+
+:class:`LogAuditor` takes the entries of a log in order, as ``(index, bytes)``, and checks
+
+* the indices are ``0, 1, 2, …`` — nothing missing, repeated or out of order;
+* every entry is a well-formed, canonical ledger entry (:meth:`ledger.entry.Entry.from_bytes`);
+* per subject, the hash chain links: versions ``1, 2, 3, …`` in log order, version 1 without
+  ``prev`` and every later ``prev`` equal to the hash of the subject's previous entry;
+* the RFC 6962 root of the entries equals the signed checkpoint's (and the roots of any
+  earlier checkpoints the auditor saw equal the roots of the same prefixes: the log was only
+  ever appended to).
+
+The root is folded along the tree's right edge (O(log n) memory); the chain check keeps one
+(version, hash, index) per subject. The first problem by index is reported as a
+:class:`Finding`: ``entry 1234: prev does not match the hash of elevator:… version 6 (entry
+1200)``. :func:`check_consistency` compares a new checkpoint with the last one seen through a
+consistency proof, for auditors that do not download the entries.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from ledger import merkle
+from ledger.entry import Entry, EntryError
+from ledger.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The first thing wrong: with the entry's index, or ``None`` for the log as a whole."""
+
+    index: int | None
+    reason: str
+
+    def __str__(self) -> str:
+        return self.reason if self.index is None else f"entry {self.index}: {self.reason}"
+
+
+class AuditError(ValueError):
+    def __init__(self, finding: Finding) -> None:
+        super().__init__(str(finding))
+        self.finding = finding
+
+
+class ConsistencyError(ValueError):
+    """A new checkpoint does not extend the one seen before: the log was rewritten or forked."""
+
+
+@dataclass(frozen=True)
+class AuditResult:
+    size: int  # entries checked
+    root: bytes  # the root recomputed from them
+    subjects: int  # distinct hash chains
+    problem: Finding | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+@dataclass
+class _Link:
+    version: int
+    hash: bytes  # leaf hash of the subject's latest entry
+    index: int  # where it is in the log
+
+
+def _b64(h: bytes) -> str:
+    return base64.b64encode(h).decode()
+
+
+class LogAuditor:
+    """Incremental audit: :meth:`add` each entry in order, then :meth:`finish`.
+
+    ``earlier`` are checkpoints seen before (already verified): when the entries reach one's
+    size, the root so far must be that checkpoint's root.
+    """
+
+    def __init__(self, earlier: Sequence[Checkpoint] = ()) -> None:
+        self.size = 0
+        self._edge: list[tuple[int, bytes]] = []  # (level, hash) of perfect subtrees, left→right
+        self._chains: dict[str, _Link] = {}
+        # any tree extends the empty one
+        self._earlier = sorted((c for c in earlier if c.size), key=lambda c: c.size)
+
+    @property
+    def subjects(self) -> int:
+        return len(self._chains)
+
+    def root(self) -> bytes:
+        if not self._edge:
+            return merkle.EMPTY_ROOT
+        acc = self._edge[-1][1]
+        for _, h in reversed(self._edge[:-1]):
+            acc = merkle.node_hash(h, acc)
+        return acc
+
+    def add(self, index: int, data: bytes) -> Entry:
+        """Check the next entry; raise :class:`AuditError` naming the first problem."""
+        expected = self.size
+        if index != expected:
+            if index < expected:
+                raise AuditError(
+                    Finding(index, f"repeated or out of order (found after entry {expected - 1})")
+                )
+            before = f"entry {expected - 1}" if expected else "the start"
+            raise AuditError(
+                Finding(expected, f"missing or out of order (entry {index} follows {before})")
+            )
+        try:
+            entry = Entry.from_bytes(data)
+        except EntryError as exc:
+            raise AuditError(Finding(index, str(exc))) from None
+        leaf = merkle.leaf_hash(data)
+        self._link(index, entry, leaf)
+        self._append(leaf)
+        self._check_earlier()
+        return entry
+
+    def _link(self, index: int, entry: Entry, leaf: bytes) -> None:
+        subject, version = entry.subject, entry.version
+        if not isinstance(subject, str) or not isinstance(entry.prev, str | None):
+            raise AuditError(Finding(index, "subject must be text and prev text or null"))
+        if not isinstance(version, int) or isinstance(version, bool):
+            raise AuditError(Finding(index, f"{subject}: version {version!r} is not a number"))
+        last = self._chains.get(subject)
+        if last is None:
+            if version != 1:
+                raise AuditError(
+                    Finding(index, f"{subject} starts at version {version}, not version 1")
+                )
+            if entry.prev is not None:
+                raise AuditError(Finding(index, f"{subject} version 1 has a prev"))
+            self._chains[subject] = _Link(1, leaf, index)
+            return
+        if version != last.version + 1:
+            raise AuditError(
+                Finding(
+                    index,
+                    f"{subject} version {version} follows version {last.version} "
+                    f"(entry {last.index}); expected version {last.version + 1}",
+                )
+            )
+        if entry.prev != last.hash.hex():
+            raise AuditError(
+                Finding(
+                    index,
+                    f"prev does not match the hash of {subject} version {last.version} "
+                    f"(entry {last.index})",
+                )
+            )
+        last.version, last.hash, last.index = version, leaf, index
+
+    def _append(self, leaf: bytes) -> None:
+        edge, level, h = self._edge, 0, leaf
+        while edge and edge[-1][0] == level:
+            h = merkle.node_hash(edge.pop()[1], h)
+            level += 1
+        edge.append((level, h))
+        self.size += 1
+
+    def _check_earlier(self) -> None:
+        while self._earlier and self._earlier[0].size == self.size:
+            seen = self._earlier.pop(0)
+            if self.root() != seen.root:
+                raise AuditError(
+                    Finding(
+                        None,
+                        f"the first {seen.size} entries do not hash to the root of the "
+                        f"checkpoint seen earlier ({_b64(seen.root)}): the log was rewritten",
+                    )
+                )
+
+    def finish(self, checkpoint: Checkpoint) -> AuditResult:
+        """Compare the entries with the signed checkpoint; raise :class:`AuditError` if not."""
+        if self._earlier:
+            seen = self._earlier[-1]
+            raise AuditError(
+                Finding(
+                    None,
+                    f"the log has {self.size} entries, fewer than the {seen.size} of the "
+                    "checkpoint seen earlier: the log was truncated",
+                )
+            )
+        if self.size != checkpoint.size:
+            missing = self.size if self.size < checkpoint.size else None
+            raise AuditError(
+                Finding(
+                    missing,
+                    f"the checkpoint covers {checkpoint.size} entries, "
+                    f"the log holds {self.size}",
+                )
+            )
+        root = self.root()
+        if root != checkpoint.root:
+            raise AuditError(
+                Finding(
+                    None,
+                    f"the {self.size} entries hash to {_b64(root)}, "
+                    f"not to the signed checkpoint's root {_b64(checkpoint.root)}",
+                )
+            )
+        return AuditResult(self.size, root, self.subjects)
+
+
+def audit_log(
+    entries: Iterable[tuple[int, bytes]],
+    checkpoint: Checkpoint,
+    earlier: Sequence[Checkpoint] = (),
+) -> AuditResult:
+    """Audit a whole log against its signed checkpoint; ``problem`` is the first finding."""
+    auditor = LogAuditor(earlier)
+    try:
+        for index, data in entries:
+            auditor.add(index, data)
+        return auditor.finish(checkpoint)
+    except AuditError as exc:
+        return AuditResult(auditor.size, auditor.root(), auditor.subjects, exc.finding)
+
+
+def check_consistency(
+    old_note: str, new_note: str, proof: Sequence[bytes], verifier: NoteVerifier
+) -> Checkpoint:
+    """Check that the signed checkpoint ``new_note`` extends ``old_note`` (both by ``verifier``).
+
+    Same size: the roots must be equal (a proof must be empty). Smaller: the log shrank, an
+    error. Larger: ``proof`` must be an RFC 9162 consistency proof between them. Any tree
+    extends the empty one. Returns the new checkpoint; raises :class:`ConsistencyError`.
+    """
+    try:
+        old = open_checkpoint(old_note, verifier)
+        new = open_checkpoint(new_note, verifier)
+    except NoteError as exc:
+        raise ConsistencyError(f"checkpoint: {exc}") from exc
+    if new.size < old.size:
+        raise ConsistencyError(
+            f"the log shrank: the checkpoint seen earlier has {old.size} entries, "
+            f"the new one {new.size}"
+        )
+    if old.size == 0:
+        return new
+    if old.size == new.size and old.root != new.root:
+        raise ConsistencyError(
+            f"two signed checkpoints of size {new.size} with different roots "
+            f"({_b64(old.root)} and {_b64(new.root)}): the log forked"
+        )
+    try:
+        merkle.verify_consistency(old.size, new.size, old.root, new.root, proof)
+    except merkle.ProofError as exc:
+        raise ConsistencyError(
+            f"the checkpoint of size {new.size} is not consistent with the one of size "
+            f"{old.size} seen earlier: {exc}"
+        ) from exc
+    return new

@@ -1,0 +1,335 @@
+"""The status of one elevator, folded from its statements (pure; no I/O).
+
+The lifecycle comes from the domain's own state machine (``evolve_elevator``);
+the rest — last maintenance and inspection, what is due next under the policy,
+open faults and hazards, insurance — is what the public and the regulators ask.
+Flags that depend on today's date are computed when asked (:func:`flags`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from domain.catalogue import (
+    AssessmentConcluded,
+    ElevatorManufactured,
+    InspectionConcluded,
+    InspectionConclusion,
+    InspectionKind,
+    InsurancePolicyIssued,
+    MaintenanceContractEnded,
+    MaintenanceContractSigned,
+    MaintenancePerformed,
+    RegistrationChanged,
+    RegistrationIssued,
+    RescueCodeAssigned,
+    Statement,
+)
+from domain.elevator import ElevatorState, active_contract, evolve_elevator
+from domain.policies import inspection_due, next_maintenance_due
+
+OLD_AGE_YEARS = 15
+
+
+@dataclass(frozen=True)
+class ElevatorStatus:
+    equipment_code: str
+    category: str | None = None
+    model: str | None = None
+    factory_serial: str | None = None
+    manufacturer: str | None = None
+    manufactured_on: date | None = None
+    lifecycle: str | None = None
+    registration_code: str | None = None
+    certificate_number: str | None = None
+    use_unit: str | None = None
+    district: str | None = None
+    regime: str | None = None
+    in_use_since: date | None = None
+    rescue_code: str | None = None
+    maintenance_unit: str | None = None  # of the contract in force when last heard of
+    contract_number: str | None = None
+    contract_valid_to: date | None = None  # the last day any known contract covers
+    maintenance_policy: str | None = None
+    #: the latest contracts: (number, maintenance unit, valid_from, last day in force)
+    contracts: tuple[tuple[str, str, date, date], ...] = ()
+    last_maintenance_on: date | None = None
+    last_maintenance_levels: tuple[str, ...] = ()
+    next_maintenance_due: date | None = None
+    inspection_institute: str | None = None
+    last_inspection_on: date | None = None
+    last_inspection_kind: str | None = None
+    last_inspection_conclusion: str | None = None
+    inspection_baseline: date | None = None
+    next_inspection_due: date | None = None
+    next_inspection_kind: str | None = None
+    open_faults: int = 0
+    open_rescues: int = 0
+    open_hazards: int = 0
+    hazard_deadlines: tuple[date, ...] = ()
+    open_rectifications: int = 0
+    insurer: str | None = None
+    insured_until: date | None = None
+    assessed_on: date | None = None
+    assessment_conclusion: str | None = None
+    late_entries: int = 0
+    entries: int = 0
+    head: str | None = None
+    last_log_index: int | None = None
+    last_recorded_at: datetime | None = None
+
+
+@dataclass
+class Fold:
+    """The domain state and the public status of one elevator, advanced together."""
+
+    state: ElevatorState
+    status: ElevatorStatus
+    version: int = 0
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def start(cls, equipment_code: str) -> Fold:
+        return cls(ElevatorState.empty(equipment_code), ElevatorStatus(equipment_code))
+
+    def apply(
+        self,
+        stmt: Statement,
+        version: int,
+        entry_hash: str,
+        log_index: int,
+        recorded_at: datetime,
+        late: bool,
+    ) -> None:
+        self.state = evolve_elevator(self.state, stmt)
+        s = _apply(self.status, stmt, self.state)
+        self.status = dataclasses.replace(
+            s,
+            lifecycle=str(self.state.lifecycle) if self.state.lifecycle else None,
+            open_faults=len(self.state.open_faults),
+            open_rescues=sum(1 for r in self.state.rescues.values() if r.stage != "released"),
+            open_hazards=sum(1 for h in self.state.hazards.values() if h.is_open),
+            hazard_deadlines=tuple(
+                sorted(h.deadline for h in self.state.hazards.values() if h.is_open)
+            ),
+            open_rectifications=sum(
+                1 for r in self.state.rectification_orders.values() if r.is_open
+            ),
+            late_entries=s.late_entries + int(late),
+            entries=s.entries + 1,
+            head=entry_hash,
+            last_log_index=log_index,
+            last_recorded_at=recorded_at,
+        )
+        self.version = version
+
+
+def _apply(s: ElevatorStatus, stmt: Statement, state: ElevatorState) -> ElevatorStatus:
+    data = stmt.parsed_data()
+    on = stmt.occurred_at.date()
+    r = dataclasses.replace
+    if isinstance(data, ElevatorManufactured):
+        return r(
+            s,
+            category=str(data.category),
+            model=data.model,
+            factory_serial=data.factory_serial,
+            manufacturer=stmt.issuer,
+            manufactured_on=data.manufactured_on,
+        )
+    if isinstance(data, RegistrationIssued | RegistrationChanged):
+        regime = getattr(data, "regime", None) or s.regime
+        return r(
+            s,
+            registration_code=data.registration_code,
+            certificate_number=data.certificate_number,
+            use_unit=data.use_unit,
+            district=data.district,
+            regime=str(regime) if regime else None,
+            in_use_since=s.in_use_since or on,
+        )
+    if stmt.type == "registration.cancelled":
+        return r(
+            s,
+            use_unit=None,
+            maintenance_unit=None,
+            next_maintenance_due=None,
+            next_inspection_due=None,
+            next_inspection_kind=None,
+        )
+    if isinstance(data, RescueCodeAssigned):
+        return r(s, rescue_code=data.rescue_code)
+    if isinstance(data, MaintenanceContractSigned | MaintenanceContractEnded):
+        return _contract(s, state, on)
+    if isinstance(data, MaintenancePerformed):
+        last = max(on, s.last_maintenance_on or on)
+        return r(
+            s,
+            last_maintenance_on=last,
+            last_maintenance_levels=tuple(str(x) for x in data.levels),
+            next_maintenance_due=next_maintenance_due(last, _policy(s)),
+        )
+    if isinstance(data, InspectionConcluded):
+        return _inspection(s, stmt, data, on)
+    if isinstance(data, InsurancePolicyIssued):
+        until = max(data.valid_to, s.insured_until or data.valid_to)
+        return r(s, insurer=stmt.issuer, insured_until=until)
+    if isinstance(data, AssessmentConcluded):
+        return r(s, assessed_on=on, assessment_conclusion=str(data.conclusion))
+    if stmt.type in ("elevator.scrapped", "use.stopped"):
+        return r(s, next_maintenance_due=None) if stmt.type == "elevator.scrapped" else s
+    return s
+
+
+def _policy(s: ElevatorStatus) -> Any:
+    from domain.catalogue import MaintenancePolicy
+
+    return MaintenancePolicy(s.maintenance_policy) if s.maintenance_policy else None
+
+
+def _contract(s: ElevatorStatus, state: ElevatorState, on: date) -> ElevatorStatus:
+    latest = sorted(state.contracts.items(), key=lambda item: item[1].valid_from)[-4:]
+    known = tuple(
+        (number, c.maintenance_unit, c.valid_from, min(c.valid_to, c.ended_on or c.valid_to))
+        for number, c in latest
+    )
+    contract = active_contract(state, on)
+    if contract is None:
+        return dataclasses.replace(
+            s,
+            contracts=known,
+            maintenance_unit=None,
+            contract_number=None,
+            contract_valid_to=max((k[3] for k in known), default=None),
+        )
+    number = next(n for n, c in state.contracts.items() if c is contract)
+    due = s.next_maintenance_due
+    if s.last_maintenance_on is None:
+        due = next_maintenance_due(contract.valid_from, contract.policy)
+    return dataclasses.replace(
+        s,
+        contracts=known,
+        maintenance_unit=contract.maintenance_unit,
+        contract_number=number,
+        contract_valid_to=max(k[3] for k in known),
+        maintenance_policy=str(contract.policy),
+        next_maintenance_due=due,
+    )
+
+
+def contract_in_force(s: ElevatorStatus, today: date) -> tuple[str, str, date, date] | None:
+    """The contract (number, maintenance unit, from, to) covering ``today``, if any."""
+    return next((c for c in s.contracts if c[2] <= today <= c[3]), None)
+
+
+def _inspection(
+    s: ElevatorStatus, stmt: Statement, data: InspectionConcluded, on: date
+) -> ElevatorStatus:
+    from domain.catalogue import RegistrationRegime
+
+    passed = data.conclusion == InspectionConclusion.PASS
+    baseline = s.inspection_baseline
+    if (data.kind == InspectionKind.SUPERVISORY and passed) or (
+        data.kind == InspectionKind.RE_INSPECTION
+        and passed
+        and s.last_inspection_kind in (None, "supervisory")
+    ):
+        baseline = on
+    s = dataclasses.replace(
+        s,
+        inspection_institute=stmt.issuer
+        if data.kind != InspectionKind.SELF_TEST
+        else s.inspection_institute,
+        last_inspection_on=on,
+        last_inspection_kind=str(data.kind),
+        last_inspection_conclusion=str(data.conclusion),
+        inspection_baseline=baseline,
+    )
+    if baseline is None:
+        return s
+    regime = RegistrationRegime(s.regime) if s.regime else None
+    last_done = None if data.kind == InspectionKind.SUPERVISORY or not passed else on
+    if data.kind == InspectionKind.SUPERVISORY or (
+        data.kind == InspectionKind.RE_INSPECTION and baseline == on
+    ):
+        last_done = None
+    due = inspection_due(baseline, regime, last_done)
+    if not passed:  # a failed inspection is due again at its rectification deadline
+        return dataclasses.replace(
+            s,
+            next_inspection_due=data.rectification_deadline or on,
+            next_inspection_kind=str(InspectionKind.RE_INSPECTION),
+        )
+    return dataclasses.replace(s, next_inspection_due=due.on, next_inspection_kind=str(due.kind))
+
+
+def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
+    """What a regulator or the public should notice today."""
+    in_use = s.lifecycle in ("in_service", "stopped")
+    contract_ok = contract_in_force(s, today) is not None
+    old = s.in_use_since is not None and _years_between(s.in_use_since, today) >= OLD_AGE_YEARS
+    return {
+        "maintenance_overdue": s.lifecycle == "in_service"
+        and (s.next_maintenance_due is None or s.next_maintenance_due < today),
+        "inspection_overdue": in_use
+        and s.next_inspection_due is not None
+        and s.next_inspection_due < today,
+        "uninsured": in_use and (s.insured_until is None or s.insured_until < today),
+        "sanwu": in_use and (s.use_unit is None or not contract_ok),
+        "old_without_assessment": in_use
+        and old
+        and (
+            s.assessed_on is None
+            or _years_between(s.in_use_since or today, s.assessed_on) < OLD_AGE_YEARS
+        ),
+        "late_entries": s.late_entries > 0,
+        "under_supervision": s.open_hazards > 0,
+    }
+
+
+def _years_between(start: date, end: date) -> int:
+    return end.year - start.year - ((end.month, end.day) < (start.month, start.day))
+
+
+def to_json(s: ElevatorStatus) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(s):
+        value = getattr(s, f.name)
+        if isinstance(value, date | datetime):
+            value = value.isoformat()
+        elif isinstance(value, tuple):
+            value = _jsonable(value)
+        out[f.name] = value
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, tuple | list):
+        return [_jsonable(v) for v in value]
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def from_json(doc: dict[str, Any]) -> ElevatorStatus:
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(ElevatorStatus):
+        value, kind = doc.get(f.name), str(f.type)
+        if value is None:
+            values[f.name] = None if f.default is None else f.default
+        elif f.name == "contracts":
+            values[f.name] = tuple(
+                (n, u, date.fromisoformat(a), date.fromisoformat(b)) for n, u, a, b in value
+            )
+        elif f.name == "hazard_deadlines":
+            values[f.name] = tuple(date.fromisoformat(v) for v in value)
+        elif isinstance(value, list):
+            values[f.name] = tuple(value)
+        elif kind.startswith("datetime"):
+            values[f.name] = datetime.fromisoformat(value)
+        elif kind.startswith("date"):
+            values[f.name] = date.fromisoformat(value)
+        else:
+            values[f.name] = value
+    return ElevatorStatus(**values)
