@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import Engine
 
 from api.settings import Settings
+from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
 from domain.group_commit import GroupCommitter
 from domain.onboarding import onboarding_statements
@@ -30,6 +31,15 @@ from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_k
 from ledger.log import MerkleLog
 from ledger.migrate import upgrade
 from ledger.note import NoteError, NoteSigner
+from projections.core import (
+    ElevatorsProjection,
+    EntriesProjection,
+    OrganizationsProjection,
+    ResponsibilityProjection,
+)
+from projections.runner import Projection, ProjectionRunner
+from projections.schema import MIGRATIONS as PROJECTION_MIGRATIONS
+from projections.worker import ProjectionWorker
 
 
 class SetupError(RuntimeError):
@@ -45,8 +55,19 @@ class LedgerNode:
     service: LedgerService
     anchor: TrustAnchor
     committer: GroupCommitter
+    projections: ProjectionRunner
+    worker: ProjectionWorker | None = None
+
+    def start_projection_worker(self) -> None:
+        """Follow the log into the read models in this process (the embedded default)."""
+        if self.worker is None:
+            self.worker = ProjectionWorker(self.projections)
+            self.committer.on_commit = self.worker.nudge
+            self.worker.start()
 
     def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
         self.committer.close()
         self.app.close()
         self.engine.dispose()
@@ -188,5 +209,22 @@ def open_node(settings: Settings) -> LedgerNode:
     upgrade(engine)
     log = MerkleLog(engine, signer)
     app = ElevatorLedger(anchor, env=eventsourcing_env(url))
+    upgrade(engine, PROJECTION_MIGRATIONS, "projections_alembic_version")
     service = LedgerService(app, log)
-    return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service))
+    runner = ProjectionRunner(engine, log, read_models(app))
+    return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
+
+
+def read_models(app: ElevatorLedger) -> list[Projection]:
+    def read_chain(code: str, upto: int) -> list[bytes]:
+        if upto < 1:
+            return []
+        events = app.events.get(Elevator.create_id(code), lte=upto)
+        return [e.entry.encode() for e in events]  # type: ignore[attr-defined]
+
+    return [
+        EntriesProjection(),
+        ElevatorsProjection(read_chain),
+        ResponsibilityProjection(),
+        OrganizationsProjection(),
+    ]

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 from domain.application import Accepted, ElevatorLedger
 from domain.errors import Rejected
 from domain.trust import TrustAnchor
-from ledger.audit import Finding
+from ledger.audit import AuditError, Finding, LogAuditor
 from ledger.entry import Entry, EntryError, format_time
+from ledger.note import Checkpoint
 
 #: An in-memory event store; every subject's state stays cached while the replay runs.
 REPLAY_ENV: Mapping[str, str] = {
@@ -53,12 +54,17 @@ class Reverifier:
         self.checked = 0
         self.problem: Finding | None = None
 
-    def check(self, batch: Sequence[tuple[int, bytes]]) -> Finding | None:
+    def check(
+        self, batch: Sequence[tuple[int, bytes]], entries: Sequence[Entry] | None = None
+    ) -> Finding | None:
+        """Replay the next entries; ``entries`` are their parsed forms, if already at hand."""
         if self.problem is not None:
             raise RuntimeError("the replay already found a problem; start a new one")
         parsed: list[tuple[int, bytes, Entry]] = []
         unparsed: Finding | None = None
-        for index, data in batch:
+        if entries is not None:
+            parsed = [(i, d, e) for (i, d), e in zip(batch, entries, strict=True)]
+        for index, data in batch if entries is None else ():
             try:
                 parsed.append((index, data, Entry.from_bytes(data)))
             except EntryError as exc:
@@ -144,5 +150,82 @@ def reverify_entries(
         if progress is not None:
             progress(replay.checked)
         return ReverifyResult(replay.checked, problem)
+    finally:
+        replay.close()
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    size: int  # entries audited
+    root: bytes  # their recomputed root
+    subjects: int  # hash chains
+    reaccepted: int  # entries the replay accepted identically
+    problem: Finding | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.problem is None
+
+
+def verify_log(
+    entries: Iterable[tuple[int, bytes]],
+    checkpoint: Checkpoint,
+    anchor: TrustAnchor,
+    earlier: Sequence[Checkpoint] = (),
+    progress: Callable[[int], None] | None = None,
+    batch: int = BATCH,
+    env: Mapping[str, str] | None = None,
+) -> VerifyReport:
+    """Everything an auditor checks, in one streaming pass over the entries (in log order):
+    the structural audit (:class:`ledger.audit.LogAuditor`: indices, entry form, chain links,
+    the root against ``checkpoint`` and the prefixes against ``earlier`` checkpoints) and the
+    replay of the write path (:class:`Reverifier`). The problem reported is the first by index.
+
+    If ``entries`` itself raises (an unreadable line, a failed download), the entries before it
+    are checked first: a problem among them is returned, otherwise the exception propagates.
+    """
+    auditor = LogAuditor(earlier)
+    replay = Reverifier(anchor, env)
+    pending: list[tuple[int, bytes]] = []
+    parsed: list[Entry] = []  # the auditor's parse of each pending entry, reused by the replay
+
+    def flush() -> Finding | None:
+        problem = replay.check(pending, parsed) if pending else None
+        pending.clear()
+        parsed.clear()
+        if progress is not None:
+            progress(replay.checked)
+        return problem
+
+    def report(problem: Finding | None) -> VerifyReport:
+        return VerifyReport(auditor.size, auditor.root(), auditor.subjects, replay.checked, problem)
+
+    try:
+        source = iter(entries)
+        while True:
+            try:
+                index, data = next(source)
+            except StopIteration:
+                break
+            except Exception:
+                problem = flush()
+                if problem is not None:
+                    return report(problem)
+                raise
+            try:
+                parsed.append(auditor.add(index, data))
+            except AuditError as exc:
+                return report(flush() or exc.finding)
+            pending.append((index, data))
+            if len(pending) >= batch and (problem := flush()) is not None:
+                return report(problem)
+        problem = flush()
+        if problem is not None:
+            return report(problem)
+        try:
+            auditor.finish(checkpoint)
+        except AuditError as exc:
+            return report(exc.finding)
+        return report(None)
     finally:
         replay.close()

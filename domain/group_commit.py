@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
@@ -22,8 +22,13 @@ _STOP = object()
 
 
 class GroupCommitter:
-    def __init__(self, service: LedgerService, max_batch: int = 256) -> None:
-        self.service, self.max_batch = service, max_batch
+    def __init__(
+        self,
+        service: LedgerService,
+        max_batch: int = 256,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
+        self.service, self.max_batch, self.on_commit = service, max_batch, on_commit
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="group-commit", daemon=True)
         self._thread.start()
@@ -67,3 +72,5 @@ class GroupCommitter:
             return
         for (_, done), result in zip(items, results, strict=True):
             done.set_result(result)
+        if self.on_commit is not None:
+            self.on_commit()

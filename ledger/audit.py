@@ -14,7 +14,8 @@ The root is folded along the tree's right edge (O(log n) memory); the chain chec
 (version, hash, index) per subject. The first problem by index is reported as a
 :class:`Finding`: ``entry 1234: prev does not match the hash of elevator:… version 6 (entry
 1200)``. :func:`check_consistency` compares a new checkpoint with the last one seen through a
-consistency proof, for auditors that do not download the entries.
+consistency proof, for auditors that do not download the entries, and :class:`SeenCheckpoints`
+keeps the last checkpoint an auditor verified per log, to compare the next one with.
 """
 
 from __future__ import annotations
@@ -22,6 +23,11 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
 
 from ledger import merkle
 from ledger.entry import Entry, EntryError
@@ -190,8 +196,7 @@ class LogAuditor:
             raise AuditError(
                 Finding(
                     missing,
-                    f"the checkpoint covers {checkpoint.size} entries, "
-                    f"the log holds {self.size}",
+                    f"the checkpoint covers {checkpoint.size} entries, the log holds {self.size}",
                 )
             )
         root = self.root()
@@ -255,3 +260,68 @@ def check_consistency(
             f"{old.size} seen earlier: {exc}"
         ) from exc
     return new
+
+
+# --- the checkpoints an auditor has seen ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SeenCheckpoint:
+    note: str  # the signed checkpoint, kept as evidence
+    checkpoint: Checkpoint
+    seen_at: str
+
+
+class SeenCheckpoints:
+    """The latest checkpoint verified per log origin, in a small JSON file of the auditor's.
+
+    ``{"<origin>": {"log_key": "<verifier key>", "checkpoint": "<signed note>", "seen_at":
+    "<RFC 3339>"}}``. The log key is pinned with the checkpoint: a log that presents another key
+    under the same origin is refused, not silently trusted afresh.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def _load(self) -> dict[str, Any]:
+        try:
+            doc = orjson.loads(self.path.read_bytes())
+        except FileNotFoundError:
+            return {}
+        except (OSError, orjson.JSONDecodeError) as exc:
+            raise ConsistencyError(f"cannot read {self.path}: {exc}") from exc
+        if not isinstance(doc, dict):
+            raise ConsistencyError(f"{self.path} is not a JSON object")
+        return doc
+
+    def get(self, verifier: NoteVerifier) -> SeenCheckpoint | None:
+        item = self._load().get(verifier.name)
+        if item is None:
+            return None
+        try:
+            pinned, note, seen_at = item["log_key"], item["checkpoint"], item["seen_at"]
+        except (KeyError, TypeError) as exc:
+            raise ConsistencyError(f"{self.path}: malformed record for {verifier.name}") from exc
+        if pinned != verifier.text():
+            raise ConsistencyError(
+                f"the log key of {verifier.name} is {verifier.text()}, but checkpoints seen "
+                f"until {seen_at} were signed by {pinned}; if the key change is legitimate, "
+                f"remove {verifier.name} from {self.path}"
+            )
+        try:
+            return SeenCheckpoint(note, open_checkpoint(note, verifier), seen_at)
+        except NoteError as exc:
+            raise ConsistencyError(f"{self.path}: checkpoint of {verifier.name}: {exc}") from exc
+
+    def remember(self, verifier: NoteVerifier, note: str) -> None:
+        """Keep ``note`` (already verified to extend the last one seen) as the latest."""
+        doc = self._load()
+        doc[verifier.name] = {
+            "log_key": verifier.text(),
+            "checkpoint": note,
+            "seen_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_name(f".{self.path.name}.partial")
+        partial.write_bytes(orjson.dumps(doc, option=orjson.OPT_INDENT_2) + b"\n")
+        partial.replace(self.path)

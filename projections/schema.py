@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from sqlalchemy import (
     JSON,
     BigInteger,
@@ -16,6 +18,7 @@ from sqlalchemy import (
     Table,
 )
 
+MIGRATIONS = Path(__file__).parent / "migrations"
 metadata = MetaData()
 
 #: How far each read model has followed the log (the next log index to apply).

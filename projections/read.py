@@ -1,0 +1,177 @@
+"""Queries over the read models: what the public API, the QR page and regulators ask."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, func, or_, select
+
+from domain.identifiers import parse_identifier
+from projections.schema import elevators, entries, identifiers, organizations, responsibilities
+from projections.status import ElevatorStatus, contract_in_force, flags, from_json
+
+
+@dataclass(frozen=True)
+class ElevatorView:
+    status: ElevatorStatus
+    flags: dict[str, bool]
+    maintenance_unit_today: str | None
+
+
+def resolve(engine: Engine, identifier: str) -> str | None:
+    """Any identifier (equipment, registration, certificate, rescue code) → equipment code."""
+    parsed = parse_identifier(identifier)
+    text = parsed[1] if parsed else identifier.strip()
+    with engine.connect() as conn:
+        code = conn.execute(
+            select(identifiers.c.equipment_code).where(identifiers.c.identifier == text)
+        ).scalar_one_or_none()
+    return None if code is None else str(code)
+
+
+def elevator(engine: Engine, code: str, today: date) -> ElevatorView | None:
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(elevators.c.status).where(elevators.c.equipment_code == code)
+        ).first()
+    if row is None:
+        return None
+    status = from_json(dict(row.status))
+    contract = contract_in_force(status, today)
+    return ElevatorView(status, flags(status, today), contract[1] if contract else None)
+
+
+def elevator_entries(
+    engine: Engine, code: str, offset: int = 0, limit: int = 50, newest_first: bool = True
+) -> tuple[int, list[dict[str, Any]]]:
+    subject = f"elevator:{code}"
+    order = entries.c.version.desc() if newest_first else entries.c.version.asc()
+    with engine.connect() as conn:
+        total = conn.execute(
+            select(func.count()).select_from(entries).where(entries.c.subject == subject)
+        ).scalar_one()
+        rows = conn.execute(
+            select(entries)
+            .where(entries.c.subject == subject)
+            .order_by(order)
+            .offset(offset)
+            .limit(limit)
+        ).all()
+    return int(total), [_entry(r) for r in rows]
+
+
+def _entry(r: Any) -> dict[str, Any]:
+    return {
+        "log_index": r.log_index,
+        "entry_hash": r.entry_hash,
+        "subject": r.subject,
+        "version": r.version,
+        "type": r.type,
+        "issuer": r.issuer,
+        "signers": r.signers,
+        "occurred_at": _aware(r.occurred_at).isoformat(),
+        "recorded_at": _aware(r.recorded_at).isoformat(),
+        "late": r.late,
+        "statement": r.public,
+    }
+
+
+def _aware(at: datetime) -> datetime:
+    from datetime import UTC
+
+    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite drops the offset
+
+
+def responsible_at(engine: Engine, code: str, at: datetime) -> list[dict[str, Any]]:
+    """Who held which role for the elevator at instant ``at``, with the proving log entries."""
+    r = responsibilities.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(responsibilities).where(r.equipment_code == code).order_by(r.role, r.valid_from)
+        ).all()
+    out = []
+    for row in rows:
+        start, end = _aware(row.valid_from), row.valid_to and _aware(row.valid_to)
+        if start <= at and (end is None or at < end):
+            out.append(
+                {
+                    "role": row.role,
+                    "organization": row.organization,
+                    "from": start.isoformat(),
+                    "to": end.isoformat() if end else None,
+                    "since_log_index": row.since_log_index,
+                    "until_log_index": row.until_log_index,
+                }
+            )
+    return out
+
+
+def timeline(engine: Engine, code: str) -> list[dict[str, Any]]:
+    r = responsibilities.c
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(responsibilities).where(r.equipment_code == code).order_by(r.valid_from, r.id)
+        ).all()
+    return [
+        {
+            "role": row.role,
+            "organization": row.organization,
+            "from": _aware(row.valid_from).isoformat(),
+            "to": _aware(row.valid_to).isoformat() if row.valid_to else None,
+            "since_log_index": row.since_log_index,
+            "until_log_index": row.until_log_index,
+        }
+        for row in rows
+    ]
+
+
+def organization(engine: Engine, uscc: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(organizations).where(organizations.c.uscc == uscc)).first()
+    if row is None:
+        return None
+    return {
+        "uscc": row.uscc,
+        "name": row.name,
+        "district": row.district,
+        "roles": row.roles,
+        "licences": row.licences,
+    }
+
+
+def organization_names(engine: Engine, usccs: set[str]) -> dict[str, str]:
+    if not usccs:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(organizations.c.uscc, organizations.c.name).where(
+                organizations.c.uscc.in_(sorted(usccs))
+            )
+        ).all()
+    return {r.uscc: r.name for r in rows if r.name}
+
+
+def search(engine: Engine, q: str, limit: int = 20) -> dict[str, list[dict[str, Any]]]:
+    text = q.strip()
+    with engine.connect() as conn:
+        lifts = conn.execute(
+            select(identifiers)
+            .where(identifiers.c.identifier.startswith(text))
+            .order_by(identifiers.c.identifier)
+            .limit(limit)
+        ).all()
+        orgs = conn.execute(
+            select(organizations.c.uscc, organizations.c.name)
+            .where(or_(organizations.c.uscc == text, organizations.c.name.contains(text)))
+            .order_by(organizations.c.uscc)
+            .limit(limit)
+        ).all()
+    return {
+        "elevators": [
+            {"identifier": r.identifier, "kind": r.kind, "equipment_code": r.equipment_code}
+            for r in lifts
+        ],
+        "organizations": [{"uscc": r.uscc, "name": r.name} for r in orgs],
+    }
