@@ -7,7 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from api import log_routes, openapi, problems, statement_routes
+from api import (
+    log_routes,
+    openapi,
+    pages,
+    problems,
+    public_routes,
+    regulator_routes,
+    replay_routes,
+    statement_routes,
+)
 from api.node import LedgerNode, open_node
 from api.settings import Settings
 
@@ -36,6 +45,10 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
     app.include_router(log_routes.router)
     app.include_router(statement_routes.router)
     app.include_router(statement_routes.envelopes)
+    app.include_router(public_routes.router)
+    app.include_router(regulator_routes.router)
+    app.include_router(pages.router)
+    app.include_router(replay_routes.router)
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -25,6 +25,7 @@ from api.statement_routes import problem_of
 from domain.audit import VerifyReport, verify_log
 from domain.catalogue import Statement
 from domain.errors import Rejected
+from domain.replay import Axis, parse_instant
 from domain.signing import sign_statement
 from domain.trust import TrustAnchor
 from ledger.audit import ConsistencyError, SeenCheckpoint, SeenCheckpoints, check_consistency
@@ -486,6 +487,107 @@ def _audit(
             earlier=[] if earlier is None else [earlier.checkpoint],
             progress=lambda done: bar.update(task, completed=done),
         )
+
+
+class _OrgNames:
+    """USCC -> "name (USCC)" from the ledger's organization chains, memoized."""
+
+    def __init__(self, node: LedgerNode) -> None:
+        self.node, self.names = node, dict[str, str]()
+
+    def __call__(self, uscc: str | None) -> str:
+        if uscc is None:
+            return "—"
+        if uscc not in self.names:
+            org = self.node.app.organization(uscc)
+            label = org.state.name if org is not None else ""
+            self.names[uscc] = f"{label} ({uscc})" if label else uscc
+        return self.names[uscc]
+
+
+@app.command()
+def replay(
+    code: Annotated[str, typer.Argument(help="the elevator's equipment code")],
+    as_of: Annotated[
+        str,
+        typer.Option(
+            "--as-of", help="RFC 3339 instant with a UTC offset, e.g. 2025-03-01T14:05:00+08:00"
+        ),
+    ],
+    axis: Annotated[
+        Axis,
+        typer.Option(
+            help="occurred: as it happened by then (late entries included); recorded: as the"
+            " ledger knew it then"
+        ),
+    ] = Axis.OCCURRED,
+    as_json: Annotated[bool, typer.Option("--json", help="print the replay as JSON")] = False,
+) -> None:
+    """Replay one elevator as of an instant, re-verifying its chain and signatures, and say who
+    was responsible then. Exits 1 if the elevator is unknown or its chain does not verify."""
+    from rich.table import Table
+    from rich.text import Text
+
+    from api.replay_routes import replay_elevator
+
+    try:
+        at = parse_instant(as_of)
+    except ValueError as exc:
+        fail(f"--as-of: {exc}")
+    node = _node()
+    try:
+        result = replay_elevator(node.app, code, at, axis)
+        if result is None:
+            fail(f"no elevator {code} in this ledger")
+        if as_json:
+            sys.stdout.write(orjson.dumps(result.to_json(), option=orjson.OPT_INDENT_2).decode())
+            sys.stdout.write("\n")
+        else:
+            name = _OrgNames(node)
+            out = Console(highlight=False)
+            steps = Table(title=Text(f"elevator {code} as of {at.isoformat()} ({axis} axis)"))
+            for column in ("v", "occurred", "recorded", "type", "issuer", "what changed"):
+                steps.add_column(column)
+            for step in result.steps:
+                changed = "\n".join(f"{k}: {b} → {a}" for k, (b, a) in step.changes.items())
+                steps.add_row(
+                    Text(str(step.version)),
+                    Text(step.occurred_at.isoformat()),
+                    Text(step.recorded_at.isoformat() + (" (late)" if step.late else "")),
+                    Text(step.type),
+                    Text(name(step.issuer)),
+                    Text(step.note or changed or "—"),
+                )
+            out.print(steps)
+            report = result.report
+            parties = Table(title=Text(f"responsible at {report.as_of.isoformat()}"))
+            for column in ("role", "organization", "basis", "proof"):
+                parties.add_column(column)
+            for party in report.parties:
+                proof = ", ".join(f"v{e.version} {e.entry_hash[:12]}…" for e in party.evidence)
+                parties.add_row(
+                    Text(str(party.role)), Text(name(party.uscc)), Text(party.basis), Text(proof)
+                )
+            out.print(parties)
+            for o in report.overdue:
+                proof = ", ".join(f"v{e.version} {e.entry_hash[:12]}…" for e in o.evidence)
+                line = f"overdue {o.obligation} ({name(o.responsible)}): {o.detail} [{proof}]"
+                out.print(Text(line))
+            for i in report.open_items:
+                proof = ", ".join(f"v{e.version} {e.entry_hash[:12]}…" for e in i.evidence)
+                late = " OVERDUE" if i.overdue else ""
+                out.print(Text(f"open {i.kind} {i.id}: {i.detail}{late} [{proof}]"))
+            if not report.overdue and not report.open_items:
+                out.print(Text("nothing overdue or open"))
+        if not result.verified:
+            fail(f"chain verification failed: {result.problem}")
+        assert result.head is not None
+        say(
+            f"chain and signatures verified ({result.entries_checked} entries, head"
+            f" v{result.head.version} {result.head.entry_hash[:16]}…)"
+        )
+    finally:
+        node.close()
 
 
 if __name__ == "__main__":

@@ -1,0 +1,132 @@
+"""Public read API: elevators by any identifier, their entries, responsibility, organizations,
+scorecards, search, trust configuration. No personal fields ever leave through here."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Path, Query
+from fastapi.concurrency import run_in_threadpool
+
+from api.deps import NodeDep
+from api.problems import Problem
+from projections import read
+from projections.scorecard import FUJIAN_2024, POLICIES, scorecard
+from projections.status import to_json
+
+router = APIRouter(prefix="/v1", tags=["public"])
+Identifier = Annotated[str, Path(min_length=1, max_length=64, description="any identifier")]
+Uscc = Annotated[str, Path(min_length=18, max_length=18, description="unified social credit code")]
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def resolve_or_404(node: Any, identifier: str) -> str:
+    code = read.resolve(node.engine, identifier)
+    if code is None:
+        raise Problem(
+            404, "no-such-elevator", "No such elevator", f"no elevator is known by {identifier!r}"
+        )
+    return code
+
+
+@router.get("/trust")
+def trust(node: NodeDep) -> dict[str, Any]:
+    """The log's verifier key and the root authority's public key: what auditors pin."""
+    doc: dict[str, Any] = orjson.loads(node.settings.trust_path.read_bytes())
+    return doc
+
+
+@router.get("/elevators/{identifier}")
+def elevator(node: NodeDep, identifier: Identifier) -> dict[str, Any]:
+    """Status of an elevator found by equipment code, registration code, certificate number or
+    rescue code: lifecycle, responsible parties, last and next maintenance and inspection, open
+    faults and hazards, and today's flags."""
+    code = resolve_or_404(node, identifier)
+    view = read.elevator(node.engine, code, today())
+    if view is None:
+        raise Problem(404, "no-such-elevator", "No such elevator", f"{code} has no status yet")
+    return {
+        "equipment_code": code,
+        "status": to_json(view.status),
+        "flags": view.flags,
+        "maintenance_unit_today": view.maintenance_unit_today,
+        "checkpoint_size": node.log.latest_checkpoint().size,
+    }
+
+
+@router.get("/elevators/{identifier}/entries")
+def elevator_entries(
+    node: NodeDep,
+    identifier: Identifier,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    order: Annotated[str, Query(pattern="^(newest|oldest)$")] = "newest",
+) -> dict[str, Any]:
+    """The elevator's entries, each with its public statement, signers, entry hash and log index
+    (prove one with /v1/log/proof/inclusion)."""
+    code = resolve_or_404(node, identifier)
+    total, items = read.elevator_entries(node.engine, code, offset, limit, order == "newest")
+    return {
+        "equipment_code": code,
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+        "entries": items,
+    }
+
+
+@router.get("/elevators/{identifier}/responsibility")
+def responsibility(
+    node: NodeDep,
+    identifier: Identifier,
+    at: Annotated[datetime | None, Query(description="RFC 3339 instant; default: now")] = None,
+) -> dict[str, Any]:
+    """Who held each role for the elevator at an instant, with the entries proving it."""
+    code = resolve_or_404(node, identifier)
+    when = at or datetime.now(UTC)
+    if when.tzinfo is None:
+        raise Problem(422, "invalid-request", "Invalid request", "at: needs a UTC offset")
+    return {
+        "equipment_code": code,
+        "at": when.isoformat(),
+        "responsible": read.responsible_at(node.engine, code, when),
+        "timeline": read.timeline(node.engine, code),
+    }
+
+
+@router.get("/organizations/{uscc}")
+def organization(
+    node: NodeDep, uscc: Annotated[str, Path(min_length=18, max_length=18)]
+) -> dict[str, Any]:
+    found = read.organization(node.engine, uscc)
+    if found is None:
+        raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
+    return found
+
+
+@router.get("/organizations/{uscc}/scorecard")
+async def organization_scorecard(
+    node: NodeDep,
+    uscc: Uscc,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    policy: Annotated[str, Query()] = FUJIAN_2024.id,
+) -> dict[str, Any]:
+    """Penalty points and grade of a maintenance unit for a year, each point with its entries."""
+    if policy not in POLICIES:
+        raise Problem(422, "invalid-request", "Invalid request", f"unknown policy {policy!r}")
+    if read.organization(node.engine, uscc) is None:
+        raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
+    chosen = POLICIES[policy]
+    card = await run_in_threadpool(scorecard, node.engine, uscc, year or today().year, chosen)
+    return card.to_json(chosen)
+
+
+@router.get("/search")
+def search(node: NodeDep, q: Annotated[str, Query(min_length=2, max_length=64)]) -> dict[str, Any]:
+    """Elevators by identifier prefix, organizations by code or name."""
+    return read.search(node.engine, q)
