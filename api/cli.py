@@ -104,6 +104,7 @@ def serve(
 
     settings = Settings()
     node = _node()
+    node.start_projection_worker()
     uvicorn.run(
         create_app(node=node),
         host=host or settings.host,
@@ -589,6 +590,16 @@ def replay(
     finally:
         node.close()
 
+
+def _register_read_commands() -> None:
+    from api.cli_read import project, projections_app, qr
+
+    app.add_typer(projections_app, name="projections")
+    app.command()(project)
+    app.command()(qr)
+
+
+_register_read_commands()
 
 if __name__ == "__main__":
     app()

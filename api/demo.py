@@ -12,8 +12,9 @@ organization.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
 
 import orjson
 from rich.progress import Progress
@@ -28,6 +29,40 @@ from ledger.dsse import Envelope
 from ledger.keys import SigningKey, save_signing_key
 
 BATCH = 400
+T = TypeVar("T")
+
+
+class SignedCity:
+    """A planned city with a key per organization and terminal: what to submit, signed."""
+
+    def __init__(self, plan: CityPlan, authority: SigningKey, authority_uscc: str) -> None:
+        self.plan, self.authority, self.authority_uscc = plan, authority, authority_uscc
+        self.start = plan.now - timedelta(days=366 * (plan.years + 1))
+        self.keys = {
+            org.uscc: SigningKey.generate() for org in (plan.regulator, *plan.organizations)
+        }
+        self.keys |= {f"terminal:{code}": SigningKey.generate() for code in plan.terminals}
+
+    def onboarding(self) -> list[tuple[dict[str, Any], datetime]]:
+        """The root authority's (and terminal owners') envelopes that set the city up."""
+        setup = _onboarding(self.plan, self.authority_uscc, self.keys, self.start, self.plan.now)
+        return [
+            (
+                sign_statement(s, [self.authority if who is None else self.keys[who]]).to_json(),
+                self.start,
+            )
+            for who, s in setup
+        ]
+
+    def history(self) -> Iterator[tuple[PlannedStatement, dict[str, Any]]]:
+        """Every planned statement with its envelope, in recorded order."""
+        for planned in self.plan.statements():
+            yield planned, _sign(planned, self.keys).to_json()
+
+    def save_keys(self, settings: Settings) -> None:
+        for name, key in self.keys.items():
+            file = f"terminal-{name[9:]}" if name.startswith("terminal:") else name
+            save_signing_key(key, settings.demo_keys_dir / f"{file}.pem")
 
 
 def seed_city(
@@ -35,23 +70,23 @@ def seed_city(
 ) -> dict[str, int]:
     now = datetime.now(UTC).replace(microsecond=0)
     plan = plan_city(elevators, years=years, seed=seed, now=now)
-    start = now - timedelta(days=366 * (years + 1))
-    keys = _make_keys(plan, settings)
     authority = SigningKey.from_pem(settings.authority_key_path.read_bytes())
-    setup = _onboarding(plan, node.anchor.uscc, keys, start, now)
+    city = SignedCity(plan, authority, node.anchor.uscc)
+    city.save_keys(settings)
+    setup = city.onboarding()
     counts = {"accepted": 0, "rejected": 0}
     with bar:
         task = bar.add_task("onboarding organizations", total=len(setup))
-        for signer, statement in setup:
-            envelope = sign_statement(statement, [authority if signer is None else keys[signer]])
-            node.service.submit_batch([envelope.to_json()], [start])
+        for envelope, at in setup:
+            node.service.submit_batch([envelope], [at])
             bar.advance(task)
         total = sum(1 for _ in plan.statements())
         task = bar.add_task(f"seeding {elevators} elevators", total=total)
-        for chunk in _chunks(plan.statements(), BATCH):
-            envelopes = [_sign(p, keys).to_json() for p in chunk]
-            results = node.service.submit_batch(envelopes, [p.recorded_at for p in chunk])
-            for planned, result in zip(chunk, results, strict=True):
+        for chunk in _chunks(city.history(), BATCH):
+            results = node.service.submit_batch(
+                [e for _, e in chunk], [p.recorded_at for p, _ in chunk]
+            )
+            for (planned, _), result in zip(chunk, results, strict=True):
                 if isinstance(result, Rejected):
                     counts["rejected"] += 1
                     if counts["rejected"] <= 5:
@@ -66,17 +101,6 @@ def seed_city(
             bar.advance(task, len(chunk))
     _write_marker(plan, settings, counts)
     return counts
-
-
-def _make_keys(plan: CityPlan, settings: Settings) -> dict[str, SigningKey]:
-    keys: dict[str, SigningKey] = {}
-    for org in (plan.regulator, *plan.organizations):
-        keys[org.uscc] = SigningKey.generate()
-        save_signing_key(keys[org.uscc], settings.demo_keys_dir / f"{org.uscc}.pem")
-    for code in plan.terminals:
-        keys[f"terminal:{code}"] = SigningKey.generate()
-        save_signing_key(keys[f"terminal:{code}"], settings.demo_keys_dir / f"terminal-{code}.pem")
-    return keys
 
 
 def _onboarding(
@@ -118,7 +142,7 @@ def _sign(planned: PlannedStatement, keys: dict[str, SigningKey]) -> Envelope:
     return sign_statement(planned.statement, signing)
 
 
-def _chunks(items: Iterable[PlannedStatement], size: int) -> Iterable[list[PlannedStatement]]:
+def _chunks(items: Iterable[T], size: int) -> Iterable[list[T]]:
     iterator = iter(items)
     while chunk := list(itertools.islice(iterator, size)):
         yield chunk

@@ -487,7 +487,8 @@ class _Trail:
         elif isinstance(data, MaintenanceContractEnded):
             self.contracts.setdefault(data.contract_number, []).append(ev)
         elif kind == "maintenance.performed":
-            self.last_visit = (stmt.occurred_at, ev)
+            if self.last_visit is None or stmt.occurred_at >= self.last_visit[0]:
+                self.last_visit = (stmt.occurred_at, ev)  # a late record may be an older visit
         elif isinstance(data, InsurancePolicyIssued):
             self.policies[data.policy_number] = (stmt.issuer, data.valid_from, data.valid_to, ev)
         elif isinstance(data, HazardListed):
