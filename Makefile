@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench soak clean install
+.PHONY: run test lint bench soak clean install browser
 
 install: $(STAMP)
 
@@ -25,7 +25,15 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy ledger domain projections api bench tests
 
-test: lint
+# Browser tests drive Debian's chromium; install it where missing (root and apt needed),
+# otherwise they skip with a visible reason (CI sets LEDGER_REQUIRE_BROWSER=1: then they fail).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
+	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); } || \
+	  echo "chromium not installed: browser tests will be skipped"
+
+test: lint browser
 	$(BIN)/pytest -q -m "not slow"
 
 bench: $(STAMP)

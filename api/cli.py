@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -323,18 +324,30 @@ def export(
     say(f"exported {manifest.size} entries of {manifest.origin} (root {root}) to {out_dir}")
 
 
-def _trust_file(path: Path) -> tuple[NoteVerifier, TrustAnchor]:
+def _trust_doc(doc: Any, where: str) -> tuple[NoteVerifier, TrustAnchor]:
     """The auditor's roots of trust: the log's verifier key and the root authority's key."""
     try:
-        doc = orjson.loads(path.read_bytes())
         verifier = NoteVerifier.parse(doc["log_verifier_key"])
         authority = doc["authority"]
         anchor = TrustAnchor(authority["uscc"], VerifyingKey.from_b64(authority["public_key"]))
+    except (KeyError, TypeError, NoteError, KeyFormatError) as exc:
+        fail(f"the trust configuration from {where} is unusable: {exc}")
+    return verifier, anchor
+
+
+def _trust_file(path: Path) -> tuple[NoteVerifier, TrustAnchor]:
+    try:
+        doc = orjson.loads(path.read_bytes())
     except OSError as exc:
         fail(f"cannot read the trust file {path}: {exc.strerror}")
-    except (orjson.JSONDecodeError, KeyError, TypeError, NoteError, KeyFormatError) as exc:
-        fail(f"the trust file {path} is unusable: {exc}")
-    return verifier, anchor
+    except orjson.JSONDecodeError as exc:
+        fail(f"the trust file {path} is not JSON: {exc}")
+    return _trust_doc(doc, str(path))
+
+
+def _pins(anchor: TrustAnchor) -> dict[str, str]:
+    """Pinned with each log's checkpoint in the state file, besides the log key."""
+    return {"authority": f"{anchor.uscc} {anchor.key.public_b64()}"}
 
 
 def _http_client(url: str) -> httpx.Client:
@@ -342,7 +355,10 @@ def _http_client(url: str) -> httpx.Client:
 
 
 def _get(client: httpx.Client, path: str) -> httpx.Response:
-    response = client.get(path)
+    return _ok(client.get(path), path)
+
+
+def _ok(response: httpx.Response, path: str) -> httpx.Response:
     if response.status_code != 200:
         raise httpx.HTTPStatusError(
             f"GET {path} answered {response.status_code}: {response.text[:200]}",
@@ -350,6 +366,23 @@ def _get(client: httpx.Client, path: str) -> httpx.Response:
             response=response,
         )
     return response
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        fail(f"{response.request.url} answered something other than JSON")
+
+
+@dataclass(frozen=True)
+class _Verified:
+    verifier: NoteVerifier
+    anchor: TrustAnchor
+    earlier: SeenCheckpoint | None  # the checkpoint seen before, if any
+    note: str  # the signed checkpoint verified now
+    checkpoint: Checkpoint
+    report: VerifyReport
 
 
 @app.command()
@@ -360,8 +393,8 @@ def verify(
     trust: Annotated[
         Path | None,
         typer.Option(
-            help="trust.json: the log verifier key and the root authority's key "
-            "(default: <LEDGER_HOME>/trust.json)"
+            help="trust.json: the log verifier key and the root authority's key (default: "
+            "<LEDGER_HOME>/trust.json for a directory, the ledger's GET /v1/trust for a URL)"
         ),
     ] = None,
     state: Annotated[
@@ -375,28 +408,21 @@ def verify(
     """Verify a ledger without trusting its server: signed checkpoint, every entry, every chain,
     every signature, authorization and rule (by replaying the write path), and consistency with
     the checkpoint seen last time. Exits 1 naming the first bad entry."""
-    verifier, anchor = _trust_file(trust or Settings().trust_path)
     seen = SeenCheckpoints(state or Path.home() / ".elevator-ledger" / "seen-checkpoints.json")
-    try:
-        earlier = seen.get(verifier)
-    except ConsistencyError as exc:
-        fail(str(exc))
-    remote = source.startswith(("http://", "https://"))
     checks: list[str] = []
     try:
-        if remote:
-            note, checkpoint, report = _verify_remote(source, verifier, anchor, earlier, checks)
+        if source.startswith(("http://", "https://")):
+            done = _verify_remote(source.rstrip("/"), trust, seen, checks)
         else:
-            note, checkpoint, report = _verify_export(
-                Path(source), verifier, anchor, earlier, checks
-            )
+            done = _verify_export(Path(source), trust, seen, checks)
     except (ExportError, ConsistencyError) as exc:
         fail(str(exc))
     except httpx.HTTPError as exc:
         fail(f"{source}: {exc}")
+    report, earlier = done.report, done.earlier
     if report.problem is not None:
         fail(str(report.problem))
-    seen.remember(verifier, note)
+    seen.remember(done.verifier, done.note, _pins(done.anchor))
     root = base64.b64encode(report.root).decode()
     checks += [
         f"indices 0..{report.size - 1} in order; the entries hash to the signed root",
@@ -410,18 +436,16 @@ def verify(
         f"remembered in {seen.path}",
     ]
     sys.stdout.write(
-        f"verified {checkpoint.origin}: {report.size} entries, root {root}\n"
+        f"verified {done.checkpoint.origin}: {report.size} entries, root {root}\n"
         + "".join(f"  ok  {line}\n" for line in checks)
     )
 
 
 def _verify_export(
-    export_dir: Path,
-    verifier: NoteVerifier,
-    anchor: TrustAnchor,
-    earlier: SeenCheckpoint | None,
-    checks: list[str],
-) -> tuple[str, Checkpoint, VerifyReport]:
+    export_dir: Path, trust: Path | None, seen: SeenCheckpoints, checks: list[str]
+) -> _Verified:
+    verifier, anchor = _trust_file(trust or Settings().trust_path)
+    earlier = seen.get(verifier, _pins(anchor))
     opened = open_manifest(export_dir, verifier)
     manifest, checkpoint = opened.manifest, opened.checkpoint
     checks.append(f"manifest.sig and the checkpoint are signed by {verifier.text()}")
@@ -432,20 +456,27 @@ def _verify_export(
     if report.ok and lines.hexdigest() != manifest.entries_sha256:
         raise ExportError(f"{ENTRIES_FILE} does not match the SHA-256 in the signed manifest")
     checks.append(f"{ENTRIES_FILE} matches the manifest's SHA-256")
-    return manifest.checkpoint, checkpoint, report
+    return _Verified(verifier, anchor, earlier, manifest.checkpoint, checkpoint, report)
 
 
 def _verify_remote(
-    url: str,
-    verifier: NoteVerifier,
-    anchor: TrustAnchor,
-    earlier: SeenCheckpoint | None,
-    checks: list[str],
-) -> tuple[str, Checkpoint, VerifyReport]:
-    """Over HTTP: the key, the latest checkpoint, a consistency proof from the checkpoint seen
-    before, then every entry (one request each, for now: a tiles or bulk endpoint would be
-    faster)."""
-    with _http_client(url.rstrip("/")) as client:
+    url: str, trust: Path | None, seen: SeenCheckpoints, checks: list[str]
+) -> _Verified:
+    """Over HTTP: the trust configuration (unless the auditor brings its own), the key, the
+    latest checkpoint, a consistency proof from the checkpoint seen before, then every entry
+    (one request each, for now: a bulk or tiles endpoint would be faster)."""
+    with _http_client(url) as client:
+        if trust is not None:
+            verifier, anchor = _trust_file(trust)
+        else:
+            response = client.get("/v1/trust")
+            if response.status_code == 404:
+                fail(f"{url} serves no /v1/trust; pass --trust trust.json")
+            verifier, anchor = _trust_doc(_json(_ok(response, "/v1/trust")), f"{url}/v1/trust")
+            checks.append(
+                f"trust from {url}/v1/trust, pinned on first use (pass --trust to bring your own)"
+            )
+        earlier = seen.get(verifier, _pins(anchor))
         served = _get(client, "/v1/log/key").text.strip()
         if served != verifier.text():
             raise ConsistencyError(f"{url} serves log key {served}, the trust file names another")
@@ -459,10 +490,12 @@ def _verify_remote(
             old = earlier.checkpoint.size
             proof: list[bytes] = []
             if 0 < old < checkpoint.size:
-                doc = _get(
-                    client, f"/v1/log/proof/consistency?old={old}&size={checkpoint.size}"
-                ).json()
-                proof = [base64.b64decode(h) for h in doc["proof"]]
+                path = f"/v1/log/proof/consistency?old={old}&size={checkpoint.size}"
+                doc = _json(_get(client, path))
+                try:
+                    proof = [base64.b64decode(h, validate=True) for h in doc["proof"]]
+                except (KeyError, TypeError, ValueError) as exc:
+                    raise ConsistencyError(f"{url}{path}: malformed proof: {exc}") from exc
             check_consistency(earlier.note, note, proof, verifier)
             checks.append(f"consistency proof from size {old} to size {checkpoint.size}")
 
@@ -470,7 +503,8 @@ def _verify_remote(
             for index in range(checkpoint.size):
                 yield index, _get(client, f"/v1/log/entries/{index}").content
 
-        return note, checkpoint, _audit(entries(), checkpoint, anchor, earlier)
+        report = _audit(entries(), checkpoint, anchor, earlier)
+        return _Verified(verifier, anchor, earlier, note, checkpoint, report)
 
 
 def _audit(
@@ -554,7 +588,10 @@ def replay(
                 steps.add_row(
                     Text(str(step.version)),
                     Text(step.occurred_at.isoformat()),
-                    Text(step.recorded_at.isoformat() + (" (late)" if step.late else "")),
+                    Text(
+                        step.recorded_at.astimezone(at.tzinfo).isoformat()
+                        + (" (late)" if step.late else "")
+                    ),
                     Text(step.type),
                     Text(name(step.issuer)),
                     Text(step.note or changed or "—"),

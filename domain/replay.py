@@ -423,8 +423,20 @@ def _render(value: Any, name: str = "") -> str:
     return str(value)
 
 
+def _diff(out: dict[str, tuple[str, str]], key: str, b: Any, a: Any, name: str) -> None:
+    """Record ``key`` changing from ``b`` to ``a``; two records of one kind field by field."""
+    if type(a) is type(b) and is_dataclass(a) and not isinstance(a, type):
+        for f in fields(a):
+            old, new = getattr(b, f.name), getattr(a, f.name)
+            if old != new:
+                out[f"{key}.{f.name}"] = (_render(old), _render(new))
+    else:
+        out[key] = (_render(b, name), _render(a, name))
+
+
 def _changes(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str, str]]:
-    """The fields that differ, rendered; a mapping or set field per item that differs."""
+    """The fields that differ, rendered; a mapping or set field per item that differs, a
+    record (contract, rescue...) per attribute that differs."""
     out: dict[str, tuple[str, str]] = {}
     if before is after:
         return out
@@ -436,7 +448,7 @@ def _changes(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str
             for key, value in a.items():
                 old = b.get(key, _ABSENT)
                 if old is not value and old != value:
-                    out[f"{name}[{key}]"] = (_render(old, name), _render(value, name))
+                    _diff(out, f"{name}[{key}]", old, value, name)
             for key in b.keys() - a.keys():
                 out[f"{name}[{key}]"] = (_render(b[key], name), "—")
         elif isinstance(a, frozenset) and isinstance(b, frozenset):
@@ -445,7 +457,7 @@ def _changes(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str
             for item in sorted(b - a):
                 out[f"{name}[{item}]"] = ("open", "—")
         elif b != a:
-            out[name] = (_render(b), _render(a))
+            _diff(out, name, b, a, name)
     return out
 
 

@@ -21,7 +21,7 @@ keeps the last checkpoint an auditor verified per log, to compare the next one w
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -275,9 +275,10 @@ class SeenCheckpoint:
 class SeenCheckpoints:
     """The latest checkpoint verified per log origin, in a small JSON file of the auditor's.
 
-    ``{"<origin>": {"log_key": "<verifier key>", "checkpoint": "<signed note>", "seen_at":
-    "<RFC 3339>"}}``. The log key is pinned with the checkpoint: a log that presents another key
-    under the same origin is refused, not silently trusted afresh.
+    ``{"<origin>": {"log_key": "<verifier key>", "pins": {…}, "checkpoint": "<signed note>",
+    "seen_at": "<RFC 3339>"}}``. The log key (and any other ``pins``, such as the root
+    authority's key) is pinned with the checkpoint: a log that presents another key under the
+    same origin is refused, not silently trusted afresh.
     """
 
     def __init__(self, path: Path) -> None:
@@ -294,30 +295,45 @@ class SeenCheckpoints:
             raise ConsistencyError(f"{self.path} is not a JSON object")
         return doc
 
-    def get(self, verifier: NoteVerifier) -> SeenCheckpoint | None:
+    def get(
+        self, verifier: NoteVerifier, pins: Mapping[str, str] | None = None
+    ) -> SeenCheckpoint | None:
+        """The checkpoint seen last of ``verifier``'s log; ``pins`` (e.g. the root authority's
+        key) must be what they were then."""
         item = self._load().get(verifier.name)
         if item is None:
             return None
         try:
             pinned, note, seen_at = item["log_key"], item["checkpoint"], item["seen_at"]
-        except (KeyError, TypeError) as exc:
+            pinned_too: dict[str, str] = dict(item.get("pins", {}))
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ConsistencyError(f"{self.path}: malformed record for {verifier.name}") from exc
-        if pinned != verifier.text():
-            raise ConsistencyError(
-                f"the log key of {verifier.name} is {verifier.text()}, but checkpoints seen "
-                f"until {seen_at} were signed by {pinned}; if the key change is legitimate, "
-                f"remove {verifier.name} from {self.path}"
-            )
+        changed = {"log key": (pinned, verifier.text())}
+        changed.update(
+            (name, (pinned_too[name], value))
+            for name, value in (pins or {}).items()
+            if name in pinned_too
+        )
+        for name, (before, now) in changed.items():
+            if before != now:
+                raise ConsistencyError(
+                    f"the {name} of {verifier.name} is {now}, but it was {before} until "
+                    f"{seen_at}; if the change is legitimate, remove {verifier.name} from "
+                    f"{self.path}"
+                )
         try:
             return SeenCheckpoint(note, open_checkpoint(note, verifier), seen_at)
         except NoteError as exc:
             raise ConsistencyError(f"{self.path}: checkpoint of {verifier.name}: {exc}") from exc
 
-    def remember(self, verifier: NoteVerifier, note: str) -> None:
+    def remember(
+        self, verifier: NoteVerifier, note: str, pins: Mapping[str, str] | None = None
+    ) -> None:
         """Keep ``note`` (already verified to extend the last one seen) as the latest."""
         doc = self._load()
         doc[verifier.name] = {
             "log_key": verifier.text(),
+            "pins": dict(pins or {}),
             "checkpoint": note,
             "seen_at": datetime.now(UTC).isoformat(timespec="seconds"),
         }

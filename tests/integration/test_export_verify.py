@@ -418,16 +418,19 @@ def test_verify_a_url_checks_consistency_with_the_checkpoint_seen_before(
     size = town.city.node.log.size()
     report = succeeded(town.verify(SERVER))
     assert f"{size} entries" in report and "first checkpoint seen" in report
+    assert f"trust from {SERVER}/v1/trust, pinned on first use" in report
     town.manufacture(THIRD)
-    report = succeeded(town.verify(SERVER))
+    report = succeeded(town.verify(SERVER, "--trust", town.home / "trust.json"))
     assert f"consistency proof from size {size} to size {size + 1}" in report
+    assert "trust from" not in report
 
-    # a server presenting another log key under the same origin is refused
+    # another ledger under the same origin (its own log key and authority) is refused
     other = City.open(town.home / "other", f"sqlite:///{town.home / 'other.db'}")
     try:
         monkeypatch.setattr(
             api.cli, "_http_client", lambda url: TestClient(create_app(node=other.node), url)
         )
-        failed(town.verify(SERVER), "serves log key")
+        failed(town.verify(SERVER), f"the log key of {other.node.log.origin} is ", "but it was")
+        failed(town.verify(SERVER, "--trust", town.home / "trust.json"), "serves log key")
     finally:
         other.node.close()

@@ -1,0 +1,131 @@
+"""The QR page in a real browser (Debian's chromium driven by Playwright), on a phone-sized
+screen, with and without JavaScript: what a passenger sees, and that it is what the log holds."""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import uvicorn
+
+from api.app import create_app
+from api.demo import SignedCity
+from api.demo_city import plan_city
+from ledger import merkle
+from ledger.keys import load_signing_key
+from ledger.note import open_checkpoint
+from tests.support.city import NOW, City
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+def _browser_or_skip() -> Any:
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
+            pytest.fail(
+                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
+            )
+        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    return sync_playwright
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, City, list[str]]]:
+    tmp = tmp_path_factory.mktemp("qr")
+    city = City.open(tmp / "home", f"sqlite:///{tmp}/ledger.db")
+    plan = plan_city(2, years=2, seed=5, now=NOW)
+    signed = SignedCity(
+        plan, load_signing_key(city.node.settings.authority_key_path), city.node.anchor.uscc
+    )
+    for envelope, at in signed.onboarding():
+        city.node.service.submit_batch([envelope], [at])
+    history = list(signed.history())
+    city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
+    city.node.projections.catch_up()
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(node=city.node), port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", city, list(plan.elevators)
+    server.should_exit = True
+    thread.join(timeout=10)
+    city.node.close()
+
+
+def _open(url: str, javascript: bool = True) -> Iterator[Any]:
+    sync_playwright = _browser_or_skip()
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = browser.new_context(
+            viewport={"width": 375, "height": 812}, java_script_enabled=javascript, locale="zh-CN"
+        )
+        page = context.new_page()
+        page.goto(url)
+        yield page
+        browser.close()
+
+
+def test_a_passenger_sees_status_rescue_code_and_responsible_parties(
+    served: tuple[str, City, list[str]],
+) -> None:
+    base, city, codes = served
+    status = city.node.app.elevator(codes[0])
+    assert status is not None and status.state.registration is not None
+    registration = status.state.registration.registration_code
+    for page in _open(f"{base}/e/{registration}", javascript=False):
+        assert page.locator("#status-badge").inner_text().strip() in {
+            "正常使用",
+            "维保逾期",
+            "检验逾期",
+            "挂牌督办",
+            "停用",
+            "报废",
+            "已注销",
+            "检验不合格",
+        }
+        assert page.locator("#equipment-code").inner_text() == codes[0]
+        assert page.locator("#rescue").inner_text().count("96333") >= 1
+        assert "维保单位" in page.locator("#parties").inner_text()
+        assert "最近维保" in page.locator("#maintenance").inner_text()
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, "the page fits a phone screen without sideways scrolling"
+
+
+def test_what_the_page_shows_is_what_the_log_holds(served: tuple[str, City, list[str]]) -> None:
+    base, city, codes = served
+    verifier = city.node.log.signer.verifier
+    for page in _open(f"{base}/e/{codes[0]}"):
+        checkpoint = open_checkpoint(page.locator("#checkpoint").text_content() or "", verifier)
+        details = page.locator("#verify details").all()[1:]
+        assert details, "recent entries carry proofs"
+        for item in details:
+            item.locator("summary").click()
+            codes_ = item.locator("code").all_inner_texts()
+            entry_hash, proof = codes_[0], [base64.b64decode(c) for c in codes_[2:]]
+            index = int(item.locator("summary").inner_text().split("序号")[1])
+            assert city.node.log.leaf_hash(index).hex() == entry_hash
+            merkle.verify_inclusion(
+                index, checkpoint.size, bytes.fromhex(entry_hash), proof, checkpoint.root
+            )
+
+
+def test_an_unknown_code_gets_a_friendly_404(served: tuple[str, City, list[str]]) -> None:
+    base, _, _ = served
+    for page in _open(f"{base}/e/999999999999999999"):
+        assert "未找到该电梯" in page.content()
