@@ -21,11 +21,14 @@ access is the key lookup, a callable such as ``ElevatorLedger.key_info``.
 
 from __future__ import annotations
 
+import functools
+import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import date, datetime, timedelta
 from enum import Enum, StrEnum
+from itertools import compress, islice
 from typing import Any
 
 from pydantic import ValidationError
@@ -117,10 +120,11 @@ class Evidence:
 class Step:
     """One applied entry: who said what, when, and what it changed in the elevator's state.
 
-    ``changes`` maps a state field (``contracts[WB-1]`` for one item of a mapping) to its
-    (before, after) rendering; unchanged fields are left out. ``statement`` is the public view
-    (personal fields removed). ``note`` says why a statement could not be applied, which can
-    happen on the occurred axis when what it builds on happened after the instant.
+    ``changes`` maps a state field (``contracts[WB-1]`` for one item of a mapping,
+    ``rescues[R-1].stage`` for one attribute of a record) to its (before, after) rendering;
+    unchanged fields are left out. :attr:`statement` is the public view (personal fields
+    removed). ``note`` says why a statement could not be applied, which can happen on the
+    occurred axis when what it builds on happened after the instant.
     """
 
     version: int
@@ -132,8 +136,13 @@ class Step:
     recorded_at: datetime
     late: bool
     changes: Mapping[str, tuple[str, str]]
-    statement: Mapping[str, Any]
+    _statement: Statement = field(repr=False, compare=False)
     note: str | None = None
+
+    @functools.cached_property
+    def statement(self) -> dict[str, Any]:
+        """The statement's public view (catalogue.public_view), made on first use."""
+        return public_view(self._statement)
 
     def to_json(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -146,7 +155,7 @@ class Step:
             "recorded_at": self.recorded_at.isoformat(),
             "late": self.late,
             "changes": {k: {"before": b, "after": a} for k, (b, a) in self.changes.items()},
-            "statement": dict(self.statement),
+            "statement": self.statement,
         }
         if self.note is not None:
             doc["note"] = self.note
@@ -434,6 +443,23 @@ def _diff(out: dict[str, tuple[str, str]], key: str, b: Any, a: Any, name: str) 
         out[key] = (_render(b, name), _render(a, name))
 
 
+def _changed_keys(
+    before: Mapping[str, Any], after: Mapping[str, Any]
+) -> tuple[list[str], list[str]]:
+    """Keys of ``after`` that are new or hold another value, and keys gone from ``before``.
+
+    Evolution copies a mapping and adds or replaces items, so the keys usually keep their order:
+    then one C-level pass over keys and values (by identity) finds the candidates, which matters
+    when maintenance visits pile up by the thousand. Otherwise, a plain comparison.
+    """
+    if len(after) >= len(before) and all(map(operator.eq, before, after)):
+        moved = compress(before, map(operator.is_not, before.values(), after.values()))
+        changed = [k for k in moved if before[k] != after[k]]
+        return changed + list(islice(after, len(before), None)), []
+    changed = [k for k, v in after.items() if before.get(k, _ABSENT) != v]
+    return changed, sorted(before.keys() - after.keys())
+
+
 def _changes(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str, str]]:
     """The fields that differ, rendered; a mapping or set field per item that differs, a
     record (contract, rescue...) per attribute that differs."""
@@ -445,11 +471,10 @@ def _changes(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str
         if b is a:
             continue
         if isinstance(a, Mapping) and isinstance(b, Mapping):
-            for key, value in a.items():
-                old = b.get(key, _ABSENT)
-                if old is not value and old != value:
-                    _diff(out, f"{name}[{key}]", old, value, name)
-            for key in b.keys() - a.keys():
+            changed, removed = _changed_keys(b, a)
+            for key in changed:
+                _diff(out, f"{name}[{key}]", b.get(key, _ABSENT), a[key], name)
+            for key in removed:
                 out[f"{name}[{key}]"] = (_render(b[key], name), "—")
         elif isinstance(a, frozenset) and isinstance(b, frozenset):
             for item in sorted(a - b):
@@ -767,7 +792,7 @@ def replay(
                 recorded_at=entry.recorded_at,
                 late=entry.recorded_at - stmt.occurred_at > stmt.statement_type.late_after,
                 changes=_changes(state, after),
-                statement=public_view(stmt),
+                _statement=stmt,
                 note=note,
             )
         )

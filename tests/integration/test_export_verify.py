@@ -27,10 +27,14 @@ import api.cli
 from api.app import create_app
 from api.cli import app
 from domain.aggregates import Elevator
+from domain.audit import reverify_entries
 from domain.roles import Role
 from domain.service import Receipt
+from domain.trust import TrustAnchor
 from ledger import merkle
+from ledger.canonical import canonical_json
 from ledger.entry import Entry, entry_hash
+from ledger.keys import SigningKey
 from ledger.log import is_stored_level, node_key
 from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
 from tests.support.city import NOW, City, Org, statement
@@ -215,7 +219,28 @@ def test_verify_needs_the_auditors_own_trust_file(town: Town, tmp_path: Path) ->
     failed(town.verify(out, "--trust", tmp_path / "missing.json"), "cannot read")
 
 
+def test_reverify_entries_replays_the_write_path(town: Town) -> None:
+    node = town.city.node
+    entries = list(enumerate(node.log.entries(0, node.log.size())))
+    result = reverify_entries(entries, node.anchor, batch=7)
+    assert result.ok and result.entries == len(entries)
+    # under another root authority key nothing verifies, from the genesis entry on
+    stranger = TrustAnchor(node.anchor.uscc, SigningKey.generate().verifying_key)
+    result = reverify_entries(entries, stranger)
+    assert result.entries == 0 and result.problem is not None
+    assert result.problem.index == 0 and "(bad-signature)" in result.problem.reason
+
+
 # --- tampering ---------------------------------------------------------------------------
+
+
+def test_an_edited_manifest_is_refused(town: Town) -> None:
+    out = town.export()
+    manifest = orjson.loads((out / "manifest.json").read_bytes())
+    manifest["size"] -= 1
+    manifest["range"] = [0, manifest["size"]]
+    (out / "manifest.json").write_bytes(canonical_json(manifest) + b"\n")
+    failed(town.verify(out), "manifest.sig signs another text than manifest.json")
 
 
 def test_a_byte_changed_in_a_stored_entry_is_named(town_on_each_backend: Town) -> None:
