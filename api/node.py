@@ -208,11 +208,25 @@ def open_node(settings: Settings) -> LedgerNode:
     engine = make_engine(url)
     upgrade(engine)
     log = MerkleLog(engine, signer)
-    app = ElevatorLedger(anchor, env=eventsourcing_env(url))
+    app = _application(engine, anchor, url)
     upgrade(engine, PROJECTION_MIGRATIONS, "projections_alembic_version")
     service = LedgerService(app, log)
     runner = ProjectionRunner(engine, log, read_models(app))
     return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
+
+
+def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedger:
+    """The eventsourcing application; on PostgreSQL its CREATE TABLE IF NOT EXISTS runs under an
+    advisory lock, since processes starting together would otherwise race in the catalog."""
+    if engine.dialect.name != "postgresql":
+        return ElevatorLedger(anchor, env=eventsourcing_env(url))
+    with engine.connect() as conn:
+        conn.exec_driver_sql("SELECT pg_advisory_lock(727002)")
+        try:
+            return ElevatorLedger(anchor, env=eventsourcing_env(url))
+        finally:
+            conn.exec_driver_sql("SELECT pg_advisory_unlock(727002)")
+            conn.commit()
 
 
 def read_models(app: ElevatorLedger) -> list[Projection]:

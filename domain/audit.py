@@ -61,15 +61,17 @@ class Reverifier:
         if self.problem is not None:
             raise RuntimeError("the replay already found a problem; start a new one")
         parsed: list[tuple[int, bytes, Entry]] = []
-        unparsed: Finding | None = None
-        if entries is not None:
-            parsed = [(i, d, e) for (i, d), e in zip(batch, entries, strict=True)]
-        for index, data in batch if entries is None else ():
+        malformed: Finding | None = None  # ends the batch: nothing after it can be judged
+        for position, (index, data) in enumerate(batch):
             try:
-                parsed.append((index, data, Entry.from_bytes(data)))
+                entry = Entry.from_bytes(data) if entries is None else entries[position]
             except EntryError as exc:
-                unparsed = Finding(index, str(exc))
+                malformed = Finding(index, str(exc))
                 break
+            if not isinstance(entry.envelope, dict):
+                malformed = Finding(index, "the envelope is not a JSON object")
+                break
+            parsed.append((index, data, entry))
         if parsed:
             results = self.app.accept_batch(
                 [entry.envelope for _, _, entry in parsed],
@@ -81,8 +83,8 @@ class Reverifier:
                     self.problem = Finding(index, reason)
                     return self.problem
                 self.checked += 1
-        self.problem = unparsed
-        return unparsed
+        self.problem = malformed
+        return malformed
 
     def close(self) -> None:
         self.app.close()
@@ -128,7 +130,10 @@ def reverify_entries(
     batch: int = BATCH,
     env: Mapping[str, str] | None = None,
 ) -> ReverifyResult:
-    """Replay every entry (in log order) through the write path; report the first that fails.
+    """Replay every entry through the write path; report the first that fails.
+
+    The entries are taken in the order given, which must be log order; their indices are only
+    used to name a problem (checking them is :func:`ledger.audit.audit_log`'s job).
 
     ``progress(n)`` is called with the number of entries checked after each batch. ``env``
     overrides the replay's event store (default: in memory; for a log too large for memory,

@@ -925,7 +925,14 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
 
 
 def _registration_cancelled(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    return replace(state, registration=None, lifecycle=Lifecycle.CANCELLED)
+    """Cancellation is terminal: nothing stays open under construction or awaiting inspection."""
+    return replace(
+        state,
+        registration=None,
+        lifecycle=Lifecycle.CANCELLED,
+        construction=None,
+        awaiting_supervisory=False,
+    )
 
 
 def _rescue_code(state: ElevatorState, stmt: Statement) -> ElevatorState:
@@ -1005,7 +1012,14 @@ def _use_resumed(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _scrapped(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    return replace(state, lifecycle=Lifecycle.SCRAPPED, scrapped_at=stmt.occurred_at)
+    """Scrapping ends any open construction and any wait for its inspection with it."""
+    return replace(
+        state,
+        lifecycle=Lifecycle.SCRAPPED,
+        scrapped_at=stmt.occurred_at,
+        construction=None,
+        awaiting_supervisory=False,
+    )
 
 
 def _hazard_listed(state: ElevatorState, stmt: Statement) -> ElevatorState:

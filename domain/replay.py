@@ -26,7 +26,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields, is_dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from enum import Enum, StrEnum
 from itertools import compress, islice
 from typing import Any
@@ -61,6 +61,7 @@ from domain.elevator import (
     active_contract,
     evolve_elevator,
 )
+from domain.policies import next_maintenance_due
 from domain.roles import Role
 from domain.trust import KeyInfo
 from ledger.canonical import is_canonical
@@ -68,7 +69,6 @@ from ledger.dsse import EnvelopeError
 from ledger.entry import Entry, EntryError, entry_hash
 
 __all__ = [
-    "MAINTENANCE_INTERVAL",
     "AccountabilityReport",
     "Axis",
     "Evidence",
@@ -87,7 +87,6 @@ __all__ = [
 KeyLookup = Callable[[str], KeyInfo | None]
 
 #: The classic rule (TSG T5002-2017): a maintenance visit at least every 15 days.
-MAINTENANCE_INTERVAL = timedelta(days=15)
 
 _SUBJECT_PREFIX = "elevator:"
 
@@ -629,7 +628,8 @@ def _overdue(state: ElevatorState, trail: _Trail, as_of: datetime) -> list[Oblig
     if last is not None:
         at, ev = last
         since = at.astimezone(as_of.tzinfo).date()
-        due = since + MAINTENANCE_INTERVAL
+        policy = contract.policy if contract else None
+        due = next_maintenance_due(since, policy)
         if on > due:
             what = "last maintenance visit" if trail.last_visit else "in service since"
             out.append(
@@ -637,8 +637,8 @@ def _overdue(state: ElevatorState, trail: _Trail, as_of: datetime) -> list[Oblig
                     "maintenance",
                     contract.maintenance_unit if contract else use_unit,
                     due,
-                    f"{what} {since}, {(on - since).days} days before {on}; a visit is due"
-                    f" every {MAINTENANCE_INTERVAL.days} days",
+                    f"{what} {since}, {(on - since).days} days before {on}; the next visit was"
+                    f" due by {due} ({policy or 'classic_15_day'} policy)",
                     (ev,),
                 )
             )
