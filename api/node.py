@@ -31,6 +31,7 @@ from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_k
 from ledger.log import MerkleLog
 from ledger.migrate import upgrade
 from ledger.note import NoteError, NoteSigner
+from ledger.parallel import ParallelVerifier
 from projections.core import (
     ElevatorsProjection,
     EntriesProjection,
@@ -69,6 +70,8 @@ class LedgerNode:
         if self.worker is not None:
             self.worker.stop()
         self.committer.close()
+        if self.app.verifier is not None:
+            self.app.verifier.close()
         self.app.close()
         self.engine.dispose()
 
@@ -218,12 +221,16 @@ def open_node(settings: Settings) -> LedgerNode:
 def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedger:
     """The eventsourcing application; on PostgreSQL its CREATE TABLE IF NOT EXISTS runs under an
     advisory lock, since processes starting together would otherwise race in the catalog."""
+
+    def make() -> ElevatorLedger:
+        return ElevatorLedger(anchor, env=eventsourcing_env(url), verifier=ParallelVerifier())
+
     if engine.dialect.name != "postgresql":
-        return ElevatorLedger(anchor, env=eventsourcing_env(url))
+        return make()
     with engine.connect() as conn:
         conn.exec_driver_sql("SELECT pg_advisory_lock(727002)")
         try:
-            return ElevatorLedger(anchor, env=eventsourcing_env(url))
+            return make()
         finally:
             conn.exec_driver_sql("SELECT pg_advisory_unlock(727002)")
             conn.commit()

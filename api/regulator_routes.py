@@ -1,18 +1,20 @@
-"""Regulator views: work lists per district. (Authentication arrives with the hardening issue.)"""
+"""Regulator views: work lists per district. Every operation needs a regulator's bearer token
+(api/auth.py)."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from fastapi.concurrency import run_in_threadpool
 
+from api.auth import regulator_router
 from api.deps import NodeDep
 from api.problems import Problem
 from api.public_routes import today
 from projections.worklists import WORKLISTS, worklist
 
-router = APIRouter(prefix="/v1/regulator", tags=["regulator"])
+router = regulator_router("/v1/regulator")
 NAMES = [*WORKLISTS, "suspicious-maintenance"]
 
 

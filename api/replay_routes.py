@@ -1,7 +1,7 @@
 """Regulator replay over HTTP: one elevator as of any instant, its chain re-verified.
 
-``GET /v1/elevators/{code}/replay?as_of=<RFC 3339>&axis=occurred|recorded``. Meant for
-regulators; authentication is left to a later issue.
+``GET /v1/elevators/{code}/replay?as_of=<RFC 3339>&axis=occurred|recorded``. Regulators only:
+it needs a regulator's bearer token (api/auth.py).
 """
 
 from __future__ import annotations
@@ -10,15 +10,16 @@ from datetime import datetime
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Query, Response
+from fastapi import Query, Response
 
+from api.auth import regulator_router
 from api.deps import NodeDep
 from api.problems import Problem
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
 from domain.replay import Axis, Replay, parse_instant, replay
 
-router = APIRouter(prefix="/v1/elevators", tags=["regulator"])
+router = regulator_router("/v1/elevators")
 
 
 def chain_entries(app: ElevatorLedger, equipment_code: str) -> list[str]:
@@ -81,4 +82,8 @@ def get_replay(
     result = replay_elevator(node.app, code, at, axis)
     if result is None:
         raise Problem(404, "not-found", "No such elevator", f"no elevator {code} in this ledger")
-    return Response(orjson.dumps(result.to_json()), media_type="application/json")
+    return Response(
+        orjson.dumps(result.to_json()),
+        media_type="application/json",
+        headers={"Cache-Control": "no-store"},
+    )

@@ -56,6 +56,7 @@ from ledger.canonical import is_canonical
 from ledger.dsse import MAX_ENVELOPE_BYTES, Envelope, EnvelopeError, parse_envelope
 from ledger.entry import Entry, entry_hash
 from ledger.keys import KeyFormatError, VerifyingKey
+from ledger.parallel import ParallelVerifier
 
 STATEMENT_PAYLOAD_TYPE = "application/vnd.elevator-ledger.statement+json"
 Clock = Callable[[], datetime]
@@ -91,6 +92,8 @@ class _Batch:
     keys: dict[UUID, KeyRecord] = field(default_factory=dict)  # changed in this unit of work
     key_lookups: dict[UUID, KeyRecord | None] = field(default_factory=dict)  # read-only memo
     pending: dict[tuple[UUID, str], Accepted] = field(default_factory=dict)  # by payload hash
+    #: per envelope (by position): (public key, signature) -> verified, computed in parallel
+    preverified: dict[int, dict[tuple[bytes, bytes], bool]] = field(default_factory=dict)
     accepted: list[Accepted] = field(default_factory=list)
 
 
@@ -103,9 +106,11 @@ class ElevatorLedger(Application[UUID]):
         env: Mapping[str, str] | None = None,
         clock: Clock = utcnow,
         max_retries: int = 12,
+        verifier: ParallelVerifier | None = None,
     ) -> None:
         super().__init__(env=dict(env or {}))
         self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
+        self.verifier = verifier  # spreads large batches' signature checks over all cores
 
     # --- commands --------------------------------------------------------------------------
 
@@ -127,13 +132,14 @@ class ElevatorLedger(Application[UUID]):
         importing history (the demo city, migrations from legacy systems) pass it;
         the HTTP API never does.
         """
+        preverified = self._preverify(envelopes)
         for attempt in range(self.max_retries):
-            batch = _Batch()
+            batch = _Batch(preverified=preverified)
             results: list[Accepted | Rejected] = []
             for i, envelope in enumerate(envelopes):
                 at = self.clock() if recorded_at is None else recorded_at[i]
                 try:
-                    results.append(self._accept_one(envelope, batch, at))
+                    results.append(self._accept_one(envelope, batch, at, i))
                 except Rejected as exc:
                     results.append(exc)
             fresh = [a for a in batch.accepted if not a.duplicate]
@@ -168,10 +174,10 @@ class ElevatorLedger(Application[UUID]):
         return Accepted(**{**result.__dict__, "notification_id": nid})
 
     def _accept_one(
-        self, raw: bytes | Mapping[str, Any], batch: _Batch, recorded_at: datetime
+        self, raw: bytes | Mapping[str, Any], batch: _Batch, recorded_at: datetime, position: int
     ) -> Accepted:
         envelope, envelope_json = _parse(raw)
-        signers = self._verified_signers(envelope, batch)
+        signers = self._verified_signers(envelope, batch, batch.preverified.get(position))
         stmt = _statement(envelope.payload, envelope_json["payload"])
         st = stmt.statement_type
         chain_cls = Elevator if st.subject is Subject.ELEVATOR else Organization
@@ -245,13 +251,52 @@ class ElevatorLedger(Application[UUID]):
 
     # --- keys ------------------------------------------------------------------------------
 
-    def _verified_signers(self, envelope: Envelope, batch: _Batch) -> list[KeyInfo]:
+    def _preverify(
+        self, envelopes: Sequence[bytes | Mapping[str, Any]]
+    ) -> dict[int, dict[tuple[bytes, bytes], bool]]:
+        """Verify a large batch's signatures on all cores before judging it in order.
+
+        Keys registered inside the batch itself are not known yet; their signatures are
+        verified inline when their turn comes. Results are per envelope, so a signature is
+        only ever trusted for the message it was checked against.
+        """
+        if self.verifier is None or len(envelopes) < 32:
+            return {}
+        memo = _Batch()
+        checks: list[tuple[str, bytes, bytes, bytes]] = []
+        owners: list[tuple[int, bytes, bytes]] = []
+        for position, raw in enumerate(envelopes):
+            try:
+                envelope, _ = _parse(raw)
+            except Rejected:
+                continue
+            message = envelope.pae()
+            for sig in envelope.signatures:
+                info = self.key_info(sig.keyid, memo)
+                if info is not None:
+                    checks.append((info.key.algorithm, info.key.public, message, sig.sig))
+                    owners.append((position, info.key.public, sig.sig))
+        results: dict[int, dict[tuple[bytes, bytes], bool]] = {}
+        verdicts = self.verifier.verify(checks)
+        for (position, public, signature), ok in zip(owners, verdicts, strict=True):
+            results.setdefault(position, {})[(public, signature)] = ok
+        return results
+
+    def _verified_signers(
+        self,
+        envelope: Envelope,
+        batch: _Batch,
+        preverified: Mapping[tuple[bytes, bytes], bool] | None = None,
+    ) -> list[KeyInfo]:
         """Keys whose signature over the envelope's PAE verifies (keyid must name the key)."""
         message = envelope.pae()
         found: dict[str, KeyInfo] = {}
         for sig in envelope.signatures:
             info = self.key_info(sig.keyid, batch)
-            if info is not None and info.key_id not in found and info.key.verify(message, sig.sig):
+            if info is None or info.key_id in found:
+                continue
+            known = (preverified or {}).get((info.key.public, sig.sig))
+            if known if known is not None else info.key.verify(message, sig.sig):
                 found[info.key_id] = info
         if not found:
             raise BadSignature(

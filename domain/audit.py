@@ -23,6 +23,7 @@ from domain.trust import TrustAnchor
 from ledger.audit import AuditError, Finding, LogAuditor
 from ledger.entry import Entry, EntryError, format_time
 from ledger.note import Checkpoint
+from ledger.parallel import ParallelVerifier
 
 #: An in-memory event store; every subject's state stays cached while the replay runs.
 REPLAY_ENV: Mapping[str, str] = {
@@ -50,7 +51,9 @@ class Reverifier:
     """
 
     def __init__(self, anchor: TrustAnchor, env: Mapping[str, str] | None = None) -> None:
-        self.app = ElevatorLedger(anchor, env=dict(REPLAY_ENV if env is None else env))
+        self.app = ElevatorLedger(
+            anchor, env=dict(REPLAY_ENV if env is None else env), verifier=ParallelVerifier()
+        )
         self.checked = 0
         self.problem: Finding | None = None
 
@@ -87,6 +90,8 @@ class Reverifier:
         return malformed
 
     def close(self) -> None:
+        if self.app.verifier is not None:
+            self.app.verifier.close()
         self.app.close()
 
 
