@@ -8,8 +8,8 @@ regulator's when it carries ``Authorization: Bearer <token>`` and
 1. the token is well formed, its id is known and the SHA-256 of the token equals the stored
    hash (compared in constant time), it has not expired and it has not been revoked — else
    ``401`` with ``WWW-Authenticate: Bearer``;
-2. its organization holds the regulator role in the ledger today (the Organization aggregate's
-   state, so a ``org.role_revoked`` statement takes effect at once), or is the root authority —
+2. its organization holds the regulator role in the ledger now (the Organization aggregate's
+   state, so an ``org.role_revoked`` statement takes effect at once), or is the root authority —
    else ``403``.
 
 Tokens look like ``elr_<16 hex id>_<43 base64url characters>``: the id lets the server find the
@@ -31,7 +31,6 @@ import secrets
 import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -51,15 +50,13 @@ from sqlalchemy import (
 )
 
 from api.deps import NodeDep
+from api.migrations import MIGRATIONS, VERSION_TABLE
 from api.node import LedgerNode
-from api.problems import MEDIA_TYPE, Problem
-from api.public_routes import today
+from api.problems import Problem, problem_responses
 from domain.roles import Role
 from ledger.db import writer
 from ledger.migrate import upgrade
 
-MIGRATIONS = Path(__file__).parent / "migrations"
-VERSION_TABLE = "api_alembic_version"
 PREFIX = "elr"
 TOKEN = re.compile(rf"^{PREFIX}_(?P<id>[0-9a-f]{{16}})_[A-Za-z0-9_-]{{43}}$")
 MAX_LIFETIME = timedelta(days=366)
@@ -219,13 +216,26 @@ class TokenStore:
         return record
 
 
-def is_regulator(node: LedgerNode, uscc: str, on: date) -> bool:
-    """Whether ``uscc`` is the root authority or holds the regulator role in the ledger on
-    ``on`` (the aggregate is read through the repository, so a revocation counts at once)."""
+def dates_somewhere(now: datetime) -> list[date]:
+    """Every calendar date it is somewhere on Earth at ``now`` (UTC−12 to UTC+14)."""
+    first, last = (now - timedelta(hours=12)).date(), (now + timedelta(hours=14)).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def is_regulator(node: LedgerNode, uscc: str, now: datetime | None = None) -> bool:
+    """Whether ``uscc`` is the root authority or holds the regulator role in the ledger now.
+
+    The aggregate is read through the repository, which catches up with the event store, so a
+    role revocation counts from the next request. Grants and revocations are dated in the
+    signer's local calendar, so the role must be in force on every date that is today somewhere:
+    fail-closed, a revocation dated today takes effect at once wherever it was signed."""
     if uscc == node.anchor.uscc:
         return True
     org = node.app.organization(uscc)
-    return org is not None and bool(org.state.has_role(Role.REGULATOR, on))
+    if org is None:
+        return False
+    when = (now or datetime.now(UTC)).astimezone(UTC)
+    return all(org.state.has_role(Role.REGULATOR, on) for on in dates_somewhere(when))
 
 
 # --- FastAPI ---------------------------------------------------------------------------------
@@ -301,7 +311,7 @@ def require_regulator(
     except InvalidToken as exc:
         access_log.warning("regulator access refused (%s): %s", exc, where)
         raise unauthenticated(str(exc)) from None
-    if not is_regulator(node, record.organization, today()):
+    if not is_regulator(node, record.organization):
         access_log.warning(
             "regulator access refused (token %s: %s is not a regulator): %s",
             record.id,
@@ -312,7 +322,7 @@ def require_regulator(
             403,
             "not-a-regulator",
             "Not a regulator",
-            f"organization {record.organization} does not hold the regulator role today",
+            f"organization {record.organization} does not hold the regulator role now",
             "insufficient_scope",
         )
     access_log.info(
@@ -324,11 +334,10 @@ def require_regulator(
 
 RegulatorDep = Annotated[Regulator, Depends(require_regulator)]
 
-_PROBLEM = {"content": {MEDIA_TYPE: {}}}
-AUTH_RESPONSES: dict[int | str, dict[str, Any]] = {
-    401: {**_PROBLEM, "description": "no token, or a malformed, unknown, expired or revoked one"},
-    403: {**_PROBLEM, "description": "the token's organization is not (or no longer) a regulator"},
-}
+AUTH_RESPONSES = problem_responses(
+    (401, "no token, or a malformed, unknown, expired or revoked one"),
+    (403, "the token's organization is not (or no longer) a regulator"),
+)
 
 
 def regulator_router(prefix: str = "") -> APIRouter:

@@ -636,7 +636,14 @@ def _register_read_commands() -> None:
     app.command()(qr)
 
 
+def _register_admin_commands() -> None:
+    from api.cli_admin import token_app
+
+    app.add_typer(token_app, name="token")
+
+
 _register_read_commands()
+_register_admin_commands()
 
 if __name__ == "__main__":
     app()

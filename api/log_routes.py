@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.deps import LogDep
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from ledger.log import LogError
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
@@ -41,7 +41,11 @@ def _range_problem(exc: LogError) -> Problem:
     return Problem(400, "out-of-range", "Out of range", str(exc))
 
 
-@router.get("/checkpoint", response_class=Response, responses={200: {"content": {TEXT: {}}}})
+@router.get(
+    "/checkpoint",
+    response_class=Response,
+    responses={200: {"content": {TEXT: {}}}, **problem_responses((503, "no checkpoint yet"))},
+)
 def checkpoint(log: LogDep) -> Response:
     """The latest signed checkpoint (C2SP tlog-checkpoint in a signed note)."""
     try:
@@ -60,7 +64,7 @@ def key(log: LogDep) -> Response:
 @router.get(
     "/entries/{index}",
     response_class=Response,
-    responses={200: {"content": {"application/json": {}}}},
+    responses={200: {"content": {"application/json": {}}}, **problem_responses(404, 422)},
 )
 def entry(log: LogDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]) -> Response:
     """The entry's exact stored bytes, the preimage of its leaf hash."""
@@ -75,7 +79,11 @@ def entry(log: LogDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]) -> Respo
     )
 
 
-@router.get("/proof/inclusion", response_model=InclusionProof)
+@router.get(
+    "/proof/inclusion",
+    response_model=InclusionProof,
+    responses=problem_responses((400, "index or size out of range"), 422),
+)
 def inclusion(
     log: LogDep,
     index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
@@ -93,7 +101,11 @@ def inclusion(
     return InclusionProof(index=index, size=size, leaf_hash=_b64([leaf])[0], proof=_b64(proof))
 
 
-@router.get("/proof/consistency", response_model=ConsistencyProof)
+@router.get(
+    "/proof/consistency",
+    response_model=ConsistencyProof,
+    responses=problem_responses((400, "old or size out of range"), 422),
+)
 def consistency(
     log: LogDep,
     old: Annotated[int, Query(ge=1, le=MAX_INDEX)],

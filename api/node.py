@@ -17,6 +17,8 @@ from urllib.parse import parse_qs, unquote, urlsplit
 import orjson
 from sqlalchemy import Engine
 
+from api.migrations import MIGRATIONS as ACCESS_MIGRATIONS
+from api.migrations import VERSION_TABLE as ACCESS_VERSION_TABLE
 from api.settings import Settings
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
@@ -213,6 +215,7 @@ def open_node(settings: Settings) -> LedgerNode:
     log = MerkleLog(engine, signer)
     app = _application(engine, anchor, url)
     upgrade(engine, PROJECTION_MIGRATIONS, "projections_alembic_version")
+    upgrade(engine, ACCESS_MIGRATIONS, ACCESS_VERSION_TABLE)  # regulators' access tokens
     service = LedgerService(app, log)
     runner = ProjectionRunner(engine, log, read_models(app))
     return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from api.problems import MEDIA_TYPE, PROBLEM_REF, ProblemDocument
 from api.statement_routes import EnvelopeModel
 from domain.catalogue import CATALOGUE, Statement, StatementType
 
@@ -59,6 +60,20 @@ def statement_schemas() -> dict[str, Any]:
     return schemas
 
 
+def _problems_everywhere(doc: dict[str, Any]) -> None:
+    """Every error the API answers is problem+json (api/problems.py): say so for each 4xx and
+    5xx response, including FastAPI's own 422 (which it documents as ``HTTPValidationError`` in
+    ``application/json``), and drop the validation-error schemas nothing refers to any more."""
+    problem = {MEDIA_TYPE: {"schema": PROBLEM_REF}}
+    for operations in doc.get("paths", {}).values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                if str(status)[0] in "45":
+                    response["content"] = problem
+    for unused in ("HTTPValidationError", "ValidationError"):
+        doc["components"]["schemas"].pop(unused, None)
+
+
 def install(app: FastAPI) -> None:
     def custom_openapi() -> dict[str, Any]:
         if app.openapi_schema:
@@ -71,6 +86,8 @@ def install(app: FastAPI) -> None:
         envelope = EnvelopeModel.model_json_schema(ref_template=REF)
         components.update(envelope.pop("$defs", {}))
         components["EnvelopeModel"] = envelope
+        components["Problem"] = ProblemDocument.model_json_schema(ref_template=REF)
+        _problems_everywhere(doc)
         app.openapi_schema = doc
         return doc
 

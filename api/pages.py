@@ -73,7 +73,8 @@ def elevator_page(
     node: NodeDep,
     identifier: Annotated[str, PathParam(min_length=1, max_length=64)],
 ) -> HTMLResponse:
-    code = read.resolve(node.engine, identifier)
+    # no identifier has control characters (and NUL cannot be a PostgreSQL query parameter)
+    code = read.resolve(node.engine, identifier) if identifier.isprintable() else None
     view = read.elevator(node.engine, code, today()) if code else None
     if code is None or view is None:
         return templates.TemplateResponse(

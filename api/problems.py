@@ -7,10 +7,49 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_BASE = "https://elevator-ledger.org/problems/"
 MEDIA_TYPE = "application/problem+json"
+PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+class ProblemDocument(BaseModel):
+    """RFC 9457 problem details. Some types add members: ``errors`` (each field error),
+    ``rule`` (the rule a statement breaks), ``head`` and ``version`` (the chain head)."""
+
+    model_config = ConfigDict(extra="allow", title="Problem")
+
+    type: str = Field(description=f"{PROBLEM_BASE}<slug>, one per failure class")
+    title: str
+    status: int
+    detail: str
+    instance: str | None = Field(None, description="the request path")
+
+
+#: What each status means across the API (a route may say more).
+STATUS_MEANING = {
+    400: "malformed request",
+    401: "no valid signature or token",
+    403: "not authorized",
+    404: "not found",
+    409: "conflict with the current state",
+    413: "request too large",
+    422: "invalid request",
+    500: "internal error",
+    503: "unavailable for now; retry",
+}
+
+
+def problem_responses(*statuses: int | tuple[int, str]) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` for the problem documents a route answers with: a status, or
+    (status, description)."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for item in statuses:
+        status, description = item if isinstance(item, tuple) else (item, STATUS_MEANING[item])
+        out[status] = {"description": description, "content": {MEDIA_TYPE: {"schema": PROBLEM_REF}}}
+    return out
 
 
 class Problem(Exception):
@@ -56,6 +95,14 @@ def install(app: FastAPI) -> None:
         first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
         detail = f"{'.'.join(first['loc'])}: {first['msg']}"
         return Problem(422, "invalid-request", "Invalid request", detail, errors=errors).response(
+            request.url.path
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        """A bug: answered as a problem too, without details (Starlette re-raises it after
+        answering, so the server still logs the traceback)."""
+        return Problem(500, "internal-error", "Internal error", "see the server log").response(
             request.url.path
         )
 

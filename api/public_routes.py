@@ -11,14 +11,26 @@ from fastapi import APIRouter, Path, Query
 from fastapi.concurrency import run_in_threadpool
 
 from api.deps import NodeDep
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from projections import read
 from projections.scorecard import FUJIAN_2024, POLICIES, scorecard
 from projections.status import to_json
 
 router = APIRouter(prefix="/v1", tags=["public"])
-Identifier = Annotated[str, Path(min_length=1, max_length=64, description="any identifier")]
-Uscc = Annotated[str, Path(min_length=18, max_length=18, description="unified social credit code")]
+#: No control characters (NUL cannot even be a PostgreSQL query parameter).
+PRINTABLE = r"^[^\x00-\x1f\x7f]+$"
+Identifier = Annotated[
+    str, Path(min_length=1, max_length=64, pattern=PRINTABLE, description="any identifier")
+]
+Uscc = Annotated[
+    str,
+    Path(
+        min_length=18,
+        max_length=18,
+        pattern=r"^[0-9A-Z]{18}$",
+        description="unified social credit code",
+    ),
+]
 
 
 def today() -> date:
@@ -41,7 +53,7 @@ def trust(node: NodeDep) -> dict[str, Any]:
     return doc
 
 
-@router.get("/elevators/{identifier}")
+@router.get("/elevators/{identifier}", responses=problem_responses(404, 422))
 def elevator(node: NodeDep, identifier: Identifier) -> dict[str, Any]:
     """Status of an elevator found by equipment code, registration code, certificate number or
     rescue code: lifecycle, responsible parties, last and next maintenance and inspection, open
@@ -59,7 +71,7 @@ def elevator(node: NodeDep, identifier: Identifier) -> dict[str, Any]:
     }
 
 
-@router.get("/elevators/{identifier}/entries")
+@router.get("/elevators/{identifier}/entries", responses=problem_responses(404, 422))
 def elevator_entries(
     node: NodeDep,
     identifier: Identifier,
@@ -80,7 +92,7 @@ def elevator_entries(
     }
 
 
-@router.get("/elevators/{identifier}/responsibility")
+@router.get("/elevators/{identifier}/responsibility", responses=problem_responses(404, 422))
 def responsibility(
     node: NodeDep,
     identifier: Identifier,
@@ -99,17 +111,15 @@ def responsibility(
     }
 
 
-@router.get("/organizations/{uscc}")
-def organization(
-    node: NodeDep, uscc: Annotated[str, Path(min_length=18, max_length=18)]
-) -> dict[str, Any]:
+@router.get("/organizations/{uscc}", responses=problem_responses(404, 422))
+def organization(node: NodeDep, uscc: Uscc) -> dict[str, Any]:
     found = read.organization(node.engine, uscc)
     if found is None:
         raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
     return found
 
 
-@router.get("/organizations/{uscc}/scorecard")
+@router.get("/organizations/{uscc}/scorecard", responses=problem_responses(404, 422))
 async def organization_scorecard(
     node: NodeDep,
     uscc: Uscc,
@@ -126,7 +136,9 @@ async def organization_scorecard(
     return card.to_json(chosen)
 
 
-@router.get("/search")
-def search(node: NodeDep, q: Annotated[str, Query(min_length=2, max_length=64)]) -> dict[str, Any]:
+@router.get("/search", responses=problem_responses(422))
+def search(
+    node: NodeDep, q: Annotated[str, Query(min_length=2, max_length=64, pattern=PRINTABLE)]
+) -> dict[str, Any]:
     """Elevators by identifier prefix, organizations by code or name."""
     return read.search(node.engine, q)

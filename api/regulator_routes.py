@@ -10,7 +10,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import regulator_router
 from api.deps import NodeDep
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from api.public_routes import today
 from projections.worklists import WORKLISTS, worklist
 
@@ -26,7 +26,7 @@ def worklists() -> dict[str, str]:
     }
 
 
-@router.get("/worklists/{name}")
+@router.get("/worklists/{name}", responses=problem_responses(404, 422))
 async def worklist_items(
     node: NodeDep,
     name: Annotated[str, Path()],

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from api.deps import NodeDep
-from api.problems import Problem
+from api.problems import Problem, problem_responses
 from domain.errors import Rejected
 from domain.service import Receipt
+from ledger.dsse import MAX_SIGNATURES, EnvelopeError, strict_json
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 envelopes = APIRouter(prefix="/v1/envelopes", tags=["statements"])
@@ -39,7 +39,7 @@ class EnvelopeModel(BaseModel):
 
     payloadType: str = Field(examples=["application/vnd.elevator-ledger.statement+json"])
     payload: str
-    signatures: list[SignatureModel] = Field(min_length=1)
+    signatures: list[SignatureModel] = Field(min_length=1, max_length=MAX_SIGNATURES)
 
 
 class ReceiptModel(BaseModel):
@@ -106,7 +106,18 @@ async def _body(request: Request, limit: int) -> bytes:
     status_code=201,
     response_model=ReceiptModel,
     openapi_extra=_json_body(ENVELOPE_REF),
-    responses={200: {"model": ReceiptModel, "description": "a replay: the original receipt"}},
+    responses={
+        200: {"model": ReceiptModel, "description": "a replay: the original receipt"},
+        **problem_responses(
+            (400, "malformed envelope, or a payload that is not canonical JSON"),
+            (401, "no signature verifies under a registered key"),
+            (403, "the signer may not say this"),
+            (409, "prev is not the chain head"),
+            (413, "envelope over 64 KiB"),
+            (422, "invalid statement, or one breaking a ledger rule"),
+            (503, "concurrent writers kept colliding; retry"),
+        ),
+    },
 )
 async def submit(request: Request, node: NodeDep) -> Any:
     """Submit one signed statement (a DSSE envelope)."""
@@ -124,21 +135,30 @@ async def submit(request: Request, node: NodeDep) -> Any:
     "/batch",
     response_model=BatchResult,
     openapi_extra=_json_body({"type": "array", "items": ENVELOPE_REF, "maxItems": MAX_BATCH}),
+    responses=problem_responses(
+        (400, "not a JSON array of envelope objects"),
+        (413, "over 16 MiB, or not 1 to 1,000 envelopes"),
+        (503, "concurrent writers kept colliding; retry"),
+    ),
 )
 async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
     """Submit up to 1,000 envelopes; each is accepted or rejected on its own, the accepted
     ones are committed together."""
-    try:
-        envelopes = orjson.loads(await _body(request, MAX_BATCH_BODY))
-    except orjson.JSONDecodeError as exc:
-        raise Problem(400, "malformed-batch", "Malformed batch", f"not JSON: {exc}") from exc
+    body = await _body(request, MAX_BATCH_BODY)
+    try:  # duplicate keys anywhere make the whole body malformed, as a syntax error does
+        envelopes = await run_in_threadpool(strict_json, body)
+    except EnvelopeError as exc:
+        raise Problem(400, "malformed-batch", "Malformed batch", str(exc)) from exc
     if not isinstance(envelopes, list) or not all(isinstance(e, dict) for e in envelopes):
         raise Problem(
             400, "malformed-batch", "Malformed batch", "expected a JSON array of envelopes"
         )
     if not 1 <= len(envelopes) <= MAX_BATCH:
         raise Problem(413, "batch-too-large", "Batch too large", f"1 to {MAX_BATCH} envelopes")
-    results = await run_in_threadpool(node.service.submit_batch, envelopes)
+    try:
+        results = await run_in_threadpool(node.service.submit_batch, envelopes)
+    except Rejected as exc:  # the whole batch: concurrent writers kept colliding
+        raise problem_of(exc) from exc
     items = [
         BatchItem(accepted=False, problem=problem_of(r).body(""))
         if isinstance(r, Rejected)
@@ -149,7 +169,16 @@ async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
     return BatchResult(accepted=accepted, rejected=len(items) - accepted, results=items)
 
 
-@envelopes.post("/verify", response_model=VerifyResult, openapi_extra=_json_body(ENVELOPE_REF))
+@envelopes.post(
+    "/verify",
+    response_model=VerifyResult,
+    openapi_extra=_json_body(ENVELOPE_REF),
+    responses=problem_responses(
+        (400, "malformed envelope"),
+        (401, "no signature verifies under a registered key"),
+        (413, "envelope over 64 KiB"),
+    ),
+)
 async def verify(request: Request, node: NodeDep) -> VerifyResult:
     """Check an envelope's signatures against registered keys without submitting it."""
     body = await _body(request, MAX_BODY)

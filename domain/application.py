@@ -14,11 +14,12 @@ import contextlib
 import dataclasses
 import hashlib
 import random
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime
+from typing import Any, NoReturn
 from uuid import UUID
 
 import orjson
@@ -26,7 +27,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from domain.aggregates import (
     Elevator,
@@ -53,7 +54,13 @@ from domain.organization import OrganizationState, check_organization_statement
 from domain.rules import RuleViolation
 from domain.trust import KeyInfo, TrustAnchor
 from ledger.canonical import is_canonical
-from ledger.dsse import MAX_ENVELOPE_BYTES, Envelope, EnvelopeError, parse_envelope
+from ledger.dsse import (
+    MAX_ENVELOPE_BYTES,
+    Envelope,
+    EnvelopeError,
+    envelope_json,
+    parse_envelope,
+)
 from ledger.entry import Entry, entry_hash
 from ledger.keys import KeyFormatError, VerifyingKey
 from ledger.parallel import ParallelVerifier
@@ -469,28 +476,89 @@ def _info(record: KeyRecord) -> KeyInfo:
 
 
 def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any]]:
+    """The envelope (strict: at most 64 KiB, no duplicate keys) and its JSON as received."""
     try:
         if isinstance(raw, bytes | bytearray):
-            envelope = parse_envelope(raw, accepted_types=[STATEMENT_PAYLOAD_TYPE])
-            doc = orjson.loads(raw)
-        else:
-            if len(orjson.dumps(raw)) > MAX_ENVELOPE_BYTES:
-                raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
-            envelope = parse_envelope(raw, accepted_types=[STATEMENT_PAYLOAD_TYPE])
+            doc = envelope_json(bytes(raw))  # parsed once, duplicate keys refused
+        elif isinstance(raw, Mapping):
             doc = dict(raw)
+            try:  # e.g. nested deeper than orjson writes, or a value that is not JSON
+                size = len(orjson.dumps(doc))
+            except orjson.JSONEncodeError as exc:
+                raise EnvelopeError(f"envelope is not JSON: {exc}") from None
+            if size > MAX_ENVELOPE_BYTES:
+                raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
+        else:
+            raise EnvelopeError("envelope must be a JSON object")
+        envelope = parse_envelope(doc, accepted_types=[STATEMENT_PAYLOAD_TYPE])
     except EnvelopeError as exc:
         raise MalformedEnvelope(str(exc)) from exc
     return envelope, doc
 
 
+#: A C0 control character other than tab, line feed and carriage return as RFC 8785 writes it
+#: (``\b``, ``\f`` or ``\u00XX``), after an even run of backslashes (after an odd run the
+#: backslash is itself escaped and what follows is plain text).
+_CONTROL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\(?:[bf]|u00[01][0-9a-f])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+CONTROL_MSG = "control characters are not allowed (tab, line feed and carriage return are)"
+#: Every date and instant in a statement lies in these years: older or later ones are typing
+#: errors, and near the ends of Python's range an offset pushes an instant out of it.
+YEARS = range(1900, 2200)
+YEARS_MSG = f"a date in the years {YEARS.start} to {YEARS.stop - 1} is expected"
+
+
 def _statement(payload: bytes, payload_b64: str) -> Statement:
     if not is_canonical(payload):
         raise NonCanonicalPayload("the payload must be RFC 8785 canonical JSON")
+    if _CONTROL_ESCAPE.search(payload):  # NUL cannot even be stored in a PostgreSQL text
+        locs = [loc for loc, text in _strings(orjson.loads(payload), "") if _CONTROL.search(text)]
+        _invalid([{"loc": loc, "msg": CONTROL_MSG} for loc in locs or [""]])
     try:
-        return parse_payload(payload_b64)
+        stmt = parse_payload(payload_b64)
     except ValidationError as exc:
-        errors = [
-            {"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()
-        ]
-        first = errors[0]
-        raise InvalidStatement(f"{first['loc']}: {first['msg']}", errors=errors) from None
+        _invalid(
+            [{"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()]
+        )
+    dates = [("occurred_at", stmt.occurred_at), *_dates(stmt.parsed_data(), "data")]
+    absurd = [loc for loc, value in dates if value.year not in YEARS]
+    if absurd:
+        _invalid([{"loc": loc, "msg": YEARS_MSG} for loc in absurd])
+    return stmt
+
+
+def _invalid(errors: list[dict[str, str]]) -> NoReturn:
+    first = errors[0]
+    raise InvalidStatement(f"{first['loc']}: {first['msg']}", errors=errors)
+
+
+def _strings(value: Any, loc: str) -> Iterator[tuple[str, str]]:
+    """Every string in parsed JSON, keys included, with where it is."""
+    if isinstance(value, str):
+        yield loc, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield _join(loc, key), key
+            yield from _strings(item, _join(loc, key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _strings(item, _join(loc, i))
+
+
+def _dates(value: Any, loc: str) -> Iterator[tuple[str, date]]:
+    """Every date and instant in validated data (models, lists, mappings), with where it is."""
+    if isinstance(value, date):  # datetimes too
+        yield loc, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _dates(getattr(value, name), _join(loc, name))
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            yield from _dates(item, _join(loc, i))
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _dates(item, _join(loc, key))
+
+
+def _join(loc: str, part: str | int) -> str:
+    return f"{loc}.{part}" if loc else str(part)

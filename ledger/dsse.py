@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,10 @@ import orjson
 from ledger.keys import SigningKey, VerifyingKey
 
 MAX_ENVELOPE_BYTES = 64 * 1024
+#: A statement needs its issuer's signature and perhaps a co-signer's, each maybe twice during a
+#: key rotation. Each signature costs a key lookup, so an envelope packed with hundreds of them
+#: (and a batch of such envelopes) would make one request cost seconds.
+MAX_SIGNATURES = 8
 _B64 = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
 
 
@@ -43,6 +48,52 @@ def b64decode_any(text: str) -> bytes:
         return base64.b64decode(raw, validate=True)
     except binascii.Error as exc:
         raise EnvelopeError(f"invalid base64: {exc}") from exc
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
+    return obj
+
+
+def strict_json(data: bytes) -> Any:
+    """Parse JSON strictly: valid UTF-8 without lone surrogates, nested at most 1,024 deep
+    (orjson), and no object with a duplicate key.
+
+    orjson silently keeps the last of duplicate keys where other parsers keep the first, so a
+    document with duplicates could say one thing to the ledger and another to a verifier
+    (RFC 8259 §4, RFC 7493 §2.3). A second pass with the standard library's parser and a pairs
+    hook finds them; it costs about as much as the first parse.
+    """
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        raise EnvelopeError(f"not valid JSON: {exc}") from exc
+    try:
+        json.loads(data, object_pairs_hook=_unique_keys)
+    except RecursionError:  # within orjson's depth limit but deeper than Python's stack allows
+        raise EnvelopeError("not valid JSON: nested too deeply") from None
+    except ValueError as exc:
+        raise EnvelopeError(f"not valid JSON: {exc}") from None
+    return value
+
+
+def envelope_json(data: bytes) -> dict[str, Any]:
+    """The envelope's JSON object, at most 64 KiB, parsed by :func:`strict_json`."""
+    if len(data) > MAX_ENVELOPE_BYTES:
+        raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
+    try:
+        obj = strict_json(data)
+    except EnvelopeError as exc:
+        raise EnvelopeError(f"envelope is {exc}") from None
+    if not isinstance(obj, dict):
+        raise EnvelopeError("envelope must be a JSON object")
+    return obj
 
 
 @dataclass(frozen=True)
@@ -92,15 +143,7 @@ def parse_envelope(
     accepted_types: Iterable[str] | None = None,
 ) -> Envelope:
     """Parse envelope JSON strictly, without touching the payload's content."""
-    if isinstance(data, bytes | bytearray):
-        if len(data) > MAX_ENVELOPE_BYTES:
-            raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
-        try:
-            obj = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            raise EnvelopeError(f"envelope is not valid JSON: {exc}") from exc
-    else:
-        obj = data
+    obj = envelope_json(bytes(data)) if isinstance(data, bytes | bytearray) else data
     if not isinstance(obj, Mapping):
         raise EnvelopeError("envelope must be a JSON object")
     unknown = set(obj) - {"payloadType", "payload", "signatures"}
@@ -115,6 +158,8 @@ def parse_envelope(
         raise EnvelopeError("payload must be a base64 string")
     if not isinstance(sigs, list) or not sigs:
         raise EnvelopeError("signatures must be a non-empty list")
+    if len(sigs) > MAX_SIGNATURES:
+        raise EnvelopeError(f"at most {MAX_SIGNATURES} signatures")
     parsed: list[Signature] = []
     for s in sigs:
         if not isinstance(s, Mapping) or not isinstance(s.get("sig"), str):

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psycopg
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -39,19 +40,26 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve_command(port: int) -> list[str]:
-    """``elevator-ledger serve`` from this interpreter's environment."""
+def cli_command(*args: str) -> list[str]:
+    """``elevator-ledger ARGS`` from this interpreter's environment."""
     script = Path(sys.executable).with_name("elevator-ledger")
     base = [str(script)] if script.exists() else [sys.executable, "-m", "api.cli"]
-    return [*base, "serve", "--host", HOST, "--port", str(port), "--no-access-log"]
+    return [*base, *args]
 
 
-def server_env(home: Path, database_url: str) -> dict[str, str]:
+def serve_command(port: int) -> list[str]:
+    return cli_command("serve", "--host", HOST, "--port", str(port), "--no-access-log")
+
+
+def server_env(home: Path, database_url: str, application_name: str = "") -> dict[str, str]:
+    """The environment of a ``serve`` (or any CLI) process on this ledger; on PostgreSQL its
+    sessions carry ``application_name`` (libpq's ``PGAPPNAME``)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("LEDGER_")}
     env.update(
         LEDGER_HOME=str(home),
         LEDGER_DATABASE_URL=database_url,
         PYTHONUNBUFFERED="1",
+        PGAPPNAME=application_name or "elevator-ledger",
     )
     return env
 
@@ -64,6 +72,7 @@ class Server:
     process: subprocess.Popen[bytes]
     output: Path
     name: str
+    application_name: str
 
     @property
     def url(self) -> str:
@@ -108,6 +117,25 @@ class Server:
         if self.alive():
             os.kill(self.pid, signal.SIGKILL)
         self.process.wait(timeout=30)
+        self.wait_disconnected()
+
+    def wait_disconnected(self, timeout: float = 30) -> None:
+        """On PostgreSQL, until the database has ended every session of this (dead) server:
+        after a ``kill -9`` the server may still be finishing statements already sent, such as
+        a COMMIT, so what a reader sees could still change under it."""
+        if not self.database_url.startswith("postgres"):
+            return
+        deadline = time.monotonic() + timeout
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            while time.monotonic() < deadline:
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
+                    (self.application_name,),
+                ).fetchone()
+                if row is not None and row[0] == 0:
+                    return
+                time.sleep(0.02)
+        raise ServerError(f"{self.name}'s database sessions outlived it by {timeout:.0f} s")
 
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM (uvicorn shuts down gracefully), SIGKILL if that takes too long."""
@@ -118,22 +146,25 @@ class Server:
             except subprocess.TimeoutExpired:
                 self.kill()
         self.process.wait(timeout=30)
+        self.wait_disconnected()
 
 
 def _spawn(home: Path, database_url: str, name: str, logs: Path) -> Server:
     port = free_port()
     logs.mkdir(parents=True, exist_ok=True)
-    output = logs / f"{name}-{next(_starts)}-{port}.log"
+    start = next(_starts)
+    output = logs / f"{name}-{start}-{port}.log"
+    application_name = f"elevator-ledger-test-{os.getpid()}-{start}"
     with output.open("wb") as sink:
         process = subprocess.Popen(
             serve_command(port),
-            env=server_env(home, database_url),
+            env=server_env(home, database_url, application_name),
             cwd=REPO,
             stdin=subprocess.DEVNULL,
             stdout=sink,
             stderr=subprocess.STDOUT,
         )
-    return Server(home, database_url, port, process, output, name)
+    return Server(home, database_url, port, process, output, name, application_name)
 
 
 def _lost_port(server: Server) -> bool:

@@ -21,6 +21,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from api.app import create_app
+from api.auth import TokenStore
 from api.cli import app as cli_app
 from api.replay_routes import chain_entries
 from domain.errors import Rejected
@@ -414,7 +415,10 @@ def test_instants_must_carry_an_offset() -> None:
 
 
 def test_the_http_endpoint(history: History) -> None:
-    with TestClient(create_app(node=history.city.node)) as client:
+    store = TokenStore.open(history.city.node.engine)  # a regulator's token (api/auth.py)
+    token, _ = store.issue(history.bureau.uscc, "test", timedelta(hours=1))
+    bearer = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(node=history.city.node), headers=bearer) as client:
         url = f"/v1/elevators/{CODE}/replay"
         as_of = at(150, 14, 5).isoformat()
         response = client.get(url, params={"as_of": as_of, "axis": "recorded"})

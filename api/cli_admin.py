@@ -1,0 +1,146 @@
+"""Operator commands: regulator access tokens (``elevator-ledger token issue|list|revoke``).
+
+Run on the server's host with its ``LEDGER_`` settings: they act on the database directly, never
+over HTTP. The token is printed once, on stdout; everything else goes to stderr.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import orjson
+import typer
+
+from api.auth import MAX_LIFETIME, TokenStore, is_regulator
+from api.node import LedgerNode, SetupError, open_node
+from api.settings import Settings
+from domain.identifiers import InvalidIdentifier, validate_uscc
+
+token_app = typer.Typer(
+    help="Regulators' access tokens for the regulator endpoints (work lists, replay).",
+    no_args_is_help=True,
+)
+LIFETIME = re.compile(r"^(?P<n>[1-9][0-9]{0,4})(?P<unit>[hdw])$")
+UNITS = {"h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
+
+
+def parse_lifetime(text: str) -> timedelta:
+    """``12h``, ``90d``, ``4w``: at most :data:`api.auth.MAX_LIFETIME`."""
+    match = LIFETIME.match(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a lifetime like 12h, 90d or 4w")
+    lifetime = int(match["n"]) * UNITS[match["unit"]]
+    if lifetime > MAX_LIFETIME:
+        raise ValueError(f"{text!r} is longer than the {MAX_LIFETIME.days} days a token may live")
+    return lifetime
+
+
+@contextmanager
+def _store() -> Iterator[tuple[LedgerNode, TokenStore]]:
+    from api.cli import fail
+
+    try:
+        node = open_node(Settings())
+    except SetupError as exc:
+        fail(str(exc))
+    try:
+        yield node, TokenStore.open(node.engine)
+    finally:
+        node.close()
+
+
+@token_app.command("issue")
+def issue(
+    organization: Annotated[
+        str, typer.Option(help="USCC of the regulator the holder works for", show_default=False)
+    ],
+    name: Annotated[str, typer.Option(help="who holds the token, e.g. alice", show_default=False)],
+    expires: Annotated[str, typer.Option(help="lifetime: 12h, 90d, 4w (at most 366d)")] = "90d",
+) -> None:
+    """Issue a token to a person of a regulator; print it once (only its hash is kept)."""
+    from api.cli import fail, say
+
+    try:
+        validate_uscc(organization)
+    except InvalidIdentifier as exc:
+        fail(f"--organization: {exc}")
+    holder = name.strip()
+    if not holder or len(holder) > 200 or any(ord(c) < 32 for c in holder):
+        fail("--name: 1 to 200 characters on one line")
+    try:
+        lifetime = parse_lifetime(expires)
+    except ValueError as exc:
+        fail(f"--expires: {exc}")
+    with _store() as (node, store):
+        if not is_regulator(node, organization):
+            fail(f"{organization} does not hold the regulator role in this ledger")
+        token, record = store.issue(organization, holder, lifetime)
+    sys.stdout.write(token + "\n")
+    say(
+        f"token {record.id} for {record.name} of {record.organization}, expires "
+        f"{record.expires_at.isoformat()}; shown once: only its hash is kept"
+    )
+
+
+@token_app.command("list")
+def list_tokens(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table")] = False,
+) -> None:
+    """Every token issued: id, organization, holder, created, expires, status (never secrets)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    with _store() as (_, store):
+        records = store.list()
+    now = datetime.now(UTC)
+    if as_json:
+        for record in records:
+            sys.stdout.write(orjson.dumps(record.to_json(now)).decode() + "\n")
+        return
+    table = Table()
+    for column in ("id", "organization", "name", "created", "expires", "status"):
+        table.add_column(column)
+    for record in records:
+        status = record.status(now)
+        if record.revoked_at is not None:
+            status += f" {record.revoked_at.isoformat(timespec='seconds')}"
+        table.add_row(
+            *(
+                Text(cell)
+                for cell in (
+                    record.id,
+                    record.organization,
+                    record.name,
+                    record.created_at.isoformat(timespec="seconds"),
+                    record.expires_at.isoformat(timespec="seconds"),
+                    status,
+                )
+            )
+        )
+    Console(highlight=False).print(table)
+
+
+@token_app.command("revoke")
+def revoke(
+    token_id: Annotated[str, typer.Argument(metavar="ID", help="as `token list` shows")],
+) -> None:
+    """Revoke a token: the next request carrying it gets 401."""
+    from api.cli import fail, say
+
+    with _store() as (_, store):
+        try:
+            record, now_revoked = store.revoke(token_id)
+        except KeyError:
+            fail(f"no token {token_id}")
+    assert record.revoked_at is not None
+    when = record.revoked_at.isoformat()
+    if now_revoked:
+        say(f"revoked token {record.id} ({record.name} of {record.organization}) at {when}")
+    else:
+        say(f"token {record.id} was already revoked at {when}")
