@@ -28,7 +28,7 @@ from domain.roles import Role
 from domain.service import LedgerService
 from domain.signing import sign_statement
 from domain.trust import TrustAnchor
-from ledger.db import make_engine
+from ledger.db import database_mutex, make_engine
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
 from ledger.log import MerkleLog
 from ledger.migrate import upgrade
@@ -226,7 +226,12 @@ def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedge
     advisory lock, since processes starting together would otherwise race in the catalog."""
 
     def make() -> ElevatorLedger:
-        return ElevatorLedger(anchor, env=eventsourcing_env(url), verifier=ParallelVerifier())
+        return ElevatorLedger(
+            anchor,
+            env=eventsourcing_env(url),
+            verifier=ParallelVerifier(),
+            writer_lock=database_mutex(engine, 727003),
+        )
 
     if engine.dialect.name != "postgresql":
         return make()

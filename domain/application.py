@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, NoReturn
 from uuid import UUID
 
@@ -27,7 +30,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from domain.aggregates import (
     Elevator,
@@ -38,7 +41,7 @@ from domain.aggregates import (
     statement_of,
 )
 from domain.authorization import authorize
-from domain.catalogue import KeyRegistered, KeyRevoked, Statement, Subject
+from domain.catalogue import KeyRegistered, KeyRevoked, Statement, Subject, statement_type
 from domain.elevator import ElevatorState, check_elevator_statement
 from domain.errors import (
     BadSignature,
@@ -114,10 +117,17 @@ class ElevatorLedger(Application[UUID]):
         clock: Clock = utcnow,
         max_retries: int = 12,
         verifier: ParallelVerifier | None = None,
+        writer_lock: Callable[[], AbstractContextManager[object]] | None = None,
     ) -> None:
         super().__init__(env=dict(env or {}))
         self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
         self.verifier = verifier  # spreads large batches' signature checks over all cores
+        # Commands change cached aggregates in place (no deep copy on the write path), so one
+        # unit of work at a time per process, and readers of cached chains wait for it.
+        self._lock = threading.RLock()
+        # Across processes: judging and saving under one database-wide lock means no writer
+        # ever judges against a state another process is about to change (no conflicts).
+        self.writer_lock = writer_lock or contextlib.nullcontext
 
     # --- commands --------------------------------------------------------------------------
 
@@ -140,6 +150,15 @@ class ElevatorLedger(Application[UUID]):
         the HTTP API never does.
         """
         preverified = self._preverify(envelopes)
+        with self._lock, self.writer_lock():
+            return self._judge_and_save(envelopes, recorded_at, preverified)
+
+    def _judge_and_save(
+        self,
+        envelopes: Sequence[bytes | Mapping[str, Any]],
+        recorded_at: Sequence[datetime] | None,
+        preverified: dict[int, dict[tuple[bytes, bytes], bool]],
+    ) -> list[Accepted | Rejected]:
         for attempt in range(self.max_retries):
             batch = _Batch(preverified=preverified)
             results: list[Accepted | Rejected] = []
@@ -385,15 +404,19 @@ class ElevatorLedger(Application[UUID]):
         return chain.state if isinstance(chain, Organization) else None
 
     def elevator(self, equipment_code: str) -> Elevator | None:
+        """A private copy of the elevator's chain aggregate, or None."""
         try:
-            found: Elevator = self.repository.get(Elevator.create_id(equipment_code))
+            with self._lock:
+                found: Elevator = self.repository.get(Elevator.create_id(equipment_code))
         except AggregateNotFoundError:
             return None
         return found
 
     def organization(self, uscc: str) -> Organization | None:
+        """A private copy of the organization's chain aggregate, or None."""
         try:
-            found: Organization = self.repository.get(Organization.create_id(uscc))
+            with self._lock:
+                found: Organization = self.repository.get(Organization.create_id(uscc))
         except AggregateNotFoundError:
             return None
         return found
@@ -496,34 +519,52 @@ def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any]]:
     return envelope, doc
 
 
-#: A C0 control character other than tab, line feed and carriage return as RFC 8785 writes it
-#: (``\b``, ``\f`` or ``\u00XX``), after an even run of backslashes (after an odd run the
-#: backslash is itself escaped and what follows is plain text).
-_CONTROL_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\(?:[bf]|u00[01][0-9a-f])")
+#: How RFC 8785 writes a C0 control character other than tab, line feed and carriage return
+#: (``\b``, ``\f``, ``\u00XX``); a match may also be an escaped backslash followed by text, so
+#: the strings are then looked at one by one.
+_CONTROL_ESCAPE = re.compile(rb"\\(?:[bf]|u00[01])")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 CONTROL_MSG = "control characters are not allowed (tab, line feed and carriage return are)"
-#: Every date and instant in a statement lies in these years: older or later ones are typing
+#: Dates and instants are written as RFC 3339 says (pydantic would also take a number, or a
+#: string of digits, as seconds since 1970), in these years: older or later ones are typing
 #: errors, and near the ends of Python's range an offset pushes an instant out of it.
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
+)
 YEARS = range(1900, 2200)
+DATE_MSG = {
+    "date": "a date written YYYY-MM-DD is expected",
+    "date-time": "an RFC 3339 instant with an offset is expected, e.g. 2025-03-01T14:05:00+08:00",
+}
 YEARS_MSG = f"a date in the years {YEARS.start} to {YEARS.stop - 1} is expected"
 
 
 def _statement(payload: bytes, payload_b64: str) -> Statement:
     if not is_canonical(payload):
         raise NonCanonicalPayload("the payload must be RFC 8785 canonical JSON")
+    doc = orjson.loads(payload)
     if _CONTROL_ESCAPE.search(payload):  # NUL cannot even be stored in a PostgreSQL text
-        locs = [loc for loc, text in _strings(orjson.loads(payload), "") if _CONTROL.search(text)]
-        _invalid([{"loc": loc, "msg": CONTROL_MSG} for loc in locs or [""]])
+        locs = [loc for loc, text in _strings(doc, "") if _CONTROL.search(text)]
+        if locs:
+            _invalid([{"loc": loc, "msg": CONTROL_MSG} for loc in locs])
     try:
         stmt = parse_payload(payload_b64)
     except ValidationError as exc:
         _invalid(
             [{"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()]
         )
-    dates = [("occurred_at", stmt.occurred_at), *_dates(stmt.parsed_data(), "data")]
-    absurd = [loc for loc, value in dates if value.year not in YEARS]
-    if absurd:
-        _invalid([{"loc": loc, "msg": YEARS_MSG} for loc in absurd])
+    errors = []
+    for path, kind in _date_paths(stmt.type):
+        for loc, value in _values_at(doc, path, ""):
+            if not (
+                isinstance(value, str) and (_DATE if kind == "date" else _INSTANT).fullmatch(value)
+            ):
+                errors.append({"loc": loc, "msg": DATE_MSG[kind]})
+            elif int(value[:4]) not in YEARS:
+                errors.append({"loc": loc, "msg": YEARS_MSG})
+    if errors:
+        _invalid(errors)
     return stmt
 
 
@@ -545,19 +586,39 @@ def _strings(value: Any, loc: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, _join(loc, i))
 
 
-def _dates(value: Any, loc: str) -> Iterator[tuple[str, date]]:
-    """Every date and instant in validated data (models, lists, mappings), with where it is."""
-    if isinstance(value, date):  # datetimes too
-        yield loc, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _dates(getattr(value, name), _join(loc, name))
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            yield from _dates(item, _join(loc, i))
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _dates(item, _join(loc, key))
+@functools.cache
+def _date_paths(type_name: str) -> tuple[tuple[tuple[str, ...], str], ...]:
+    """Where a statement of this type has dates and instants ("*": every item of a list), and
+    which ("date" or "date-time"), read from the JSON Schema of its data model."""
+    schema = statement_type(type_name).data_model.model_json_schema()
+    defs = schema.get("$defs", {})
+
+    def walk(node: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
+        if "$ref" in node:
+            node = defs[node["$ref"].rsplit("/", 1)[1]]
+        if node.get("format") in DATE_MSG:
+            yield path, node["format"]
+            return
+        for sub in (*node.get("anyOf", ()), *node.get("oneOf", ()), *node.get("allOf", ())):
+            yield from walk(sub, path)
+        for name, sub in node.get("properties", {}).items():
+            yield from walk(sub, (*path, name))
+        if isinstance(node.get("items"), dict):
+            yield from walk(node["items"], (*path, "*"))
+
+    return ((("occurred_at",), "date-time"), *walk(schema, ("data",)))
+
+
+def _values_at(doc: Any, path: tuple[str, ...], loc: str) -> Iterator[tuple[str, Any]]:
+    """The values in parsed JSON at ``path`` (absent or null ones left out), with where."""
+    if not path:
+        if doc is not None:
+            yield loc, doc
+    elif path[0] == "*":
+        for i, item in enumerate(doc if isinstance(doc, list) else ()):
+            yield from _values_at(item, path[1:], _join(loc, i))
+    elif isinstance(doc, dict) and path[0] in doc:
+        yield from _values_at(doc[path[0]], path[1:], _join(loc, path[0]))
 
 
 def _join(loc: str, part: str | int) -> str:

@@ -8,6 +8,10 @@ the same tree size). PostgreSQL serializes writers on the ``log_state`` row.
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -57,3 +61,39 @@ def _configure_sqlite(engine: Engine) -> None:
 def writer(engine: Engine) -> Engine:
     """The same engine, opening write transactions that take the lock up front."""
     return engine.execution_options(immediate=True)
+
+
+def database_mutex(engine: Engine, key: int) -> Callable[[], AbstractContextManager[object]]:
+    """A lock shared by every process using this database (for single-writer sections).
+
+    PostgreSQL: a session advisory lock. SQLite: ``flock`` on a file beside the database
+    (an SQLite transaction cannot be used: the section itself writes through other
+    connections).
+    """
+    if is_sqlite(engine):
+        if engine.url.database in (None, "", ":memory:"):
+            return contextlib.nullcontext  # one process by construction
+        path = f"{engine.url.database}.lock-{key}"
+
+        @contextmanager
+        def file_lock() -> Iterator[object]:
+            with open(path, "a+b") as fh:
+                fcntl.flock(fh, fcntl.LOCK_EX)
+                try:
+                    yield fh
+                finally:
+                    fcntl.flock(fh, fcntl.LOCK_UN)
+
+        return file_lock
+
+    @contextmanager
+    def advisory_lock() -> Iterator[object]:
+        with engine.connect() as conn:
+            conn.exec_driver_sql(f"SELECT pg_advisory_lock({int(key)})")
+            try:
+                yield conn
+            finally:
+                conn.exec_driver_sql(f"SELECT pg_advisory_unlock({int(key)})")
+                conn.commit()
+
+    return advisory_lock

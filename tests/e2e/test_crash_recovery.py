@@ -358,6 +358,7 @@ def post(client: httpx.Client, envelope: bytes) -> httpx.Response:
 
 def crash_rounds(seeded: Seeded, kills: Sequence[Moment], full_verify_every: int = 1) -> None:
     """Stream, kill, check the stopped store, restart, check the resumed ledger; repeat."""
+    print(f"LEDGER_CRASH_SEED={SEED}")
     receipts: list[dict[str, Any]] = []
     server = start_server(seeded.home, seeded.url)
     try:
@@ -366,7 +367,10 @@ def crash_rounds(seeded: Seeded, kills: Sequence[Moment], full_verify_every: int
             began = time.perf_counter()
             stream = stream_and_kill(server, envelopes, moment)
             receipts += stream.acked.values()
-            why = f"kill {number} ({moment}, seed {SEED})"
+            why = (
+                f"kill {number}, {moment.label} (after {moment.acks} acks + {moment.delay} s; "
+                f"LEDGER_CRASH_SEED={SEED})"
+            )
 
             # the server is down: what did it leave behind?
             node = open_node(seeded.settings)
@@ -395,10 +399,8 @@ def crash_rounds(seeded: Seeded, kills: Sequence[Moment], full_verify_every: int
             try:
                 resumed = check_store(node, seeded, receipts)
                 assert resumed.size == resumed.chain_events, f"{why}: log trails the event store"
-                assert (
-                    Entry.from_bytes(resumed.data[fresh["log_index"]]).prev
-                    == (heads.head[elevator])
-                ), why
+                linked = Entry.from_bytes(resumed.data[fresh["log_index"]]).prev
+                assert linked == heads.head[elevator], why
                 seen = occurrences(resumed.data)
                 sent = [*stream.acked, *stream.unanswered]
                 assert all(seen[payload_of(envelopes[i])] == 1 for i in sent), why

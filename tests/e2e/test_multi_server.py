@@ -475,20 +475,6 @@ def batch_client(
                 answers.extend(heard)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: writes running concurrently in one server process share cached chain "
-    "aggregates. POST /v1/statements/batch calls LedgerService.submit_batch on the threadpool, "
-    "in parallel with other batch requests and with the group-commit thread, and "
-    "ElevatorLedger._chain takes cached chains without a copy (deepcopy_from_cache=False) and "
-    "mutates them: one thread's save() commits or drops the other's pending events, entries "
-    "are built on versions/heads that never get stored. Seen: HTTP 500 (KeyError in "
-    "_with_position) for batches whose entries were stored; chains in the event store with "
-    "gaps and prev mismatches (e.g. versions 1, 2, 7, 8, …, 3), after which the elevator "
-    "cannot be loaded (OriginatorVersionError) and every write to it fails; the same version "
-    "twice or a version gap in the public log (offline verification fails); read_entries "
-    "stuck on a unique violation. Reproduces on a single SQLite server too.",
-)
 def test_batches_alongside_single_submissions(seeded: Seeded, servers: list[Server]) -> None:
     codes = seeded.codes
     answers: list[str] = []

@@ -4,7 +4,9 @@ multiply servers.
 Each server gets a free port on 127.0.0.1, ``LEDGER_HOME`` and ``LEDGER_DATABASE_URL`` in its
 environment, and its own output file (stdout and stderr) whose tail is shown when it fails to
 start. :func:`start_server` returns once ``GET /healthz`` answers 200, which ``serve`` only does
-after the node is fully initialised (schema, keys, genesis).
+after the node is fully initialised (schema, keys, genesis). On PostgreSQL each server's
+sessions carry an ``application_name`` of their own, so that :meth:`Server.kill` and
+:meth:`Server.stop` return only once the database has ended them.
 """
 
 from __future__ import annotations

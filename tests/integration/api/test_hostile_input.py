@@ -6,16 +6,21 @@ from __future__ import annotations
 
 import base64
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import orjson
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from psycopg import sql
 
 from api.app import create_app
 from api.auth import TokenStore
@@ -79,9 +84,9 @@ class Hostile:
         return self.signed(canonical_json(stmt), key)
 
 
-@pytest.fixture
-def hostile(tmp_path: Path, database_url: str) -> Iterator[Hostile]:
-    city = City.open(tmp_path, database_url)
+@contextmanager
+def _opened(home: Path, database_url: str) -> Iterator[Hostile]:
+    city = City.open(home, database_url)
     maker, other = city.org(Role.MANUFACTURER), city.org(Role.MANUFACTURER)
     with TestClient(create_app(node=city.node)) as client:
         made = city.envelope(
@@ -94,6 +99,32 @@ def hostile(tmp_path: Path, database_url: str) -> Iterator[Hostile]:
         assert response.status_code == 201, response.text
         yield Hostile(city, client, maker, other, response.json())
     city.node.close()
+
+
+@pytest.fixture
+def hostile(tmp_path: Path, database_url: str) -> Iterator[Hostile]:
+    """A city of the test's own, for tests that change it."""
+    with _opened(tmp_path, database_url) as h:
+        yield h
+
+
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+)
+def shared(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Hostile]:
+    """One city per backend for the refusals: each stores nothing (and checks so)."""
+    home = tmp_path_factory.mktemp("hostile")
+    url = f"sqlite:///{home / 'ledger.db'}"
+    if request.param == "postgres":  # a schema of its own, as tests/conftest.py's postgres_url
+        database = str(request.getfixturevalue("postgres_database"))
+        schema = f"t_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(database, autocommit=True) as conn:
+            conn.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+        url = f"{database}?options={quote(f'-csearch_path={schema}')}"
+    with _opened(home, url) as h:
+        yield h
 
 
 def refused(
@@ -238,13 +269,13 @@ ENVELOPES: list[Any] = [
 
 @pytest.mark.parametrize("make, status, slug", ENVELOPES)
 def test_a_malformed_or_ambiguous_envelope_is_refused(
-    hostile: Hostile, make: Callable[[Hostile], Body], status: int, slug: str
+    shared: Hostile, make: Callable[[Hostile], Body], status: int, slug: str
 ) -> None:
-    body = make(hostile)
-    doc = refused(hostile, body, status, slug)
+    body = make(shared)
+    doc = refused(shared, body, status, slug)
     if "duplicate" in doc["detail"]:
         assert "duplicate key" in doc["detail"]
-    refused(hostile, body, status, slug, url="/v1/envelopes/verify")
+    refused(shared, body, status, slug, url="/v1/envelopes/verify")
 
 
 # --- payloads ---------------------------------------------------------------------------------
@@ -280,9 +311,9 @@ PAYLOADS: list[Any] = [
 
 @pytest.mark.parametrize("make, status, slug", PAYLOADS)
 def test_a_payload_that_is_not_canonical_json_is_refused(
-    hostile: Hostile, make: Callable[[Hostile], Body], status: int, slug: str
+    shared: Hostile, make: Callable[[Hostile], Body], status: int, slug: str
 ) -> None:
-    refused(hostile, make(hostile), status, slug)
+    refused(shared, make(shared), status, slug)
 
 
 def _data(**fields: Any) -> Callable[[Hostile], dict[str, Any]]:
@@ -341,6 +372,22 @@ STATEMENTS: list[Any] = [
         lambda h: h.saying(h.sold(occurred_at="2025-06-01")), "occurred_at", id="a-date-only"
     ),
     pytest.param(
+        lambda h: h.saying(h.sold(occurred_at=1_750_000_000)), "occurred_at", id="unix-time"
+    ),
+    pytest.param(
+        lambda h: h.saying(h.sold(occurred_at="1750000000")), "occurred_at", id="unix-time-text"
+    ),
+    pytest.param(
+        lambda h: h.saying(
+            {
+                **statement("fault.reported", CODE, h.maker, at(1), detected_at="1750000000"),
+                "nonce": "n-fault-unix",
+            }
+        ),
+        "data.detected_at",
+        id="data-instant-unix-time",
+    ),
+    pytest.param(
         lambda h: h.saying(
             {
                 **statement(
@@ -360,15 +407,15 @@ STATEMENTS: list[Any] = [
 
 @pytest.mark.parametrize("make, loc", STATEMENTS)
 def test_a_statement_with_a_bad_identifier_date_or_character_is_invalid(
-    hostile: Hostile, make: Callable[[Hostile], Body], loc: str
+    shared: Hostile, make: Callable[[Hostile], Body], loc: str
 ) -> None:
-    doc = refused(hostile, make(hostile), 422, "invalid-statement")
+    doc = refused(shared, make(shared), 422, "invalid-statement")
     assert loc in [error["loc"] for error in doc["errors"]], doc
 
 
-def test_an_occurrence_far_in_the_future_breaks_a_rule(hostile: Hostile) -> None:
+def test_an_occurrence_far_in_the_future_breaks_a_rule(shared: Hostile) -> None:
     future = (NOW + timedelta(days=400)).isoformat()
-    doc = refused(hostile, hostile.saying(hostile.sold(occurred_at=future)), 422, "rule-violation")
+    doc = refused(shared, shared.saying(shared.sold(occurred_at=future)), 422, "rule-violation")
     assert doc["rule"] == "occurred-in-the-future"
 
 
@@ -407,13 +454,13 @@ BATCHES: list[Any] = [
 
 @pytest.mark.parametrize("make, status, slug", BATCHES)
 def test_a_hostile_batch_is_refused_whole(
-    hostile: Hostile, make: Callable[[Hostile], Body], status: int, slug: str
+    shared: Hostile, make: Callable[[Hostile], Body], status: int, slug: str
 ) -> None:
-    refused(hostile, make(hostile), status, slug, url="/v1/statements/batch")
+    refused(shared, make(shared), status, slug, url="/v1/statements/batch")
 
 
-def test_each_hostile_envelope_in_a_batch_is_refused_on_its_own(hostile: Hostile) -> None:
-    h = hostile
+def test_each_hostile_envelope_in_a_batch_is_refused_on_its_own(shared: Hostile) -> None:
+    h = shared
     before = h.snapshot()
     others = [
         {**h.saying(h.sold()), "payload": "not*base64!"},
@@ -481,10 +528,14 @@ def _signed_as_another_payload_type(h: Hostile) -> dict[str, Any]:
 
 
 FORGERIES: list[Any] = [
-    pytest.param(_another_organizations_key, 403, "not-authorized", "signer-is-not-issuer"),
-    pytest.param(_revoked_key, 403, "not-authorized", "key-revoked"),
-    pytest.param(_terminal_of_another_elevator, 403, "not-authorized", "terminal-not-bound"),
-    pytest.param(_signed_as_another_payload_type, 401, "bad-signature", None),
+    pytest.param(
+        _another_organizations_key, 403, "not-authorized", "signer-is-not-issuer", id="other-org"
+    ),
+    pytest.param(_revoked_key, 403, "not-authorized", "key-revoked", id="revoked"),
+    pytest.param(
+        _terminal_of_another_elevator, 403, "not-authorized", "terminal-not-bound", id="terminal"
+    ),
+    pytest.param(_signed_as_another_payload_type, 401, "bad-signature", None, id="payload-type"),
 ]
 
 
@@ -533,22 +584,7 @@ def test_a_re_signed_payload_with_another_prev_is_a_new_statement(hostile: Hosti
     assert receipt["duplicate"] is False and receipt["version"] == 3
 
 
-def test_instants_at_the_ends_of_time_in_queries_are_answered(hostile: Hostile) -> None:
-    """Offsets at year 1 and year 9999 cannot be converted to UTC: still no server error."""
-    h = hostile
-    h.city.node.projections.catch_up()
-    token, _ = TokenStore.open(h.city.node.engine).issue(
-        h.city.node.anchor.uscc, "hostile", timedelta(hours=1)
-    )
-    for instant in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
-        for url, headers in [
-            (f"/v1/elevators/{CODE}/responsibility?at={instant}", {}),
-            (f"/v1/elevators/{CODE}/replay?as_of={instant}", {"Authorization": f"Bearer {token}"}),
-        ]:
-            start = time.perf_counter()
-            response = h.client.get(url.replace("+", "%2B"), headers=headers)
-            assert response.status_code == 200, response.text
-            assert time.perf_counter() - start < QUICK
+# --- lookups ----------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -562,13 +598,31 @@ def test_instants_at_the_ends_of_time_in_queries_are_answered(hostile: Hostile) 
         "/v1/organizations/" + "%00" * 18 + "/scorecard",
     ],
 )
-def test_control_characters_in_a_lookup_are_an_invalid_request(hostile: Hostile, url: str) -> None:
-    response = hostile.client.get(url)
+def test_control_characters_in_a_lookup_are_an_invalid_request(shared: Hostile, url: str) -> None:
+    response = shared.client.get(url)
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == PROBLEM_JSON
 
 
-def test_the_qr_page_of_an_identifier_with_nul_is_not_found(hostile: Hostile) -> None:
-    response = hostile.client.get("/e/%00")
+def test_the_qr_page_of_an_identifier_with_nul_is_not_found(shared: Hostile) -> None:
+    response = shared.client.get("/e/%00")
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
+
+
+def test_instants_at_the_ends_of_time_in_queries_are_answered(shared: Hostile) -> None:
+    """Offsets at year 1 and year 9999 cannot be converted to UTC: still no server error."""
+    h = shared
+    h.city.node.projections.catch_up()
+    token, _ = TokenStore.open(h.city.node.engine).issue(
+        h.city.node.anchor.uscc, "hostile", timedelta(hours=1)
+    )
+    for instant in ("0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"):
+        for url, headers in [
+            (f"/v1/elevators/{CODE}/responsibility?at={instant}", {}),
+            (f"/v1/elevators/{CODE}/replay?as_of={instant}", {"Authorization": f"Bearer {token}"}),
+        ]:
+            start = time.perf_counter()
+            response = h.client.get(url.replace("+", "%2B"), headers=headers)
+            assert response.status_code == 200, response.text
+            assert time.perf_counter() - start < QUICK
