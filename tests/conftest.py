@@ -18,7 +18,10 @@ import psycopg
 import pytest
 from psycopg import sql
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
+#: Third-party vectors, vendored (tests/vectors/merkle/SOURCE.md says where they come from) so a
+#: clean clone tests on its own; test_vectors_match_the_shared_copy guards against drift.
+VECTORS = Path(__file__).resolve().parent / "vectors"
+SHARED_VECTORS = Path(__file__).resolve().parents[2] / "shared" / "vectors"
 DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
 
 

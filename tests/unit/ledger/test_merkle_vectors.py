@@ -73,3 +73,18 @@ def test_generated_proofs_match_the_happy_path_vectors() -> None:
         case = json.loads(path.read_text())
         if path.stem == "happy-path" and 0 < case["size1"] < case["size2"] <= 8:
             assert tree.consistency_proof(case["size1"], case["size2"]) == _proof(case)
+
+
+def test_vectors_match_the_shared_copy() -> None:
+    """The vendored vectors are byte-identical to ../shared/vectors wherever that exists."""
+    from tests.conftest import SHARED_VECTORS
+
+    if not SHARED_VECTORS.is_dir():
+        return  # a clone outside the workspace: the vendored copy is the reference
+    shared = {
+        p.relative_to(SHARED_VECTORS): p.read_bytes()
+        for p in SHARED_VECTORS.rglob("*")
+        if p.is_file()
+    }
+    ours = {p.relative_to(VECTORS): p.read_bytes() for p in VECTORS.rglob("*") if p.is_file()}
+    assert ours == shared
