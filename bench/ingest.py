@@ -13,9 +13,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
-import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -23,13 +20,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import psycopg
 from psycopg import sql
 
 from api.node import initialise
 from api.settings import Settings
-from bench.common import report
+from bench.common import report, served
 from bench.load import post_all
 from domain.identifiers import make_uscc
 from domain.onboarding import licences_for, onboarding_statements
@@ -149,43 +145,16 @@ def batch_rate(seeded: Seeded, n: int) -> float:
         node.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def http_rates(seeded: Seeded, n: int) -> tuple[float, float, dict[str, Any]]:
     import orjson
 
-    port = _free_port()
-    env = {
-        **os.environ,
-        "LEDGER_HOME": str(seeded.settings.home),
-        "LEDGER_DATABASE_URL": seeded.settings.resolved_database_url,
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "api.cli", "serve", "--port", str(port), "--no-access-log"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
+    with served(seeded.settings) as port:
         bodies = [orjson.dumps(e) for e in seeded.faults(n, "http")]
         verify = post_all("127.0.0.1", port, "/v1/envelopes/verify", bodies)
         submit = post_all("127.0.0.1", port, "/v1/statements", bodies)
         assert set(submit.statuses) == {201}, submit.statuses
         assert set(verify.statuses) == {200}, verify.statuses
         return submit.rate, verify.rate, {"submit": submit.statuses, "verify": verify.statuses}
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def _postgres_url() -> tuple[str, str]:
