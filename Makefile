@@ -39,6 +39,7 @@ test: lint browser
 bench: $(STAMP)
 	$(BIN)/python -m bench.log_append
 	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.read_side
 
 soak: $(STAMP)
 	$(BIN)/pytest -q -m slow

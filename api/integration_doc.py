@@ -98,8 +98,11 @@ equipment code) for statements about an elevator or `organization` (USCC) for st
 organization, `issuer` (your USCC), `occurred_at` (RFC 3339 with offset: when it happened),
 `nonce` (8–64 printable characters, unique), optional `prev` (the elevator's chain head you saw, hex
 entry hash: if it is no longer the head the ledger answers 409 with the current one) and `data`
-(validated against the type's schema; unknown fields are refused). Statements recorded long after
-they occurred are accepted but marked late.
+(validated against the type's schema; unknown fields are refused). Dates are `YYYY-MM-DD` and
+instants RFC 3339 with seconds and an offset, between the years 1900 and 2199 (no Unix times); text
+holds no control characters other than tab, CR and LF; no JSON object may repeat a key (in the
+statement or in the envelope). Statements recorded long after they occurred are accepted but marked
+late.
 
 ## 3. Sign it (DSSE v1, Ed25519) with nothing but `cryptography`
 
@@ -107,7 +110,7 @@ they occurred are accepted but marked late.
 {sign_script}```
 
 Co-signed types (a maintenance contract: the maintenance unit issues, the use unit co-signs) carry
-two signatures over the same payload. The payload must be canonical JSON (RFC 8785): the script's
+two signatures over the same payload (an envelope carries at most 8). The payload must be canonical JSON (RFC 8785): the script's
 `canonical` is exact for statements, which contain no floating-point numbers (decimals such as rated
 speed and money are strings). `elevator-ledger sign STATEMENT.json --key K.pem [--key K2.pem]` does the
 same.
