@@ -291,6 +291,7 @@ def demo(
             f"demo city: {counts['accepted']} statements accepted, {counts['rejected']} rejected; "
             f"organization keys in {settings.demo_keys_dir}"
         )
+        node.projections.catch_up()  # the read models are ready when the server starts
     finally:
         node.close()
 

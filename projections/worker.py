@@ -20,6 +20,7 @@ class ProjectionWorker:
         self._thread = threading.Thread(target=self._run, name="projections", daemon=True)
 
     def start(self) -> None:
+        self._wake.set()  # catch up at once: the log may have grown while nobody followed it
         self._thread.start()
 
     def nudge(self) -> None:
