@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 
 from domain.identifiers import parse_identifier
-from projections.schema import elevators, entries, identifiers, organizations, responsibilities
+from projections.schema import (
+    aware,
+    elevators,
+    entries,
+    identifiers,
+    organizations,
+    responsibilities,
+)
 from projections.status import ElevatorStatus, contract_in_force, flags, from_json
 
 
@@ -71,17 +78,11 @@ def _entry(r: Any) -> dict[str, Any]:
         "type": r.type,
         "issuer": r.issuer,
         "signers": r.signers,
-        "occurred_at": _aware(r.occurred_at).isoformat(),
-        "recorded_at": _aware(r.recorded_at).isoformat(),
+        "occurred_at": aware(r.occurred_at).isoformat(),
+        "recorded_at": aware(r.recorded_at).isoformat(),
         "late": r.late,
         "statement": r.public,
     }
-
-
-def _aware(at: datetime) -> datetime:
-    from datetime import UTC
-
-    return at if at.tzinfo else at.replace(tzinfo=UTC)  # SQLite drops the offset
 
 
 def responsible_at(engine: Engine, code: str, at: datetime) -> list[dict[str, Any]]:
@@ -93,7 +94,7 @@ def responsible_at(engine: Engine, code: str, at: datetime) -> list[dict[str, An
         ).all()
     out = []
     for row in rows:
-        start, end = _aware(row.valid_from), row.valid_to and _aware(row.valid_to)
+        start, end = aware(row.valid_from), row.valid_to and aware(row.valid_to)
         if start <= at and (end is None or at < end):
             out.append(
                 {
@@ -118,8 +119,8 @@ def timeline(engine: Engine, code: str) -> list[dict[str, Any]]:
         {
             "role": row.role,
             "organization": row.organization,
-            "from": _aware(row.valid_from).isoformat(),
-            "to": _aware(row.valid_to).isoformat() if row.valid_to else None,
+            "from": aware(row.valid_from).isoformat(),
+            "to": aware(row.valid_to).isoformat() if row.valid_to else None,
             "since_log_index": row.since_log_index,
             "until_log_index": row.until_log_index,
         }

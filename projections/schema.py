@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
@@ -19,6 +20,13 @@ from sqlalchemy import (
 )
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def aware(at: datetime) -> datetime:
+    """A stored instant as an aware UTC datetime (SQLite's DateTime drops the offset)."""
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
 metadata = MetaData()
 
 #: How far each read model has followed the log (the next log index to apply).

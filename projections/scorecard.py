@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
-from projections.schema import entries, responsibilities
+from projections.schema import aware, entries, responsibilities
 
 
 @dataclass(frozen=True)
@@ -141,15 +141,11 @@ def scorecard(
     return card
 
 
-def _aware(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
-
-
 def _maintained(periods: Any) -> dict[str, list[tuple[datetime, datetime | None]]]:
     out: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for p in periods:
         out[f"elevator:{p.equipment_code}"].append(
-            (_aware(p.valid_from), _aware(p.valid_to) if p.valid_to else None)
+            (aware(p.valid_from), aware(p.valid_to) if p.valid_to else None)
         )
     return out
 
@@ -204,7 +200,7 @@ def _faults(
 ) -> None:
     by_month: dict[tuple[str, int], list[Any]] = defaultdict(list)
     for r in theirs:
-        at = _aware(r.occurred_at)
+        at = aware(r.occurred_at)
         if r.type == "fault.reported" and at >= start and _covered(maintained, r.subject, at):
             by_month[(r.subject, (at + timedelta(hours=8)).month)].append(r)
     for (_, month), rows in sorted(by_month.items()):
@@ -232,8 +228,8 @@ def _pass_rate(
         for r in theirs
         if r.type == "inspection.concluded"
         and r.public["data"]["kind"] in ("periodic", "supervisory")
-        and _aware(r.occurred_at) >= start
-        and _covered(maintained, r.subject, _aware(r.occurred_at))
+        and aware(r.occurred_at) >= start
+        and _covered(maintained, r.subject, aware(r.occurred_at))
     ]
     if not first:
         return
@@ -260,7 +256,7 @@ def _overdue(card: Scorecard, policy: ScoringPolicy, own: Any) -> None:
             continue
         previous = last.get(r.subject)
         if previous is not None:
-            gap = _aware(r.occurred_at).date() - _aware(previous.occurred_at).date()
+            gap = aware(r.occurred_at).date() - aware(previous.occurred_at).date()
             if gap > policy.overdue_gap:
                 card.points.append(
                     _point(

@@ -23,8 +23,10 @@ from domain.catalogue import (
     MaintenanceContractEnded,
     MaintenanceContractSigned,
     MaintenancePerformed,
+    MaintenancePolicy,
     RegistrationChanged,
     RegistrationIssued,
+    RegistrationRegime,
     RescueCodeAssigned,
     Statement,
 )
@@ -185,8 +187,6 @@ def _apply(s: ElevatorStatus, stmt: Statement, state: ElevatorState) -> Elevator
 
 
 def _policy(s: ElevatorStatus) -> Any:
-    from domain.catalogue import MaintenancePolicy
-
     return MaintenancePolicy(s.maintenance_policy) if s.maintenance_policy else None
 
 
@@ -228,8 +228,6 @@ def contract_in_force(s: ElevatorStatus, today: date) -> tuple[str, str, date, d
 def _inspection(
     s: ElevatorStatus, stmt: Statement, data: InspectionConcluded, on: date
 ) -> ElevatorStatus:
-    from domain.catalogue import RegistrationRegime
-
     passed = data.conclusion == InspectionConclusion.PASS
     baseline = s.inspection_baseline
     if (data.kind == InspectionKind.SUPERVISORY and passed) or (
