@@ -166,6 +166,9 @@ def initialise(settings: Settings) -> tuple[LedgerNode, bool]:
         for statement in genesis_statements(node.anchor, authority_key, settings):
             node.service.submit(sign_statement(statement, [authority_key]).to_json())
         created = True
+    # Events saved just before a crash, never acknowledged, join the log now rather than at
+    # the next write.
+    node.service.sequencer.integrate()
     return node, created
 
 
