@@ -1,0 +1,102 @@
+"""One table of every benchmark's figures next to its in-run baseline (markdown and JSON).
+
+    python -m bench.summary      # after bench.log_append, bench.ingest and bench.read_side
+
+Reads bench/results/{log_append,ingest,read_side}.json; writes bench/results/summary.md and
+summary.json.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bench.common import RESULTS
+
+Row = tuple[str, str, str, str]  # figure, value, baseline, ratio / aim
+
+
+def _log(d: dict[str, Any]) -> list[Row]:
+    return [
+        (
+            f"log append ({d['entries']:,} entries, SQLite)",
+            f"{d['append_entries_per_s']:,}/s",
+            f"bare inserts {d['bare_insert_rows_per_s']:,}/s",
+            f"{d['append_slowdown_vs_bare']}× slower (aim ≤ 2×)",
+        ),
+        (
+            "log inclusion proof p50 / p99",
+            f"{d['inclusion_proof']['p50_ms']} / {d['inclusion_proof']['p99_ms']} ms",
+            "",
+            "aim < 1 ms",
+        ),
+        (
+            "log disk per entry",
+            f"{d['disk_bytes_per_entry']} B",
+            f"entry {d['entry_bytes']} B",
+            "aim < 2 KB",
+        ),
+    ]
+
+
+def _ingest(d: dict[str, Any]) -> list[Row]:
+    raw = d["raw_verify_per_s"]
+    rows: list[Row] = []
+    for backend in ("sqlite", "postgres"):
+        if backend not in d:
+            continue
+        b = d[backend]
+        rows += [
+            (
+                f"{backend}: batch ingest",
+                f"{b['batch_per_s']:,}/s",
+                f"raw verify {raw:,}/s",
+                f"{b['batch_vs_raw_verify']:.0%} (aim ≥ 80 % SQLite, ≥ 60 % PostgreSQL)",
+            ),
+            (
+                f"{backend}: single POST, 32 clients",
+                f"{b['single_post_per_s']:,}/s",
+                f"verify-only {b['verify_only_per_s']:,}/s",
+                f"{b['single_vs_verify_only']:.0%} (aim ≥ 1,000/s on SQLite)",
+            ),
+        ]
+    return rows
+
+
+def _read(d: dict[str, Any]) -> list[Row]:
+    s, r, v = d["status"], d["replay"], d["verify"]
+    return [
+        ("status query p99, one client", f"{s['p99_ms']:.1f} ms", "", "aim < 20 ms"),
+        ("status throughput, 32 clients", f"{s['per_s']:,.0f}/s", "", ""),
+        (
+            "replay with verification",
+            f"{r['replay_ms']:.0f} ms",
+            f"plain read {r['read_ms']:.0f} ms",
+            f"{r['replay_ms'] / r['read_ms']:.1f}× (aim ≤ 2×)",
+        ),
+        (
+            "full verify",
+            f"{v['per_s']:,.0f} entries/s",
+            f"raw verify {d['raw_verify_per_s']:,.0f}/s",
+            f"{v['per_s'] / d['raw_verify_per_s']:.0%} (aim ≥ 70 %)",
+        ),
+    ]
+
+
+def main() -> None:
+    rows: list[Row] = []
+    data: dict[str, Any] = {}
+    for name, render in (("log_append", _log), ("ingest", _ingest), ("read_side", _read)):
+        path = RESULTS / f"{name}.json"
+        if path.exists():
+            data[name] = json.loads(path.read_text())
+            rows += render(data[name])
+    lines = ["| figure | value | in-run baseline | ratio / aim |", "|---|---|---|---|"]
+    lines += [f"| {' | '.join(row)} |" for row in rows]
+    (RESULTS / "summary.md").write_text("\n".join(lines) + "\n")
+    (RESULTS / "summary.json").write_text(json.dumps(data, indent=2) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
