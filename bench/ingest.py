@@ -19,11 +19,14 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import psycopg
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
 from psycopg import sql
 
-from api.node import initialise
+from api.node import eventsourcing_env, initialise
 from api.settings import Settings
 from bench.common import report, served
 from bench.load import post_all
@@ -145,6 +148,45 @@ def batch_rate(seeded: Seeded, n: int) -> float:
         node.close()
 
 
+class PlainLift(Aggregate):
+    """The baseline's aggregate: the same events, with nothing checked, chained or logged."""
+
+    @event("Started")
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    @event("Recorded")
+    def record(self, payload: str) -> None:
+        self.last = payload
+
+
+class PlainApp(Application[UUID]):
+    name = "PlainBaseline"
+
+
+def plain_rate(url: str, tmp: str, n: int) -> float:
+    """A plain eventsourcing application storing the same statements as events, in batches of
+    500: what the library itself costs here, without signatures, rules, chain or log."""
+    env = eventsourcing_env(url)
+    if url.startswith("sqlite"):  # its own file: the SQLite recorder's table name is fixed
+        env["SQLITE_DBNAME"] = f"{tmp}/plain.db"
+    app = PlainApp(env={**env, "AGGREGATE_CACHE_MAXSIZE": "20000"})
+    lifts = [PlainLift(_code(i)) for i in range(ELEVATORS)]
+    app.save(*lifts)
+    payload = "x" * 1200  # about an envelope's size
+    start = time.perf_counter()
+    for i in range(0, n, 500):
+        touched = {}
+        for j in range(i, min(n, i + 500)):
+            lift = lifts[j % ELEVATORS]
+            lift.record(payload)
+            touched[lift.id] = lift
+        app.save(*touched.values())
+    rate = n / (time.perf_counter() - start)
+    app.close()
+    return rate
+
+
 def http_rates(seeded: Seeded, n: int) -> tuple[float, float, dict[str, Any]]:
     import orjson
 
@@ -188,6 +230,7 @@ def main() -> None:
             try:
                 seeded = Seeded(Path(tmp), url)
                 batch = batch_rate(seeded, args.batch_envelopes)
+                plain = plain_rate(url, tmp, args.batch_envelopes)
                 single, verify_only, statuses = http_rates(seeded, args.http)
             finally:
                 if dbname:
@@ -197,6 +240,11 @@ def main() -> None:
                 f"{backend}: batch ingest",
                 f"{batch:,.0f}/s",
                 f"{batch / verify:.0%} of raw verify (aim ≥ 60%)",
+            ),
+            (
+                f"{backend}: plain eventsourcing app, same events",
+                f"{plain:,.0f}/s",
+                f"ledger batch ingest is {batch / plain:.0%} of it",
             ),
             (
                 f"{backend}: POST /v1/statements, 32 clients",
@@ -209,6 +257,7 @@ def main() -> None:
             "single_post_per_s": round(single),
             "verify_only_per_s": round(verify_only),
             "batch_vs_raw_verify": round(batch / verify, 3),
+            "plain_eventsourcing_per_s": round(plain),
             "single_vs_verify_only": round(single / verify_only, 3),
             "statuses": statuses,
         }

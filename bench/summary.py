@@ -54,6 +54,12 @@ def _ingest(d: dict[str, Any]) -> list[Row]:
                 f"{b['batch_vs_raw_verify']:.0%} (aim ≥ 80 % SQLite, ≥ 60 % PostgreSQL)",
             ),
             (
+                f"{backend}: plain eventsourcing app, same events",
+                f"{b.get('plain_eventsourcing_per_s', 0):,}/s",
+                "",
+                "what the library alone costs here",
+            ),
+            (
                 f"{backend}: single POST, 32 clients",
                 f"{b['single_post_per_s']:,}/s",
                 f"verify-only {b['verify_only_per_s']:,}/s",
