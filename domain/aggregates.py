@@ -8,7 +8,6 @@ so an elevator is found by its equipment code without an index.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 from datetime import datetime
@@ -21,6 +20,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.catalogue import Statement
 from domain.elevator import ElevatorState, evolve_elevator
 from domain.organization import OrganizationState, evolve_organization
+from ledger.dsse import b64decode_any
 
 NAMESPACE = UUID("5b0c3f1e-7d2a-4c59-9a0e-3e1f2d6c8b71")
 
@@ -43,12 +43,7 @@ def statement_of(entry: str | dict[str, Any]) -> Statement:
 def parse_payload(payload_b64: str) -> Statement:
     """Parsed once: accepting a statement and applying its event read the same payload.
     Raises pydantic's ValidationError for an invalid statement (not cached)."""
-    return Statement.model_validate_json(_b64(payload_b64))
-
-
-def _b64(text: str) -> bytes:
-    text = text.replace("-", "+").replace("_", "/").rstrip("=")
-    return base64.b64decode(text + "=" * (-len(text) % 4))
+    return Statement.model_validate_json(b64decode_any(payload_b64))
 
 
 class SubjectChain(Aggregate):

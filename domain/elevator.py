@@ -24,9 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Self, TypeVar
-
-from pydantic import BaseModel
+from typing import Self
 
 from domain.catalogue import (
     ComplaintReceived,
@@ -63,7 +61,7 @@ from domain.catalogue import (
     RescueReleased,
     Statement,
 )
-from domain.rules import RuleViolation, check_not_in_the_future
+from domain.rules import RuleViolation, check_not_in_the_future, data_of
 
 __all__ = [
     "Construction",
@@ -272,14 +270,6 @@ def maintenance_unit_on(state: ElevatorState, on: date) -> str | None:
 # Rules
 # --------------------------------------------------------------------------------------------
 
-_D = TypeVar("_D", bound=BaseModel)
-
-
-def _data(stmt: Statement, model: type[_D]) -> _D:
-    data = stmt.parsed_data()
-    assert isinstance(data, model), f"{stmt.type} data is not {model.__name__}"
-    return data
-
 
 def _at(moment: datetime) -> str:
     return moment.isoformat()
@@ -345,7 +335,7 @@ def check_elevator_statement(state: ElevatorState, stmt: Statement, recorded_at:
 
 
 def _check_construction_notified(state: ElevatorState, stmt: Statement) -> None:
-    kind = _data(stmt, ConstructionNotified).kind
+    kind = data_of(stmt, ConstructionNotified).kind
     code = state.equipment_code
     if state.construction is not None:
         open_ = state.construction
@@ -370,7 +360,7 @@ def _check_construction_notified(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_construction_completed(state: ElevatorState, stmt: Statement) -> None:
-    kind = _data(stmt, ConstructionCompleted).kind
+    kind = data_of(stmt, ConstructionCompleted).kind
     code = state.equipment_code
     open_ = state.construction
     if open_ is None or open_.completed_at is not None:
@@ -395,7 +385,7 @@ def _check_construction_completed(state: ElevatorState, stmt: Statement) -> None
 
 
 def _check_inspection(state: ElevatorState, stmt: Statement) -> None:
-    kind = _data(stmt, InspectionConcluded).kind
+    kind = data_of(stmt, InspectionConcluded).kind
     code = state.equipment_code
     if kind is InspectionKind.SUPERVISORY:
         if not state.awaiting_supervisory:
@@ -445,7 +435,7 @@ def _check_registration_issued(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_registration_changed(state: ElevatorState, stmt: Statement) -> None:
-    reason = _data(stmt, RegistrationChanged).reason
+    reason = data_of(stmt, RegistrationChanged).reason
     code = state.equipment_code
     if state.registration is None:
         raise RuleViolation(
@@ -476,7 +466,7 @@ def _check_registration_cancelled(state: ElevatorState, stmt: Statement) -> None
 
 
 def _check_contract_signed(state: ElevatorState, stmt: Statement) -> None:
-    data = _data(stmt, MaintenanceContractSigned)
+    data = data_of(stmt, MaintenanceContractSigned)
     code = state.equipment_code
     number = data.contract_number
     if number in state.contracts:
@@ -506,7 +496,7 @@ def _check_contract_signed(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_contract_ended(state: ElevatorState, stmt: Statement) -> None:
-    number = _data(stmt, MaintenanceContractEnded).contract_number
+    number = data_of(stmt, MaintenanceContractEnded).contract_number
     code = state.equipment_code
     contract = state.contracts.get(number)
     if contract is None:
@@ -529,7 +519,7 @@ def _check_contract_ended(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_maintenance_performed(state: ElevatorState, stmt: Statement) -> None:
-    visit_id = _data(stmt, MaintenancePerformed).visit_id
+    visit_id = data_of(stmt, MaintenancePerformed).visit_id
     code = state.equipment_code
     if state.lifecycle in (Lifecycle.MANUFACTURED, Lifecycle.UNDER_CONSTRUCTION):
         raise RuleViolation(
@@ -551,7 +541,7 @@ def _check_maintenance_performed(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_maintenance_confirmed(state: ElevatorState, stmt: Statement) -> None:
-    visit_id = _data(stmt, MaintenanceConfirmed).visit_id
+    visit_id = data_of(stmt, MaintenanceConfirmed).visit_id
     code = state.equipment_code
     use_unit = registered_use_unit(state)
     if stmt.issuer != use_unit:
@@ -620,7 +610,7 @@ def _check_use_resumed(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_fault_reported(state: ElevatorState, stmt: Statement) -> None:
-    fault_id = _data(stmt, FaultReported).fault_id
+    fault_id = data_of(stmt, FaultReported).fault_id
     if fault_id in state.open_faults:
         raise RuleViolation(
             "fault-already-open",
@@ -629,7 +619,7 @@ def _check_fault_reported(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_fault_cleared(state: ElevatorState, stmt: Statement) -> None:
-    fault_id = _data(stmt, FaultCleared).fault_id
+    fault_id = data_of(stmt, FaultCleared).fault_id
     if fault_id not in state.open_faults:
         raise RuleViolation(
             "fault-not-open", f"elevator {state.equipment_code} has no open fault {fault_id}"
@@ -637,7 +627,7 @@ def _check_fault_cleared(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_rescue_alarm(state: ElevatorState, stmt: Statement) -> None:
-    rescue_id = _data(stmt, RescueAlarm).rescue_id
+    rescue_id = data_of(stmt, RescueAlarm).rescue_id
     if rescue_id in state.rescues:
         raise RuleViolation(
             "rescue-id-taken", f"elevator {state.equipment_code} already has rescue {rescue_id}"
@@ -670,7 +660,7 @@ def _check_rescue_step(
 
 
 def _check_rescue_dispatched(state: ElevatorState, stmt: Statement) -> None:
-    data = _data(stmt, RescueDispatched)
+    data = data_of(stmt, RescueDispatched)
     _check_rescue_step(
         state,
         data.rescue_id,
@@ -681,7 +671,7 @@ def _check_rescue_dispatched(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_rescue_arrived(state: ElevatorState, stmt: Statement) -> None:
-    data = _data(stmt, RescueArrived)
+    data = data_of(stmt, RescueArrived)
     _check_rescue_step(
         state,
         data.rescue_id,
@@ -692,7 +682,7 @@ def _check_rescue_arrived(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_rescue_released(state: ElevatorState, stmt: Statement) -> None:
-    data = _data(stmt, RescueReleased)
+    data = data_of(stmt, RescueReleased)
     _check_rescue_step(
         state,
         data.rescue_id,
@@ -706,7 +696,7 @@ def _check_rescue_released(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_hazard_listed(state: ElevatorState, stmt: Statement) -> None:
-    hazard_id = _data(stmt, HazardListed).hazard_id
+    hazard_id = data_of(stmt, HazardListed).hazard_id
     if hazard_id in state.hazards:
         raise RuleViolation(
             "hazard-id-taken", f"elevator {state.equipment_code} already has hazard {hazard_id}"
@@ -714,7 +704,7 @@ def _check_hazard_listed(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_hazard_closed(state: ElevatorState, stmt: Statement) -> None:
-    hazard_id = _data(stmt, HazardClosed).hazard_id
+    hazard_id = data_of(stmt, HazardClosed).hazard_id
     hazard = state.hazards.get(hazard_id)
     if hazard is None or not hazard.is_open:
         raise RuleViolation(
@@ -723,7 +713,7 @@ def _check_hazard_closed(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_rectification_ordered(state: ElevatorState, stmt: Statement) -> None:
-    data = _data(stmt, RectificationOrdered)
+    data = data_of(stmt, RectificationOrdered)
     code = state.equipment_code
     if data.order_id in state.rectification_orders:
         raise RuleViolation(
@@ -740,7 +730,7 @@ def _check_rectification_ordered(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_rectification_completed(state: ElevatorState, stmt: Statement) -> None:
-    order_id = _data(stmt, RectificationCompleted).order_id
+    order_id = data_of(stmt, RectificationCompleted).order_id
     order = state.rectification_orders.get(order_id)
     if order is None or not order.is_open:
         raise RuleViolation(
@@ -750,7 +740,7 @@ def _check_rectification_completed(state: ElevatorState, stmt: Statement) -> Non
 
 
 def _check_complaint_resolved(state: ElevatorState, stmt: Statement) -> None:
-    complaint_id = _data(stmt, ComplaintResolved).complaint_id
+    complaint_id = data_of(stmt, ComplaintResolved).complaint_id
     if complaint_id not in state.open_complaints:
         raise RuleViolation(
             "complaint-not-open",
@@ -759,7 +749,7 @@ def _check_complaint_resolved(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _check_claim_paid(state: ElevatorState, stmt: Statement) -> None:
-    number = _data(stmt, InsuranceClaimPaid).policy_number
+    number = data_of(stmt, InsuranceClaimPaid).policy_number
     if number not in state.insurance_policies:
         raise RuleViolation(
             "insurance-policy-unknown",
@@ -815,7 +805,7 @@ def evolve_elevator(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _manufactured(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, ElevatorManufactured)
+    data = data_of(stmt, ElevatorManufactured)
     return replace(
         state,
         category=str(data.category),
@@ -827,7 +817,7 @@ def _manufactured(state: ElevatorState, stmt: Statement) -> ElevatorState:
 def _construction_notified(state: ElevatorState, stmt: Statement) -> ElevatorState:
     """A stopped elevator under construction is no longer merely stopped: its way back into
     service is the construction's supervisory inspection, not use.resumed."""
-    kind = _data(stmt, ConstructionNotified).kind
+    kind = data_of(stmt, ConstructionNotified).kind
     return replace(
         state,
         construction=Construction(kind, stmt.issuer, stmt.occurred_at),
@@ -870,7 +860,7 @@ def _periodic_pass(state: ElevatorState, at: datetime) -> ElevatorState:
 
 
 def _inspection(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, InspectionConcluded)
+    data = data_of(stmt, InspectionConcluded)
     at = stmt.occurred_at
     passed = data.conclusion is InspectionConclusion.PASS
     if data.kind is InspectionKind.SUPERVISORY:
@@ -897,7 +887,7 @@ def _inspection(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, RegistrationIssued)
+    data = data_of(stmt, RegistrationIssued)
     registration = Registration(
         data.registration_code,
         data.certificate_number,
@@ -910,7 +900,7 @@ def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState
 
 
 def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, RegistrationChanged)
+    data = data_of(stmt, RegistrationChanged)
     assert state.registration is not None
     registration = replace(
         state.registration,
@@ -936,11 +926,11 @@ def _registration_cancelled(state: ElevatorState, stmt: Statement) -> ElevatorSt
 
 
 def _rescue_code(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    return replace(state, rescue_code=_data(stmt, RescueCodeAssigned).rescue_code)
+    return replace(state, rescue_code=data_of(stmt, RescueCodeAssigned).rescue_code)
 
 
 def _contract_signed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, MaintenanceContractSigned)
+    data = data_of(stmt, MaintenanceContractSigned)
     contract = Contract(
         data.maintenance_unit, data.use_unit, data.valid_from, data.valid_to, None, data.policy
     )
@@ -948,39 +938,39 @@ def _contract_signed(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _contract_ended(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    number = _data(stmt, MaintenanceContractEnded).contract_number
+    number = data_of(stmt, MaintenanceContractEnded).contract_number
     ended = replace(state.contracts[number], ended_on=stmt.occurred_at.date())
     return replace(state, contracts={**state.contracts, number: ended})
 
 
 def _maintenance_performed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    visit_id = _data(stmt, MaintenancePerformed).visit_id
+    visit_id = data_of(stmt, MaintenancePerformed).visit_id
     return replace(state, visits={**state.visits, visit_id: False})
 
 
 def _maintenance_confirmed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    visit_id = _data(stmt, MaintenanceConfirmed).visit_id
+    visit_id = data_of(stmt, MaintenanceConfirmed).visit_id
     return replace(state, visits={**state.visits, visit_id: True})
 
 
 def _fault_reported(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, FaultReported)
+    data = data_of(stmt, FaultReported)
     return replace(state, open_faults={**state.open_faults, data.fault_id: data.code})
 
 
 def _fault_cleared(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    fault_id = _data(stmt, FaultCleared).fault_id
+    fault_id = data_of(stmt, FaultCleared).fault_id
     return replace(state, open_faults={k: v for k, v in state.open_faults.items() if k != fault_id})
 
 
 def _rescue_alarm(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, RescueAlarm)
+    data = data_of(stmt, RescueAlarm)
     rescue = Rescue(RescueStage.ALARM, data.alarm_at)
     return replace(state, rescues={**state.rescues, data.rescue_id: rescue})
 
 
 def _rescue_dispatched(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, RescueDispatched)
+    data = data_of(stmt, RescueDispatched)
     rescue = replace(
         state.rescues[data.rescue_id],
         stage=RescueStage.DISPATCHED,
@@ -990,7 +980,7 @@ def _rescue_dispatched(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _rescue_arrived(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, RescueArrived)
+    data = data_of(stmt, RescueArrived)
     rescue = replace(
         state.rescues[data.rescue_id], stage=RescueStage.ARRIVED, arrived_at=data.arrived_at
     )
@@ -998,7 +988,7 @@ def _rescue_arrived(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _rescue_released(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    rescue_id = _data(stmt, RescueReleased).rescue_id
+    rescue_id = data_of(stmt, RescueReleased).rescue_id
     rescue = replace(state.rescues[rescue_id], stage=RescueStage.RELEASED)
     return replace(state, rescues={**state.rescues, rescue_id: rescue})
 
@@ -1023,40 +1013,40 @@ def _scrapped(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 def _hazard_listed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, HazardListed)
+    data = data_of(stmt, HazardListed)
     return replace(state, hazards={**state.hazards, data.hazard_id: Tracked(data.deadline)})
 
 
 def _hazard_closed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    hazard_id = _data(stmt, HazardClosed).hazard_id
+    hazard_id = data_of(stmt, HazardClosed).hazard_id
     closed = replace(state.hazards[hazard_id], closed_at=stmt.occurred_at)
     return replace(state, hazards={**state.hazards, hazard_id: closed})
 
 
 def _rectification_ordered(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, RectificationOrdered)
+    data = data_of(stmt, RectificationOrdered)
     orders = {**state.rectification_orders, data.order_id: Tracked(data.deadline)}
     return replace(state, rectification_orders=orders)
 
 
 def _rectification_completed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    order_id = _data(stmt, RectificationCompleted).order_id
+    order_id = data_of(stmt, RectificationCompleted).order_id
     closed = replace(state.rectification_orders[order_id], closed_at=stmt.occurred_at)
     return replace(state, rectification_orders={**state.rectification_orders, order_id: closed})
 
 
 def _complaint_received(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    complaint_id = _data(stmt, ComplaintReceived).complaint_id
+    complaint_id = data_of(stmt, ComplaintReceived).complaint_id
     return replace(state, open_complaints=state.open_complaints | {complaint_id})
 
 
 def _complaint_resolved(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    complaint_id = _data(stmt, ComplaintResolved).complaint_id
+    complaint_id = data_of(stmt, ComplaintResolved).complaint_id
     return replace(state, open_complaints=state.open_complaints - {complaint_id})
 
 
 def _policy_issued(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    data = _data(stmt, InsurancePolicyIssued)
+    data = data_of(stmt, InsurancePolicyIssued)
     policies = {**state.insurance_policies, data.policy_number: data.valid_to}
     return replace(state, insurance_policies=policies)
 

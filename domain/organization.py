@@ -19,9 +19,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from types import MappingProxyType
-from typing import Self, TypeVar
-
-from pydantic import BaseModel
+from typing import Self
 
 from domain.catalogue import (
     KeyRegistered,
@@ -34,7 +32,7 @@ from domain.catalogue import (
     Statement,
 )
 from domain.roles import LicenceKind, Role
-from domain.rules import RuleViolation, check_not_in_the_future
+from domain.rules import RuleViolation, check_not_in_the_future, data_of
 
 __all__ = [
     "Licence",
@@ -146,14 +144,6 @@ class OrganizationState:
 # Rules
 # --------------------------------------------------------------------------------------------
 
-_D = TypeVar("_D", bound=BaseModel)
-
-
-def _data(stmt: Statement, model: type[_D]) -> _D:
-    data = stmt.parsed_data()
-    assert isinstance(data, model), f"{stmt.type} data is not {model.__name__}"
-    return data
-
 
 def check_organization_statement(
     state: OrganizationState, stmt: Statement, recorded_at: datetime | None = None
@@ -189,7 +179,7 @@ def check_organization_statement(
 
 
 def _check_role_revoked(state: OrganizationState, stmt: Statement) -> None:
-    role = _data(stmt, OrgRoleRevoked).role
+    role = data_of(stmt, OrgRoleRevoked).role
     on = stmt.occurred_at.date()
     if not any(g.open_on(on) for g in state.roles.get(role, ())):
         raise RuleViolation(
@@ -199,7 +189,7 @@ def _check_role_revoked(state: OrganizationState, stmt: Statement) -> None:
 
 
 def _check_licence_granted(state: OrganizationState, stmt: Statement) -> None:
-    number = _data(stmt, OrgLicenceGranted).number
+    number = data_of(stmt, OrgLicenceGranted).number
     if number in state.licences:
         raise RuleViolation(
             "licence-number-taken",
@@ -208,7 +198,7 @@ def _check_licence_granted(state: OrganizationState, stmt: Statement) -> None:
 
 
 def _check_licence_revoked(state: OrganizationState, stmt: Statement) -> None:
-    number = _data(stmt, OrgLicenceRevoked).number
+    number = data_of(stmt, OrgLicenceRevoked).number
     licence = state.licences.get(number)
     if licence is None:
         raise RuleViolation(
@@ -223,7 +213,7 @@ def _check_licence_revoked(state: OrganizationState, stmt: Statement) -> None:
 
 
 def _check_key_registered(state: OrganizationState, stmt: Statement) -> None:
-    key_id = _data(stmt, KeyRegistered).key_id
+    key_id = data_of(stmt, KeyRegistered).key_id
     existing = state.keys.get(key_id)
     if existing is not None:
         status = "revoked" if existing.revoked_at is not None else "registered"
@@ -235,7 +225,7 @@ def _check_key_registered(state: OrganizationState, stmt: Statement) -> None:
 
 
 def _check_key_revoked(state: OrganizationState, stmt: Statement) -> None:
-    key_id = _data(stmt, KeyRevoked).key_id
+    key_id = data_of(stmt, KeyRevoked).key_id
     existing = state.keys.get(key_id)
     if existing is None:
         raise RuleViolation(
@@ -272,18 +262,18 @@ def evolve_organization(state: OrganizationState, stmt: Statement) -> Organizati
 
 
 def _registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = _data(stmt, OrgRegistered)
+    data = data_of(stmt, OrgRegistered)
     return replace(state, registered=True, name=data.name, district=data.district)
 
 
 def _role_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = _data(stmt, OrgRoleGranted)
+    data = data_of(stmt, OrgRoleGranted)
     grants = (*state.roles.get(data.role, ()), RoleGrant(data.valid_from, data.valid_to))
     return replace(state, roles={**state.roles, data.role: grants})
 
 
 def _role_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    role = _data(stmt, OrgRoleRevoked).role
+    role = data_of(stmt, OrgRoleRevoked).role
     on = stmt.occurred_at.date()
     grants = tuple(
         replace(g, revoked_on=on) if g.open_on(on) else g for g in state.roles.get(role, ())
@@ -292,19 +282,19 @@ def _role_revoked(state: OrganizationState, stmt: Statement) -> OrganizationStat
 
 
 def _licence_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = _data(stmt, OrgLicenceGranted)
+    data = data_of(stmt, OrgLicenceGranted)
     licence = Licence(data.kind, tuple(str(c) for c in data.scope), data.valid_from, data.valid_to)
     return replace(state, licences={**state.licences, data.number: licence})
 
 
 def _licence_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    number = _data(stmt, OrgLicenceRevoked).number
+    number = data_of(stmt, OrgLicenceRevoked).number
     revoked = replace(state.licences[number], revoked_on=stmt.occurred_at.date())
     return replace(state, licences={**state.licences, number: revoked})
 
 
 def _key_registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = _data(stmt, KeyRegistered)
+    data = data_of(stmt, KeyRegistered)
     info = RegisteredKey(
         data.key_id, data.algorithm, data.public_key, data.bound_elevator, stmt.occurred_at
     )
@@ -312,7 +302,7 @@ def _key_registered(state: OrganizationState, stmt: Statement) -> OrganizationSt
 
 
 def _key_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    key_id = _data(stmt, KeyRevoked).key_id
+    key_id = data_of(stmt, KeyRevoked).key_id
     revoked = replace(state.keys[key_id], revoked_at=stmt.occurred_at)
     return replace(state, keys={**state.keys, key_id: revoked})
 

@@ -12,6 +12,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from domain.catalogue import Statement
 
 __all__ = ["CLOCK_SKEW", "RULES", "RuleViolation", "check_not_in_the_future"]
 
@@ -142,3 +147,14 @@ RULES: Mapping[str, str] = MappingProxyType(
         "key-already-revoked": "The key has already been revoked.",
     }
 )
+
+
+_D = TypeVar("_D", bound=BaseModel)
+
+
+def data_of(stmt: Statement, model: type[_D]) -> _D:
+    """The statement's parsed data as the model its type dispatches to (a programming error
+    otherwise: checks and evolutions are looked up by type)."""
+    data = stmt.parsed_data()
+    assert isinstance(data, model), f"{stmt.type} data is not {model.__name__}"
+    return data
