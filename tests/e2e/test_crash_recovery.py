@@ -33,9 +33,8 @@ import subprocess
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,18 +44,14 @@ import pytest
 from sqlalchemy import select
 
 from api.node import LedgerNode, open_node
-from api.settings import Settings
 from domain.audit import verify_log
-from domain.roles import Role
-from domain.signing import sign_statement
-from domain.trust import TrustAnchor
 from ledger.entry import Entry, entry_hash
 from ledger.merkle import MemoryTree
-from ledger.note import NoteVerifier, open_checkpoint
+from ledger.note import open_checkpoint
 from ledger.receipt import Promise, verify_inclusion
 from ledger.schema import log_checkpoints
 from projections.schema import entries as read_entries
-from tests.support.city import NOW, City, Org, statement
+from tests.support.seeded import Seeded, seed
 from tests.support.servers import Server, cli_command, server_env, start_server
 
 ELEVATORS = 4
@@ -75,55 +70,8 @@ def code(i: int) -> str:
     return f"31102301020160{i:04d}"
 
 
-@dataclass
-class Seeded:
-    home: Path
-    url: str
-    maintainer: Org
-    codes: list[str]
-    verifier: NoteVerifier
-    anchor: TrustAnchor
-    _faults: Iterator[int] = field(default_factory=itertools.count)
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(home=self.home, database_url=self.url)
-
-    def fault(self, elevator: str) -> bytes:
-        """A signed fault report about ``elevator`` with a fault id never used before."""
-        at = datetime.now(UTC) - timedelta(seconds=30)
-        report = statement(
-            "fault.reported",
-            elevator,
-            self.maintainer,
-            at,
-            fault_id=f"F-{next(self._faults):06d}",
-            detected_at=at.isoformat(),
-        )
-        return sign_statement(report, [self.maintainer.key]).to_bytes()
-
-    def faults(self, n: int) -> list[bytes]:
-        return [self.fault(self.codes[i % len(self.codes)]) for i in range(n)]
-
-
-def seed(home: Path, url: str) -> Seeded:
-    """Onboard a manufacturer and a maintenance unit, manufacture the elevators; close."""
-    city = City.open(home, url)
-    try:
-        maker = city.org(Role.MANUFACTURER)
-        maintainer = city.org(Role.MAINTENANCE_UNIT)
-        made = NOW - timedelta(days=100)
-        codes = [code(i) for i in range(ELEVATORS)]
-        for c in codes:
-            city.say(
-                maker,
-                statement(
-                    "elevator.manufactured", c, maker, made, manufactured_on=made.date().isoformat()
-                ),
-            )
-        return Seeded(home, url, maintainer, codes, city.node.log.signer.verifier, city.node.anchor)
-    finally:
-        city.node.close()
+def seed_ledger(home: Path, url: str) -> Seeded:
+    return seed(home, url, [code(i) for i in range(ELEVATORS)])
 
 
 def payload_of(envelope: bytes) -> str:
@@ -384,7 +332,7 @@ def crash_rounds(seeded: Seeded, kills: Sequence[Moment], full_verify_every: int
             with httpx.Client(base_url=server.url, timeout=60) as client:
                 # submissions resume: the next version of the chain, linked to its head
                 elevator = seeded.codes[number % len(seeded.codes)]
-                response = post(client, seeded.fault(elevator))
+                response = post(client, seeded.fault_bytes(elevator))
                 assert response.status_code == 201, (why, response.text)
                 fresh = response.json()
                 assert fresh["version"] == heads.version[elevator] + 1, why
@@ -448,7 +396,7 @@ def export_and_verify(seeded: Seeded, tmp: Path) -> str:
 
 @pytest.fixture
 def seeded(tmp_path: Path, database_url: str) -> Seeded:
-    return seed(tmp_path / "home", database_url)
+    return seed_ledger(tmp_path / "home", database_url)
 
 
 def test_kill_minus_nine_mid_stream_loses_nothing_acknowledged(

@@ -31,7 +31,6 @@ import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,18 +40,14 @@ import pytest
 from sqlalchemy import select
 
 from api.node import LedgerNode, open_node
-from api.settings import Settings
 from domain.audit import verify_log
-from domain.roles import Role
-from domain.signing import sign_statement
-from domain.trust import TrustAnchor
 from ledger.entry import Entry, entry_hash
 from ledger.merkle import MemoryTree, ProofError, verify_consistency
 from ledger.note import NoteError, NoteVerifier, open_checkpoint
 from ledger.receipt import Promise, verify_inclusion
 from ledger.schema import log_checkpoints
 from projections.schema import entries as read_entries
-from tests.support.city import NOW, City, Org, statement
+from tests.support.seeded import Seeded, seed
 from tests.support.servers import Server, start_servers, stop_all
 
 pytestmark = pytest.mark.postgres
@@ -69,54 +64,10 @@ JSON = {"content-type": "application/json"}
 # --------------------------------------------------------------------------------------------
 
 
-@dataclass
-class Seeded:
-    home: Path
-    url: str
-    maintainer: Org
-    codes: list[str]
-    verifier: NoteVerifier
-    anchor: TrustAnchor
-    _faults: Iterator[int] = field(default_factory=itertools.count)
-
-    @property
-    def settings(self) -> Settings:
-        return Settings(home=self.home, database_url=self.url)
-
-    def fault(self, elevator: str) -> dict[str, Any]:
-        """A signed fault report about ``elevator`` with a fault id never used before."""
-        at = datetime.now(UTC) - timedelta(seconds=30)
-        report = statement(
-            "fault.reported",
-            elevator,
-            self.maintainer,
-            at,
-            fault_id=f"M-{next(self._faults):06d}",
-            detected_at=at.isoformat(),
-        )
-        return sign_statement(report, [self.maintainer.key]).to_json()
-
-
 @pytest.fixture
 def seeded(tmp_path: Path, postgres_url: str) -> Seeded:
-    home = tmp_path / "home"
-    city = City.open(home, postgres_url)
-    try:
-        maker = city.org(Role.MANUFACTURER)
-        maintainer = city.org(Role.MAINTENANCE_UNIT)
-        made = NOW - timedelta(days=100)
-        codes = [f"31102301020170{i:04d}" for i in range(ELEVATORS)]
-        for c in codes:
-            city.say(
-                maker,
-                statement(
-                    "elevator.manufactured", c, maker, made, manufactured_on=made.date().isoformat()
-                ),
-            )
-        node = city.node
-        return Seeded(home, postgres_url, maintainer, codes, node.log.signer.verifier, node.anchor)
-    finally:
-        city.node.close()
+    codes = [f"31102301020170{i:04d}" for i in range(ELEVATORS)]
+    return seed(tmp_path / "home", postgres_url, codes)
 
 
 @pytest.fixture
