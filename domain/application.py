@@ -118,9 +118,13 @@ class ElevatorLedger(Application[UUID]):
         max_retries: int = 12,
         verifier: ParallelVerifier | None = None,
         writer_lock: Callable[[], AbstractContextManager[object]] | None = None,
+        require_disclosures: bool = True,
     ) -> None:
         super().__init__(env=dict(env or {}))
         self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
+        # Personal fields are signed as salted digests; a submission must carry their values
+        # (disclosures). Re-verifying the public log has only the digests (domain.audit).
+        self.require_disclosures = require_disclosures
         self.verifier = verifier  # spreads large batches' signature checks over all cores
         # Commands change cached aggregates in place (no deep copy on the write path), so one
         # unit of work at a time per process, and readers of cached chains wait for it.

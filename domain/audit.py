@@ -52,7 +52,10 @@ class Reverifier:
 
     def __init__(self, anchor: TrustAnchor, env: Mapping[str, str] | None = None) -> None:
         self.app = ElevatorLedger(
-            anchor, env=dict(REPLAY_ENV if env is None else env), verifier=ParallelVerifier()
+            anchor,
+            env=dict(REPLAY_ENV if env is None else env),
+            verifier=ParallelVerifier(),
+            require_disclosures=False,
         )
         self.checked = 0
         self.problem: Finding | None = None
