@@ -158,7 +158,8 @@ def sign(
     key: Annotated[list[Path], typer.Option("--key", "-k", help="signing key; repeat to co-sign")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="default: stdout")] = None,
 ) -> None:
-    """Sign a statement into a DSSE envelope (adds a nonce if missing)."""
+    """Sign a statement (adds a nonce if missing): a DSSE envelope, or, when the statement has
+    personal fields, {"envelope", "disclosures"} with those fields concealed in the envelope."""
     doc = _read_json(statement)
     if not isinstance(doc, dict):
         fail("a statement is a JSON object")
@@ -175,7 +176,8 @@ def sign(
 
 
 def _envelopes(path: Path) -> Iterator[dict[str, Any]]:
-    """One envelope (a JSON file) or a JSON Lines stream of them."""
+    """One submission (a JSON file: an envelope, or {"envelope", "disclosures"}) or a JSON Lines
+    stream of them."""
     try:
         data = sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:

@@ -24,8 +24,7 @@ from api.node import LedgerNode
 from api.settings import Settings
 from domain.errors import Rejected
 from domain.onboarding import LicenceGrant, key_registration, onboarding_statements
-from domain.signing import sign_statement
-from ledger.dsse import Envelope
+from domain.signing import SignedStatement, sign_statement
 from ledger.keys import SigningKey, save_signing_key
 
 BATCH = 400
@@ -134,7 +133,7 @@ def _onboarding(
     return out
 
 
-def _sign(planned: PlannedStatement, keys: dict[str, SigningKey]) -> Envelope:
+def _sign(planned: PlannedStatement, keys: dict[str, SigningKey]) -> SignedStatement:
     if planned.via_terminal:
         signing = [keys[f"terminal:{planned.statement['elevator']}"]]
     else:

@@ -12,16 +12,35 @@ import json
 from api.openapi import describe
 from domain.catalogue import CATALOGUE, example_statement
 
-SIGN_SCRIPT = '''\
-"""sign.py STATEMENT.json KEY.pem [COSIGNER_KEY.pem] > envelope.json — needs only `cryptography`."""
+_SIGN_SCRIPT = '''\
+"""sign.py STATEMENT.json KEY.pem [COSIGNER_KEY.pem] > submission.json — needs only `cryptography`."""
 import base64, hashlib, json, secrets, sys
 from cryptography.hazmat.primitives import serialization
 
 PAYLOAD_TYPE = "application/vnd.elevator-ledger.statement+json"
+PERSONAL = {personal}  # type -> personal fields ("*": each list element)
 
 
 def canonical(doc):  # RFC 8785 for statements: no floats; sort keys, no spaces, UTF-8
     return json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def b64url(raw):
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def conceal(node, path, disclosures):  # the value becomes {"concealed": digest}, see section 3
+    head, rest = path[0], path[1:]
+    if head == "*":
+        for item in node if isinstance(node, list) else []:
+            conceal(item, rest, disclosures)
+    elif isinstance(node, dict) and node.get(head) is not None:
+        if rest:
+            conceal(node[head], rest, disclosures)
+        else:  # RFC 9901 disclosure: base64url of [salt, name, value]; digest: SHA-256 of that
+            disclosure = b64url(canonical([b64url(secrets.token_bytes(16)), head, node[head]]))
+            node[head] = {"concealed": b64url(hashlib.sha256(disclosure.encode()).digest())}
+            disclosures.append(disclosure)
 
 
 def key_id(public_raw):  # hex SHA-256 over the algorithm name, a NUL, the raw public key
@@ -30,6 +49,9 @@ def key_id(public_raw):  # hex SHA-256 over the algorithm name, a NUL, the raw p
 
 statement = json.load(open(sys.argv[1], encoding="utf-8"))
 statement.setdefault("nonce", secrets.token_hex(12))
+disclosures = []
+for field in PERSONAL.get(statement["type"], []):
+    conceal(statement["data"], field.split("."), disclosures)
 payload = canonical(statement)
 pae = b"DSSEv1 %d %s %d %s" % (len(PAYLOAD_TYPE), PAYLOAD_TYPE.encode(), len(payload), payload)
 signatures = []
@@ -37,9 +59,19 @@ for path in sys.argv[2:]:
     key = serialization.load_pem_private_key(open(path, "rb").read(), password=None)
     raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     signatures.append({"keyid": key_id(raw), "sig": base64.b64encode(key.sign(pae)).decode()})
-print(json.dumps({"payloadType": PAYLOAD_TYPE, "payload": base64.b64encode(payload).decode(),
-                  "signatures": signatures}))
+envelope = {"payloadType": PAYLOAD_TYPE, "payload": base64.b64encode(payload).decode(),
+            "signatures": signatures}
+print(json.dumps({"envelope": envelope, "disclosures": disclosures} if disclosures else envelope))
 '''
+
+#: The personal fields per type, as the script above needs them (from the catalogue).
+PERSONAL_FIELDS = {
+    st.name: list(st.personal_fields) for st in CATALOGUE.values() if st.personal_fields
+}
+_PERSONAL_LINES = "".join(
+    f"\n    {json.dumps(k)}: {json.dumps(v)}," for k, v in PERSONAL_FIELDS.items()
+)
+SIGN_SCRIPT = _SIGN_SCRIPT.replace("{personal}", "{" + _PERSONAL_LINES + "\n}")
 
 CHECK_SCRIPT = '''\
 """check_receipt.py RECEIPT.json ENTRY_FILE LOG_KEY — verify offline with the ledger's library."""
@@ -109,6 +141,19 @@ late.
 ```python
 {sign_script}```
 
+Personal fields (the catalogue below names them per type: technicians' names and certificate
+numbers, the use unit's safety manager who confirmed a visit, a complainant's contact, a legal
+representative) are never signed in the clear, because every entry of the log is public. The script
+replaces each with `{"concealed": <digest>}` and prints the submission
+`{"envelope": …, "disclosures": [...]}`; a statement without personal fields is sent as the bare
+envelope. A disclosure is encoded as RFC 9901 (SD-JWT) §4.2.1 encodes one — base64url without padding
+of the JSON array `[salt, field name, value]`, with at least 128 random bits of salt — and the digest
+is the base64url SHA-256 of that ASCII string (RFC 9901 §4.2.3). Unlike SD-JWT the field keeps its
+place and name. The ledger checks each disclosed value against the schema as strictly as any other
+field, refuses a personal field in the clear, a concealed field without its disclosure and a
+disclosure that belongs to no field, and keeps the disclosures for regulators
+(`GET /v1/regulator/entries/{index}`, with a regulator's token), never in the public log.
+
 Co-signed types (a maintenance contract: the maintenance unit issues, the use unit co-signs) carry
 two signatures over the same payload (an envelope carries at most 8). The payload must be canonical JSON (RFC 8785): the script's
 `canonical` is exact for statements, which contain no floating-point numbers (decimals such as rated
@@ -119,7 +164,7 @@ same.
 
 ```sh
 curl -sS -X POST http://127.0.0.1:8000/v1/statements -H 'content-type: application/json' \\
-     --data-binary @envelope.json > receipt.json          # 201 Created (200: a replay)
+     --data-binary @submission.json > receipt.json          # 201 Created (200: a replay)
 elevator-ledger submit envelopes.jsonl --url http://127.0.0.1:8000 --receipts receipts.jsonl
 ```
 

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from api.problems import MEDIA_TYPE, PROBLEM_REF, ProblemDocument
-from api.statement_routes import EnvelopeModel
+from api.statement_routes import EnvelopeModel, SubmissionModel
 from domain.catalogue import CATALOGUE, Statement, StatementType
 
 REF = "#/components/schemas/{model}"
@@ -86,6 +86,9 @@ def install(app: FastAPI) -> None:
         envelope = EnvelopeModel.model_json_schema(ref_template=REF)
         components.update(envelope.pop("$defs", {}))
         components["EnvelopeModel"] = envelope
+        submission = SubmissionModel.model_json_schema(ref_template=REF)
+        submission.pop("$defs", None)  # the envelope's, installed just above
+        components["SubmissionModel"] = submission
         components["Problem"] = ProblemDocument.model_json_schema(ref_template=REF)
         _problems_everywhere(doc)
         app.openapi_schema = doc

@@ -1,5 +1,5 @@
-"""Regulator views: work lists per district. Every operation needs a regulator's bearer token
-(api/auth.py)."""
+"""Regulator views: work lists per district, and entries with their personal values. Every
+operation needs a regulator's bearer token (api/auth.py)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,15 @@ from fastapi.concurrency import run_in_threadpool
 
 from api.auth import regulator_router
 from api.deps import NodeDep
+from api.log_routes import MAX_INDEX
 from api.problems import Problem, problem_responses
 from api.public_routes import today
+from domain.aggregates import statement_of
+from domain.catalogue import public_view
+from domain.personal import revealed_data
+from ledger.disclosure import DisclosureError
+from ledger.entry import Entry, format_time
+from ledger.log import LogError
 from projections.worklists import WORKLISTS, worklist
 
 router = regulator_router("/v1/regulator")
@@ -43,4 +50,39 @@ async def worklist_items(
         "date": today().isoformat(),
         "count": len(items),
         "items": items,
+    }
+
+
+@router.get("/entries/{index}", responses=problem_responses(404, 422))
+async def entry_with_personal_data(
+    node: NodeDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]
+) -> dict[str, Any]:
+    """A log entry's statement with its personal values, and the disclosures they come from.
+
+    The public entry holds only salted digests of personal fields; each disclosure here hashes
+    to one of them (docs/integration.md, "Personal data"), so the values are provably the ones
+    the signer committed to.
+    """
+    try:
+        data = await run_in_threadpool(node.log.entry, index)
+    except LogError as exc:
+        raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
+    entry = Entry.from_bytes(data)
+    stmt = statement_of(data.decode())
+    disclosures = await run_in_threadpool(node.app.disclosures_of, entry.subject, entry.version)
+    try:
+        revealed = revealed_data(stmt, disclosures)
+    except DisclosureError as exc:  # cannot happen for an entry this ledger accepted
+        raise Problem(
+            500, "disclosures-mismatch", "Stored disclosures do not match", str(exc)
+        ) from exc
+    statement = stmt.model_dump(mode="json", exclude_none=True) | {"data": revealed}
+    return {
+        "index": index,
+        "subject": entry.subject,
+        "version": entry.version,
+        "recorded_at": format_time(entry.recorded_at),
+        "statement": statement,
+        "public_statement": public_view(stmt),
+        "disclosures": disclosures,
     }

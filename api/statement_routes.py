@@ -27,6 +27,9 @@ def _json_body(schema: dict[str, Any]) -> dict[str, Any]:
 
 
 ENVELOPE_REF = {"$ref": "#/components/schemas/EnvelopeModel"}
+SUBMISSION_REF = {"$ref": "#/components/schemas/SubmissionModel"}
+#: What POST /v1/statements takes: a bare envelope, or one with disclosures (personal fields).
+SUBMITTED = {"oneOf": [ENVELOPE_REF, SUBMISSION_REF]}
 
 
 class SignatureModel(BaseModel):
@@ -40,6 +43,17 @@ class EnvelopeModel(BaseModel):
     payloadType: str = Field(examples=["application/vnd.elevator-ledger.statement+json"])
     payload: str
     signatures: list[SignatureModel] = Field(min_length=1, max_length=MAX_SIGNATURES)
+
+
+class SubmissionModel(BaseModel):
+    """An envelope whose statement has personal fields, signed concealed, and their values."""
+
+    envelope: EnvelopeModel
+    disclosures: list[str] = Field(
+        max_length=32,
+        description="RFC 9901-encoded disclosures (base64url of [salt, field name, value]), one "
+        'per {"concealed": digest} field of the statement',
+    )
 
 
 class ReceiptModel(BaseModel):
@@ -105,7 +119,7 @@ async def _body(request: Request, limit: int) -> bytes:
     "",
     status_code=201,
     response_model=ReceiptModel,
-    openapi_extra=_json_body(ENVELOPE_REF),
+    openapi_extra=_json_body(SUBMITTED),
     responses={
         200: {"model": ReceiptModel, "description": "a replay: the original receipt"},
         **problem_responses(
@@ -120,7 +134,8 @@ async def _body(request: Request, limit: int) -> bytes:
     },
 )
 async def submit(request: Request, node: NodeDep) -> Any:
-    """Submit one signed statement (a DSSE envelope)."""
+    """Submit one signed statement: a DSSE envelope, or ``{"envelope", "disclosures"}`` when
+    the statement has personal fields (docs/integration.md, section 3)."""
     body = await _body(request, MAX_BODY)
     try:
         receipt = await run_in_threadpool(node.committer.submit, body)
@@ -134,7 +149,7 @@ async def submit(request: Request, node: NodeDep) -> Any:
 @router.post(
     "/batch",
     response_model=BatchResult,
-    openapi_extra=_json_body({"type": "array", "items": ENVELOPE_REF, "maxItems": MAX_BATCH}),
+    openapi_extra=_json_body({"type": "array", "items": SUBMITTED, "maxItems": MAX_BATCH}),
     responses=problem_responses(
         (400, "not a JSON array of envelope objects"),
         (413, "over 16 MiB, or not 1 to 1,000 envelopes"),

@@ -58,7 +58,9 @@ class SubjectChain(Aggregate):
     #: the pure domain function turning (state, statement) into the next state
     evolve: ClassVar[Any]
 
-    def _start(self, state: Any, entry: str, entry_hash: str, payload: str) -> None:
+    def _start(
+        self, state: Any, entry: str, entry_hash: str, payload: str, disclosures: list[str]
+    ) -> None:
         self.head: str | None = None
         self.seen: dict[str, tuple[int, str]] = {}
         self.state = state
@@ -71,7 +73,9 @@ class SubjectChain(Aggregate):
         self.state = type(self).evolve(self.state, statement_of(doc))
 
     @event("Appended")
-    def append(self, entry: str, entry_hash: str, payload: str) -> None:
+    def append(self, entry: str, entry_hash: str, payload: str, disclosures: list[str]) -> None:
+        """``disclosures``: the personal values of the entry's statement (:mod:`domain.personal`),
+        stored with the event, never in the entry; the state does not keep them."""
         self._link(entry, entry_hash, payload)
 
 
@@ -83,8 +87,10 @@ class Elevator(SubjectChain):
         return subject_id("elevator", equipment_code)
 
     @event("Started")
-    def __init__(self, equipment_code: str, entry: str, entry_hash: str, payload: str) -> None:
-        self._start(ElevatorState.empty(equipment_code), entry, entry_hash, payload)
+    def __init__(
+        self, equipment_code: str, entry: str, entry_hash: str, payload: str, disclosures: list[str]
+    ) -> None:
+        self._start(ElevatorState.empty(equipment_code), entry, entry_hash, payload, disclosures)
 
 
 class Organization(SubjectChain):
@@ -95,8 +101,16 @@ class Organization(SubjectChain):
         return subject_id("organization", uscc)
 
     @event("Started")
-    def __init__(self, uscc: str, entry: str, entry_hash: str, payload: str) -> None:
-        self._start(OrganizationState.empty(uscc), entry, entry_hash, payload)
+    def __init__(
+        self, uscc: str, entry: str, entry_hash: str, payload: str, disclosures: list[str]
+    ) -> None:
+        self._start(OrganizationState.empty(uscc), entry, entry_hash, payload, disclosures)
+
+
+def chain_id_of(subject: str) -> UUID:
+    """The chain of an entry's subject, ``elevator:<equipment code>`` or ``organization:<USCC>``."""
+    kind, ident = subject.split(":", 1)
+    return (Elevator if kind == "elevator" else Organization).create_id(ident)
 
 
 class KeyRecord(Aggregate):

@@ -37,6 +37,7 @@ from domain.aggregates import (
     KeyRecord,
     Organization,
     SubjectChain,
+    chain_id_of,
     parse_payload,
     statement_of,
 )
@@ -54,9 +55,11 @@ from domain.errors import (
     StaleChainHead,
 )
 from domain.organization import OrganizationState, check_organization_statement
+from domain.personal import check_personal, parse_disclosures
 from domain.rules import RuleViolation
 from domain.trust import KeyInfo, TrustAnchor
 from ledger.canonical import is_canonical
+from ledger.disclosure import DisclosureError
 from ledger.dsse import (
     MAX_ENVELOPE_BYTES,
     Envelope,
@@ -64,7 +67,7 @@ from ledger.dsse import (
     envelope_json,
     parse_envelope,
 )
-from ledger.entry import Entry, entry_hash
+from ledger.entry import Entry, entry_hash, parse_time
 from ledger.keys import KeyFormatError, VerifyingKey
 from ledger.parallel import ParallelVerifier
 
@@ -125,6 +128,7 @@ class ElevatorLedger(Application[UUID]):
         # Personal fields are signed as salted digests; a submission must carry their values
         # (disclosures). Re-verifying the public log has only the digests (domain.audit).
         self.require_disclosures = require_disclosures
+        self._last_saved_at: datetime | None = None  # ledger time's floor, for in-memory stores
         self.verifier = verifier  # spreads large batches' signature checks over all cores
         # Commands change cached aggregates in place (no deep copy on the write path), so one
         # unit of work at a time per process, and readers of cached chains wait for it.
@@ -166,8 +170,12 @@ class ElevatorLedger(Application[UUID]):
         for attempt in range(self.max_retries):
             batch = _Batch(preverified=preverified)
             results: list[Accepted | Rejected] = []
+            floor = self.latest_recorded_at()
             for i, envelope in enumerate(envelopes):
                 at = self.clock() if recorded_at is None else recorded_at[i]
+                if floor is not None and at < floor:
+                    at = floor  # ledger time never runs backwards (a clock stepped back)
+                floor = at
                 try:
                     results.append(self._accept_one(envelope, batch, at, i))
                 except Rejected as exc:
@@ -186,6 +194,7 @@ class ElevatorLedger(Application[UUID]):
             except BaseException:
                 self._evict_all(batch)
                 raise
+            self._last_saved_at = fresh[-1].recorded_at
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                 for r in recordings
@@ -198,17 +207,16 @@ class ElevatorLedger(Application[UUID]):
     ) -> Accepted | Rejected:
         if isinstance(result, Rejected) or result.duplicate:
             return result
-        kind, ident = result.subject.split(":", 1)
-        chain_id = (Elevator if kind == "elevator" else Organization).create_id(ident)
-        nid = positions[(chain_id, result.version)]
+        nid = positions[(chain_id_of(result.subject), result.version)]
         return Accepted(**{**result.__dict__, "notification_id": nid})
 
     def _accept_one(
         self, raw: bytes | Mapping[str, Any], batch: _Batch, recorded_at: datetime, position: int
     ) -> Accepted:
-        envelope, envelope_json = _parse(raw)
+        envelope, envelope_json, disclosures = _parse(raw)
         signers = self._verified_signers(envelope, batch, batch.preverified.get(position))
         stmt = _statement(envelope.payload, envelope_json["payload"])
+        personal = self._personal(stmt, disclosures)
         st = stmt.statement_type
         chain_cls = Elevator if st.subject is Subject.ELEVATOR else Organization
         chain = self._chain(chain_cls, stmt.subject_id, batch)
@@ -232,16 +240,27 @@ class ElevatorLedger(Application[UUID]):
         ehash = entry_hash(data)
         text = data.decode()
         if chain is None:
-            created: SubjectChain = chain_cls(stmt.subject_id, text, ehash, digest)
+            created: SubjectChain = chain_cls(stmt.subject_id, text, ehash, digest, personal)
             batch.chains[created.id] = created
         else:
-            chain.append(entry=text, entry_hash=ehash, payload=digest)
+            chain.append(entry=text, entry_hash=ehash, payload=digest, disclosures=personal)
         self._index_keys(stmt, recorded_at, batch)
         late = recorded_at - stmt.occurred_at > st.late_after
         accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)
         batch.accepted.append(accepted)
         batch.pending[(chain_cls.create_id(stmt.subject_id), digest)] = accepted
         return accepted
+
+    def _personal(self, stmt: Statement, raw: Sequence[Any]) -> list[str]:
+        """The disclosures to keep beside the entry, once they match the statement."""
+        try:
+            disclosures = parse_disclosures(raw)
+        except DisclosureError as exc:
+            _invalid([{"loc": exc.loc, "msg": exc.message}])
+        errors = check_personal(stmt, disclosures, self.require_disclosures)
+        if errors:
+            _invalid(errors)
+        return [d.encoded for d in disclosures]
 
     def _authorize_and_check(
         self,
@@ -276,7 +295,7 @@ class ElevatorLedger(Application[UUID]):
     def verify_envelope(self, raw: bytes | Mapping[str, Any]) -> list[KeyInfo]:
         """Who signed this envelope, among registered keys (a dry run: nothing is judged or
         stored beyond the signatures)."""
-        envelope, _ = _parse(raw)
+        envelope, _, _ = _parse(raw)
         return self._verified_signers(envelope, _Batch())
 
     # --- keys ------------------------------------------------------------------------------
@@ -297,7 +316,7 @@ class ElevatorLedger(Application[UUID]):
         owners: list[tuple[int, bytes, bytes]] = []
         for position, raw in enumerate(envelopes):
             try:
-                envelope, _ = _parse(raw)
+                envelope, _, _ = _parse(raw)
             except Rejected:
                 continue
             message = envelope.pae()
@@ -433,6 +452,15 @@ class ElevatorLedger(Application[UUID]):
         entry: str = events[0].entry  # type: ignore[attr-defined]
         return entry
 
+    def disclosures_of(self, subject: str, version: int) -> list[str]:
+        """The disclosures kept beside a subject's entry at ``version`` (for regulators)."""
+        chain_id = chain_id_of(subject)
+        events = list(self.events.get(chain_id, gt=version - 1, lte=version))
+        if not events:
+            raise KeyError(f"no version {version} of {subject}")
+        disclosures: list[str] = getattr(events[0], "disclosures", [])
+        return list(disclosures)
+
     def _replay(self, chain: SubjectChain, digest: str) -> Accepted:
         """The exact same statement again: answer with the original, store nothing."""
         version, ehash = chain.seen[digest]
@@ -475,6 +503,37 @@ class ElevatorLedger(Application[UUID]):
 
     # --- the feed the log follows ------------------------------------------------------------
 
+    def latest_recorded_at(self) -> datetime | None:
+        """The ``recorded_at`` of the newest entry saved by any process: ledger time's floor.
+
+        Entries are saved under the writer lock in the order they are judged, so entries
+        stamped no earlier than this keep ``recorded_at`` non-decreasing in log order, which
+        ``verify`` requires (:class:`ledger.audit.LogAuditor`): a server cannot then date an
+        entry before a key's revocation that the log already holds.
+        """
+        recorder: Any = self.recorder
+        if isinstance(recorder, SQLiteApplicationRecorder):
+            sql = (
+                f"SELECT state FROM {recorder.events_table_name} "
+                f"WHERE topic IN ({', '.join('?' * len(CHAIN_TOPICS))}) ORDER BY rowid DESC LIMIT 1"
+            )
+            args: Any = CHAIN_TOPICS
+        elif hasattr(recorder, "datastore") and hasattr(recorder.datastore, "schema"):
+            sql = (
+                f"SELECT state FROM {recorder.datastore.schema}.{recorder.events_table_name} "
+                "WHERE topic = ANY(%s) ORDER BY notification_id DESC LIMIT 1"
+            )
+            args = (CHAIN_TOPICS,)
+        else:  # in memory (a replay): this process is the only writer
+            return self._last_saved_at
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, args)
+            row = cursor.fetchone()
+        if row is None:
+            return None
+        entry = orjson.loads(orjson.loads(bytes(row["state"]))["entry"])
+        return parse_time(entry["recorded_at"])
+
     def read_feed(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """Chain entries in notification order after ``after``: the log sequencer's input."""
         notifications = self.recorder.select_notifications(
@@ -502,8 +561,10 @@ def _info(record: KeyRecord) -> KeyInfo:
     )
 
 
-def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any]]:
-    """The envelope (strict: at most 64 KiB, no duplicate keys) and its JSON as received."""
+def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any], list[Any]]:
+    """The envelope (strict: at most 64 KiB, no duplicate keys), its JSON as received, and the
+    disclosures beside it: a submission is a bare envelope, or ``{"envelope", "disclosures"}``
+    when the statement has personal fields (:mod:`domain.personal`)."""
     try:
         if isinstance(raw, bytes | bytearray):
             doc = envelope_json(bytes(raw))  # parsed once, duplicate keys refused
@@ -517,10 +578,26 @@ def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any]]:
                 raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
         else:
             raise EnvelopeError("envelope must be a JSON object")
+        doc, disclosures = _unwrap(doc)
         envelope = parse_envelope(doc, accepted_types=[STATEMENT_PAYLOAD_TYPE])
     except EnvelopeError as exc:
         raise MalformedEnvelope(str(exc)) from exc
-    return envelope, doc
+    return envelope, doc, disclosures
+
+
+def _unwrap(doc: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
+    """The envelope and disclosures of a submission (a bare envelope has none)."""
+    if "envelope" not in doc:
+        return doc, []
+    unknown = sorted(set(doc) - {"envelope", "disclosures"})
+    if unknown:
+        raise EnvelopeError(f"unknown submission field(s): {', '.join(unknown)}")
+    envelope, disclosures = doc["envelope"], doc.get("disclosures", [])
+    if not isinstance(envelope, dict):
+        raise EnvelopeError("envelope must be a JSON object")
+    if not isinstance(disclosures, list):
+        raise EnvelopeError("disclosures must be a JSON array of strings")
+    return envelope, disclosures
 
 
 #: How RFC 8785 writes a C0 control character other than tab, line feed and carriage return

@@ -134,6 +134,22 @@ def _ed25519_public_key(s: str) -> str:
 Ed25519PublicKey = Annotated[str, AfterValidator(_ed25519_public_key)]
 
 
+class Concealed(_Data):
+    """A personal field as signed: the digest of its disclosure (:mod:`ledger.disclosure`)."""
+
+    concealed: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
+
+
+_PERSONAL = (
+    'Personal: the signed statement carries {"concealed": <digest>} and the value travels '
+    "beside the envelope as a disclosure (docs/integration.md, section 3)."
+)
+#: A person's name or contact, signed concealed; the ledger checks the disclosed value as Name.
+PersonalName = Annotated[Name | Concealed, Field(description=_PERSONAL)]
+#: A personal reference (e.g. a certificate number), signed concealed; the value checked as Ref.
+PersonalRef = Annotated[Ref | Concealed, Field(description=_PERSONAL)]
+
+
 def _unique(items: list[Any], what: str) -> None:
     if len(set(items)) != len(items):
         raise ValueError(f"{what} must not repeat")
@@ -278,7 +294,7 @@ class OrgRegistered(_Data):
     name: Name
     district: AreaCode
     address: Text
-    legal_representative: Name  # personal
+    legal_representative: PersonalName
 
 
 class OrgRoleGranted(_Data):
@@ -437,8 +453,8 @@ class ProblemFound(_Data):
 
 
 class Technician(_Data):
-    name: Name  # personal
-    certificate_number: Ref  # personal
+    name: PersonalName
+    certificate_number: PersonalRef
 
 
 class MaintenancePerformed(_Data):
@@ -463,7 +479,7 @@ class MaintenancePerformed(_Data):
 
 class MaintenanceConfirmed(_Data):
     visit_id: Ref
-    confirmed_by: Name  # personal: the use unit's safety manager
+    confirmed_by: PersonalName  # the use unit's safety manager
 
 
 class FaultReported(_Data):
@@ -578,7 +594,7 @@ class ComplaintReceived(_Data):
     complaint_id: Ref
     channel: ComplaintChannel
     summary: Text
-    complainant_contact: Name | None = None  # personal; absent for anonymous complaints
+    complainant_contact: PersonalName | None = None  # absent for anonymous complaints
 
 
 class ComplaintResolved(_Data):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import subprocess
 import sys
@@ -9,9 +10,10 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.integration_doc import CHECK_SCRIPT, SIGN_SCRIPT, render
+from domain.catalogue import example_statement
 from domain.roles import Role
 from ledger.keys import save_signing_key
-from tests.support.city import NOW, City, statement
+from tests.support.city import NOW, City, new_uscc, statement
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -69,4 +71,38 @@ def test_the_stand_alone_signing_script_produces_an_accepted_envelope(
         cwd=ROOT,
     )
     assert f"is leaf {receipt.log_index} of the signed tree" in checked.stdout
+    city.node.close()
+
+
+def test_the_signing_script_conceals_personal_fields_and_the_ledger_keeps_their_values(
+    tmp_path: Path, sqlite_url: str
+) -> None:
+    city = City.open(tmp_path / "home", sqlite_url)
+    save_signing_key(city.authority.key, tmp_path / "authority.pem")
+    stmt = example_statement("org.registered") | {
+        "issuer": city.authority.uscc,
+        "organization": new_uscc(),
+        "occurred_at": (NOW - timedelta(days=1)).isoformat(),
+    }
+    stmt["data"] = stmt["data"] | {"legal_representative": "PIIrepresentativeZhang"}
+    (tmp_path / "statement.json").write_text(json.dumps(stmt, ensure_ascii=False), "utf-8")
+    (tmp_path / "sign.py").write_text(SIGN_SCRIPT)
+    signed = subprocess.run(
+        [
+            sys.executable,
+            *(str(tmp_path / f) for f in ("sign.py", "statement.json", "authority.pem")),
+        ],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    submission = json.loads(signed.stdout)
+    assert set(submission) == {"envelope", "disclosures"} and len(submission["disclosures"]) == 1
+    receipt = city.node.service.submit(submission)
+    entry = city.node.log.entry(receipt.log_index)
+    payload = base64.b64decode(json.loads(entry)["envelope"]["payload"]).decode()
+    assert "PIIrepresentativeZhang" not in entry.decode() + payload
+    assert '"legal_representative":{"concealed":' in payload
+    kept = city.node.app.disclosures_of(receipt.subject, receipt.version)
+    assert kept == submission["disclosures"]
     city.node.close()

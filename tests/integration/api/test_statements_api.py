@@ -422,11 +422,23 @@ def test_the_openapi_document_describes_every_statement_type(tmp_path: Path) -> 
     envelope = schemas["EnvelopeModel"]
     assert set(envelope["required"]) == {"payloadType", "payload", "signatures"}
     ref = {"$ref": "#/components/schemas/EnvelopeModel"}
+    submission = schemas["SubmissionModel"]
+    assert set(submission["required"]) == {"envelope", "disclosures"}
+    assert submission["properties"]["envelope"] == ref
+    submitted = {"oneOf": [ref, {"$ref": "#/components/schemas/SubmissionModel"}]}
     paths = doc["paths"]
-    for path in ("/v1/statements", "/v1/envelopes/verify"):
-        assert paths[path]["post"]["requestBody"]["content"]["application/json"]["schema"] == ref
-    batch = paths["/v1/statements/batch"]["post"]["requestBody"]["content"]["application/json"]
-    assert batch["schema"]["items"] == ref and batch["schema"]["maxItems"] == 1000
+    body = "requestBody", "content", "application/json", "schema"
+
+    def schema_of(path: str) -> Any:
+        node = paths[path]["post"]
+        for key in body:
+            node = node[key]
+        return node
+
+    assert schema_of("/v1/statements") == submitted
+    assert schema_of("/v1/envelopes/verify") == ref
+    batch = schema_of("/v1/statements/batch")
+    assert batch["items"] == submitted and batch["maxItems"] == 1000
 
     prefix = "#/components/schemas/"
     dangling = {r for r in _refs(doc) if not (r.startswith(prefix) and r[len(prefix) :] in schemas)}
