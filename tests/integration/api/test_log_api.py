@@ -57,6 +57,19 @@ def test_entries_are_served_as_their_exact_bytes(served: Served) -> None:
         assert served.client.get(f"/v1/log/entries/{i}").content == data
 
 
+def test_entries_are_served_a_page_at_a_time_one_per_line(served: Served) -> None:
+    size = len(served.entries)
+    whole = served.client.get("/v1/log/entries", params={"start": 0})
+    assert whole.headers["content-type"] == "application/jsonl"
+    assert whole.content.split(b"\n") == [*served.entries, b""]
+    assert whole.headers["cache-control"] == "no-cache"  # a partial page grows
+    page = served.client.get("/v1/log/entries", params={"start": 3, "count": 4})
+    assert page.content == b"".join(e + b"\n" for e in served.entries[3:7])
+    assert page.headers["cache-control"] == "public, max-age=31536000, immutable"
+    tail = served.client.get("/v1/log/entries", params={"start": size - 1, "count": 5})
+    assert tail.content == served.entries[-1] + b"\n"
+
+
 def test_inclusion_proofs_verify_against_the_checkpoint(served: Served) -> None:
     root = served.tree().root()
     for i in range(len(served.entries)):
@@ -78,6 +91,10 @@ def test_consistency_proofs_link_old_checkpoints_to_new(served: Served) -> None:
     "url, status, slug",
     [
         ("/v1/log/entries/{size}", 404, "no-such-entry"),
+        ("/v1/log/entries?start={size}", 404, "no-such-entry"),
+        ("/v1/log/entries", 422, "invalid-request"),
+        ("/v1/log/entries?start=0&count=0", 422, "invalid-request"),
+        ("/v1/log/entries?start=0&count=1001", 422, "invalid-request"),
         ("/v1/log/entries/-1", 422, "invalid-request"),
         ("/v1/log/entries/abc", 422, "invalid-request"),
         ("/v1/log/entries/99999999999999999999999", 422, "invalid-request"),

@@ -456,6 +456,7 @@ def public_requests(town: Town) -> Iterator[tuple[str, str, dict[str, Any]]]:
         "/v1/search": [{"q": q} for q in (CODE[:6], *aliases, "有限公司", "电梯", "PII")],
         "/v1/log/proof/inclusion": [{"index": i} for i in range(size)],
         "/v1/log/proof/consistency": [{"old": 1}, {"old": size // 2}],
+        "/v1/log/entries": [{"start": 0}, {"start": size // 2, "count": 3}],
     }
     app: FastAPI = town.client.app  # type: ignore[assignment]
     for route in served_routes(app):
@@ -496,6 +497,7 @@ def test_no_public_response_shows_a_personal_value(town: Town) -> None:
         "/v1/trust",
         "/v1/log/checkpoint",
         RAW_ENTRIES,
+        "/v1/log/entries",
         "/e/{identifier}",
     } <= walked
     # the walk is not vacuous: the public entries show the history, minus the personal parts
