@@ -302,7 +302,7 @@ def test_large_city_starts_at_once() -> None:
     first = next(stream)
     for _ in range(2000):
         next(stream)
-    assert time.perf_counter() - started < 2.0
+    assert time.perf_counter() - started < 5.0  # planning it all would take minutes
     assert first.statement["type"] == "elevator.manufactured"
     assert len(plan.elevators) == 2000 == len(set(plan.elevators))
 
