@@ -67,7 +67,7 @@ from ledger.dsse import (
     envelope_json,
     parse_envelope,
 )
-from ledger.entry import Entry, entry_hash, parse_time
+from ledger.entry import Entry, entry_hash
 from ledger.keys import KeyFormatError, VerifyingKey
 from ledger.parallel import ParallelVerifier
 
@@ -128,7 +128,6 @@ class ElevatorLedger(Application[UUID]):
         # Personal fields are signed as salted digests; a submission must carry their values
         # (disclosures). Re-verifying the public log has only the digests (domain.audit).
         self.require_disclosures = require_disclosures
-        self._last_saved_at: datetime | None = None  # ledger time's floor, for in-memory stores
         self.verifier = verifier  # spreads large batches' signature checks over all cores
         # Commands change cached aggregates in place (no deep copy on the write path), so one
         # unit of work at a time per process, and readers of cached chains wait for it.
@@ -170,12 +169,8 @@ class ElevatorLedger(Application[UUID]):
         for attempt in range(self.max_retries):
             batch = _Batch(preverified=preverified)
             results: list[Accepted | Rejected] = []
-            floor = self.latest_recorded_at()
             for i, envelope in enumerate(envelopes):
                 at = self.clock() if recorded_at is None else recorded_at[i]
-                if floor is not None and at < floor:
-                    at = floor  # ledger time never runs backwards (a clock stepped back)
-                floor = at
                 try:
                     results.append(self._accept_one(envelope, batch, at, i))
                 except Rejected as exc:
@@ -194,7 +189,6 @@ class ElevatorLedger(Application[UUID]):
             except BaseException:
                 self._evict_all(batch)
                 raise
-            self._last_saved_at = fresh[-1].recorded_at
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                 for r in recordings
@@ -275,7 +269,6 @@ class ElevatorLedger(Application[UUID]):
             stmt,
             signers,
             lambda uscc: self._org_state(uscc, batch),
-            recorded_at,
             self.anchor.uscc,
             category,
         )
@@ -502,37 +495,6 @@ class ElevatorLedger(Application[UUID]):
         return int(row["id"])
 
     # --- the feed the log follows ------------------------------------------------------------
-
-    def latest_recorded_at(self) -> datetime | None:
-        """The ``recorded_at`` of the newest entry saved by any process: ledger time's floor.
-
-        Entries are saved under the writer lock in the order they are judged, so entries
-        stamped no earlier than this keep ``recorded_at`` non-decreasing in log order, which
-        ``verify`` requires (:class:`ledger.audit.LogAuditor`): a server cannot then date an
-        entry before a key's revocation that the log already holds.
-        """
-        recorder: Any = self.recorder
-        if isinstance(recorder, SQLiteApplicationRecorder):
-            sql = (
-                f"SELECT state FROM {recorder.events_table_name} "
-                f"WHERE topic IN ({', '.join('?' * len(CHAIN_TOPICS))}) ORDER BY rowid DESC LIMIT 1"
-            )
-            args: Any = CHAIN_TOPICS
-        elif hasattr(recorder, "datastore") and hasattr(recorder.datastore, "schema"):
-            sql = (
-                f"SELECT state FROM {recorder.datastore.schema}.{recorder.events_table_name} "
-                "WHERE topic = ANY(%s) ORDER BY notification_id DESC LIMIT 1"
-            )
-            args = (CHAIN_TOPICS,)
-        else:  # in memory (a replay): this process is the only writer
-            return self._last_saved_at
-        with recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute(sql, args)
-            row = cursor.fetchone()
-        if row is None:
-            return None
-        entry = orjson.loads(orjson.loads(bytes(row["state"]))["entry"])
-        return parse_time(entry["recorded_at"])
 
     def read_feed(self, after: int, limit: int) -> list[tuple[int, bytes]]:
         """Chain entries in notification order after ``after``: the log sequencer's input."""

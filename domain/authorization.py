@@ -8,7 +8,6 @@ names its rule.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 from domain.catalogue import (
     INSPECTION_SIGNER_ROLES,
@@ -30,7 +29,6 @@ def authorize(
     stmt: Statement,
     signers: Sequence[KeyInfo],
     orgs: OrgLookup,
-    recorded_at: datetime,
     authority: str,
     category: str | None = None,
 ) -> KeyInfo:
@@ -39,9 +37,16 @@ def authorize(
     Returns the issuer's key that signed. ``authority`` is the root authority's
     USCC, which holds the regulator role by configuration; ``category`` is the
     elevator's catalogue code, for licence scope.
+
+    Revocation counts by log order: ``signers`` are the keys as the ledger holds them when it
+    judges this statement — everything before it in the log — and a key whose revocation is
+    among those signs nothing more, whatever ``recorded_at`` the entry would carry. A live
+    entry is recorded after every revocation before it anyway; an import, or a server dating
+    an entry back, cannot slip a revoked key's signature past a revocation already logged, and
+    ``verify``, which replays the log in order, refuses such an entry.
     """
     st = stmt.statement_type
-    key = issuer_key(stmt, st, signers, recorded_at)
+    key = issuer_key(stmt, st, signers)
     on = stmt.occurred_at.date()
     self_managed = st.subject is Subject.ORGANIZATION and st.organization_may_sign
     if self_managed and stmt.organization == stmt.issuer:
@@ -65,20 +70,18 @@ def authorize(
         )
     _check_licence(stmt, st, issuer, held, category)
     if st.cosigner_roles:
-        _check_cosigner(stmt, st, signers, orgs, recorded_at)
+        _check_cosigner(stmt, st, signers, orgs)
     return key
 
 
-def issuer_key(
-    stmt: Statement, st: StatementType, signers: Sequence[KeyInfo], recorded_at: datetime
-) -> KeyInfo:
+def issuer_key(stmt: Statement, st: StatementType, signers: Sequence[KeyInfo]) -> KeyInfo:
     """The issuer's own signing key among the verified signers, active and allowed."""
     own = [k for k in signers if k.owner == stmt.issuer]
     if not own:
         raise NotAuthorized(
             "signer-is-not-issuer", f"no signature by a key of the issuer {stmt.issuer}"
         )
-    active = [k for k in own if k.active_at(recorded_at)]
+    active = [k for k in own if k.revoked_at is None]
     if not active:
         raise NotAuthorized("key-revoked", f"key {own[0].key_id[:16]}… was revoked")
     for key in active:
@@ -129,13 +132,12 @@ def _check_cosigner(
     st: StatementType,
     signers: Sequence[KeyInfo],
     orgs: OrgLookup,
-    recorded_at: datetime,
 ) -> None:
     data = stmt.parsed_data()
     wanted = data.use_unit if isinstance(data, MaintenanceContractSigned) else None
     on = stmt.occurred_at.date()
     for key in signers:
-        if key.owner == stmt.issuer or key.is_terminal or not key.active_at(recorded_at):
+        if key.owner == stmt.issuer or key.is_terminal or key.revoked_at is not None:
             continue
         if wanted is not None and key.owner != wanted:
             continue

@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from ledger import merkle
-from ledger.entry import Entry, EntryError, format_time
+from ledger.entry import Entry, EntryError
 from ledger.note import Checkpoint, NoteError, NoteVerifier, open_checkpoint
 
 
@@ -89,7 +89,6 @@ class LogAuditor:
         self.size = 0
         self._edge: list[tuple[int, bytes]] = []  # (level, hash) of perfect subtrees, left→right
         self._chains: dict[str, _Link] = {}
-        self._recorded_at: datetime | None = None  # of the entry before
         # any tree extends the empty one
         self._earlier = sorted((c for c in earlier if c.size), key=lambda c: c.size)
 
@@ -121,16 +120,6 @@ class LogAuditor:
             entry = Entry.from_bytes(data)
         except EntryError as exc:
             raise AuditError(Finding(index, str(exc))) from None
-        if self._recorded_at is not None and entry.recorded_at < self._recorded_at:
-            raise AuditError(
-                Finding(
-                    index,
-                    f"recorded_at {format_time(entry.recorded_at)} is earlier than entry "
-                    f"{index - 1}'s ({format_time(self._recorded_at)}): ledger time never runs "
-                    "backwards in log order",
-                )
-            )
-        self._recorded_at = entry.recorded_at
         leaf = merkle.leaf_hash(data)
         self._link(index, entry, leaf)
         self._append(leaf)
