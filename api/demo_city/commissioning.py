@@ -1,0 +1,156 @@
+"""Statements that bring an elevator into service: sale, construction notice and completion, the
+supervisory inspection (and re-inspection after a fail), registration, the rescue code."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from api.demo_city.events import _Ev, _Group
+from api.demo_city.inspections import inspection_findings
+from api.demo_city.timing import _add_months, _month_end, _soon
+
+if TYPE_CHECKING:
+    from api.demo_city.history import _History
+
+
+def setup_groups(h: _History) -> Iterator[_Group]:
+    """Sale, construction, supervisory inspection, registration, rescue code."""
+    city, rng = h.city, h.city.rng(h.i, "setup-records")
+    kind = "installation"
+    yield _Group(
+        [
+            _Ev(
+                h.t_sold,
+                _soon(h.t_sold, rng),
+                "elevator.sold",
+                city.manufacturer.uscc,
+                {
+                    "buyer": h.use.uscc,
+                    "buyer_name": h.use.name,
+                    "contract_number": f"XS-{h.t_sold.year}-{h.ref}",
+                },
+            )
+        ]
+    )
+    builder = city.construction.uscc
+    yield _Group(
+        [
+            _Ev(
+                h.t_notice,
+                _soon(h.t_notice, rng),
+                "construction.notified",
+                builder,
+                {
+                    "kind": kind,
+                    "site_address": h.p.site,
+                    "district": h.p.district,
+                    "planned_start": h.planned_start.isoformat(),
+                },
+            ),
+        ]
+    )
+    yield _Group(
+        [
+            _Ev(
+                h.t_built,
+                _soon(h.t_built, rng),
+                "construction.completed",
+                builder,
+                {
+                    "kind": kind,
+                    "completed_on": h.t_built.date().isoformat(),
+                    "self_check_passed": True,
+                },
+            )
+        ]
+    )
+    institute = city.institute.uscc
+    first_due = _month_end(_add_months(h.baseline, 12)).isoformat()
+    report = f"JD-{h.t_supervisory.year}-{h.ref}"
+    if h.t_reinspect is None:
+        yield _Group(
+            [
+                _Ev(
+                    h.t_supervisory,
+                    _soon(h.t_supervisory, rng),
+                    "inspection.concluded",
+                    institute,
+                    {
+                        "kind": "supervisory",
+                        "conclusion": "pass",
+                        "report_number": report,
+                        "findings": [],
+                        "next_due": first_due,
+                    },
+                )
+            ]
+        )
+    else:
+        findings = inspection_findings(h, rng)
+        yield _Group(
+            [
+                _Ev(
+                    h.t_supervisory,
+                    _soon(h.t_supervisory, rng),
+                    "inspection.concluded",
+                    institute,
+                    {
+                        "kind": "supervisory",
+                        "conclusion": "fail",
+                        "report_number": report,
+                        "findings": findings,
+                        "rectification_deadline": (
+                            h.t_supervisory.date() + timedelta(days=15)
+                        ).isoformat(),
+                    },
+                ),
+                _Ev(
+                    h.t_reinspect,
+                    _soon(h.t_reinspect, rng),
+                    "inspection.concluded",
+                    institute,
+                    {
+                        "kind": "re_inspection",
+                        "conclusion": "pass",
+                        "report_number": f"{report}-F",
+                        "findings": [],
+                        "next_due": first_due,
+                    },
+                ),
+            ]
+        )
+    reg = h.t_registered
+    category = h.p.category.value
+    yield _Group(
+        [
+            _Ev(
+                reg,
+                _soon(reg, rng),
+                "registration.issued",
+                city.regulator.uscc,
+                {
+                    "registration_code": (
+                        f"{category}{h.p.district}{reg:%Y%m}{h.i % 9999 + 1:04d}"
+                    ),
+                    "certificate_number": f"梯{category[1:3]}湘H{h.i + 1}({reg:%y})",
+                    "use_unit": h.use.uscc,
+                    "district": h.p.district,
+                    "regime": "tsg_t7001_2023",
+                },
+            )
+        ]
+    )
+    rescue_code = (h.i * 7919 + (city.seed % 1000) * 104_729 + 350_000) % 1_000_000
+    yield _Group(
+        [
+            _Ev(
+                h.t_rescue_code,
+                _soon(h.t_rescue_code, rng),
+                "rescue_code.assigned",
+                city.rescue.uscc,
+                {"rescue_code": f"{rescue_code:06d}"},
+            )
+        ]
+    )

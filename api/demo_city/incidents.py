@@ -1,0 +1,189 @@
+"""Incidents: faults (reported by the maintenance unit, the use unit or the IoT terminal, then
+cleared) and rescues of trapped passengers (alarm, dispatch, arrival, release, and an insurance
+claim when someone was injured)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from api.demo_city.events import _Ev, _Group
+from api.demo_city.timing import _DAY, _iso, _local_date, _soon, _work_time
+
+if TYPE_CHECKING:
+    from api.demo_city.history import _History
+
+_LIFT_FAULTS: tuple[tuple[str, int, str, str], ...] = (
+    ("01", 12, "安全回路继电器触点氧化", "清洁触点并更换继电器"),
+    ("02", 25, "门刀变形，关门受阻", "校正门刀，调整门机力矩"),
+    ("03", 20, "开门限位开关松动", "紧固限位开关并试运行"),
+    ("04", 12, "平层感应器脏污", "清洁平层感应器，重新校准平层"),
+    ("05", 2, "制动器间隙过大", "调整制动器间隙并做制动试验"),
+    ("06", 5, "曳引机过热触发运行时间限制器", "检查曳引机散热，复位限制器"),
+    ("07", 8, "编码器信号干扰", "更换编码器屏蔽线，重新自学习井道"),
+    ("08", 8, "变频器故障保护", "复位变频器，检查主回路接线"),
+    ("09", 3, "上端站减速开关移位", "重新固定减速开关并试验"),
+    ("10", 3, "下端站限位开关失效", "更换限位开关"),
+)
+_ESCALATOR_FAULTS: tuple[tuple[str, int, str, str], ...] = (
+    ("61", 35, "梳齿板安全开关误动作", "清理梳齿板异物，调整开关"),
+    ("62", 10, "速度传感器检测异常", "更换速度传感器并校验"),
+    ("63", 5, "驱动链松弛", "张紧驱动链，检查逆转保护装置"),
+    ("64", 10, "梯级缺失检测装置脏污", "清洁检测装置并试验"),
+    ("65", 30, "扶手带速度监测故障", "调整扶手带张紧度，复位控制柜"),
+)
+
+
+def _weighted(
+    rng: random.Random, table: tuple[tuple[str, int, str, str], ...]
+) -> tuple[str, str, str]:
+    code, _w, cause, action = rng.choices(table, weights=[row[1] for row in table])[0]
+    return code, cause, action
+
+
+def fault_groups(h: _History) -> Iterator[_Group]:
+    """Faults, about 2.5 a year, each reported and cleared."""
+    rng = h.city.rng(h.i, "faults")
+    table = _ESCALATOR_FAULTS if h.escalator else _LIFT_FAULTS
+    mean = 365.25 * 86_400 / 2.5  # about 2.5 faults a year
+    t = h.service_start + _DAY
+    n = 0
+    while True:
+        detected = t + timedelta(seconds=int(rng.expovariate(1 / mean)) + 3600)
+        if detected > h.horizon:
+            return
+        code, cause, action = _weighted(rng, table)
+        via_terminal = h.p.terminal and rng.random() < 0.5
+        by_use_unit = not via_terminal and rng.random() < 0.3
+        if via_terminal:  # the terminal reports at once, the lift still in normal mode
+            occurred = detected + timedelta(seconds=rng.randint(0, 20))
+            recorded = _soon(occurred, rng, 2, 30)
+        else:  # a phone call to the duty line; the lift is out of service
+            occurred = detected + timedelta(minutes=rng.randint(10, 60))
+            recorded = _soon(occurred, rng, 60, 600)
+        cleared = occurred + timedelta(minutes=rng.randint(60, 360))
+        t = cleared
+        reporter = h.unit_on(_local_date(detected))
+        clearer = h.unit_on(_local_date(cleared))
+        if reporter is None or reporter != clearer:
+            continue  # a fault across a change of maintenance unit: left out
+        n += 1
+        fault_id = f"F{detected:%Y%m%d}-{h.ref}-{n:03d}"
+        yield _Group(
+            [
+                _Ev(
+                    occurred,
+                    recorded,
+                    "fault.reported",
+                    h.use.uscc if by_use_unit else reporter.uscc,
+                    {
+                        "fault_id": fault_id,
+                        "code": code,
+                        "service_mode": 1 if via_terminal else 0,
+                        "detected_at": _iso(detected),
+                    },
+                    via_terminal=via_terminal,
+                ),
+                _Ev(
+                    cleared,
+                    _soon(cleared, rng, 60, 900),
+                    "fault.cleared",
+                    reporter.uscc,
+                    {"fault_id": fault_id, "cause": cause, "action": action},
+                ),
+            ]
+        )
+
+
+def rescue_groups(h: _History) -> Iterator[_Group]:
+    """Rescues (lifts only), each from alarm to release."""
+    if h.escalator:
+        return
+    city, rng = h.city, h.city.rng(h.i, "rescues")
+    mean = (365.25 / 12) * 86_400 / 0.005  # 0.5% of lifts a month
+    t = h.service_start + timedelta(days=1)
+    n = 0
+    while True:
+        t += timedelta(seconds=int(rng.expovariate(1 / mean)))
+        if t > h.horizon:
+            return
+        unit = h.unit_on(_local_date(t))
+        if unit is None or unit is not h.unit_on(_local_date(t + timedelta(hours=2))):
+            continue
+        n += 1
+        rescue_id = f"R{t:%Y%m%d}-{h.ref}-{n:02d}"
+        trapped = rng.choices((1, 2, 3, 4), weights=(50, 30, 15, 5))[0]
+        dispatched = t + timedelta(seconds=rng.randint(90, 180))
+        minutes = rng.randint(8, 25) if rng.random() < 0.85 else rng.randint(26, 40)
+        arrived = t + timedelta(minutes=minutes, seconds=rng.randint(0, 59))
+        released = arrived + timedelta(minutes=rng.randint(3, 20), seconds=rng.randint(0, 59))
+        injured = 1 if rng.random() < 0.03 else 0
+        cause = rng.choices(
+            ("door_system", "external_power", "human", "other"), weights=(45, 25, 15, 15)
+        )[0]
+        events = [
+            _Ev(
+                t,
+                _soon(t, rng, 10, 40),
+                "rescue.alarm",
+                city.rescue.uscc,
+                {
+                    "rescue_id": rescue_id,
+                    "source": "96333",
+                    "alarm_at": _iso(t),
+                    "trapped": trapped,
+                },
+            ),
+            _Ev(
+                dispatched,
+                _soon(dispatched, rng, 10, 40),
+                "rescue.dispatched",
+                city.rescue.uscc,
+                {
+                    "rescue_id": rescue_id,
+                    "dispatched_at": _iso(dispatched),
+                    "responder": unit.uscc,
+                },
+            ),
+            _Ev(
+                arrived,
+                _soon(arrived, rng, 10, 60),
+                "rescue.arrived",
+                unit.uscc,
+                {"rescue_id": rescue_id, "arrived_at": _iso(arrived)},
+            ),
+            _Ev(
+                released,
+                _soon(released, rng, 30, 300),
+                "rescue.released",
+                unit.uscc,
+                {
+                    "rescue_id": rescue_id,
+                    "released_at": _iso(released),
+                    "trapped": trapped,
+                    "injured": injured,
+                    "cause": cause,
+                },
+            ),
+        ]
+        policy = h.policy_on(_local_date(t))
+        if injured and policy is not None:
+            paid = _work_time(released.date() + timedelta(days=rng.randint(10, 40)), rng)
+            events.append(
+                _Ev(
+                    paid,
+                    _soon(paid, rng),
+                    "insurance.claim_paid",
+                    city.insurer.uscc,
+                    {
+                        "policy_number": policy.number,
+                        "claim_number": f"LP-{paid.year}-{h.ref}-{n:02d}",
+                        "amount_yuan": f"{rng.randint(20, 120) * 100}.00",
+                        "rescue_id": rescue_id,
+                    },
+                )
+            )
+        yield _Group(events)
+        t = released + timedelta(days=1)

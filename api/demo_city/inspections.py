@@ -1,0 +1,128 @@
+"""Yearly inspections after registration under TSG T7001-2023: periodic inspections by the
+institute in the years the regime names (a fail followed by a re-inspection), self-tests by the
+testing body otherwise."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from api.demo_city.events import _Ev, _Group
+from api.demo_city.timing import _add_months, _month_end, _soon, _work_time
+
+if TYPE_CHECKING:
+    from api.demo_city.history import _History
+
+_LIFT_FINDINGS = (
+    "制动器制动力不足",
+    "层门门锁啮合长度不足7mm",
+    "轿厢意外移动保护装置未按要求试验",
+    "限速器动作速度校验记录缺失",
+    "井道照明不足",
+    "紧急报警装置无法正常使用",
+)
+_ESCALATOR_FINDINGS = (
+    "梳齿板缺齿",
+    "扶手带入口保护开关失效",
+    "梯级与围裙板间隙超标",
+    "附加制动器动作试验记录缺失",
+)
+
+#: Years after the supervisory pass with a periodic inspection (then every year after the 15th).
+_PERIODIC_YEARS = frozenset({1, 4, 7, 9, 11, 13, 15})
+
+
+def inspection_findings(h: _History, rng: random.Random) -> list[str]:
+    """One or two inspection findings fitting the elevator."""
+    pool = _ESCALATOR_FINDINGS if h.escalator else _LIFT_FINDINGS
+    return rng.sample(pool, rng.randint(1, 2))
+
+
+def inspection_groups(h: _History) -> Iterator[_Group]:
+    """Periodic inspections and self-tests, one a year."""
+    city, rng = h.city, h.city.rng(h.i, "inspections")
+    year = 1
+    while True:
+        due = _month_end(_add_months(h.baseline, 12 * year))
+        at = _work_time(due - timedelta(days=rng.randint(0, 45)), rng)
+        if at > h.horizon:
+            return
+        next_due = _month_end(_add_months(h.baseline, 12 * (year + 1))).isoformat()
+        periodic = year in _PERIODIC_YEARS or year > 15
+        if not periodic:
+            report = f"ZJ-{at.year}-{h.ref}"
+            yield _Group(
+                [
+                    _Ev(
+                        at,
+                        _soon(at, rng),
+                        "inspection.concluded",
+                        city.testing.uscc,
+                        {
+                            "kind": "self_test",
+                            "conclusion": "pass",
+                            "report_number": report,
+                            "findings": [],
+                            "next_due": next_due,
+                        },
+                    )
+                ],
+                prefix_ok=True,
+            )
+        elif rng.random() < 0.05:
+            deadline = at.date() + timedelta(days=15)
+            again = _work_time(at.date() + timedelta(days=rng.randint(15, 25)), rng)
+            report = f"DJ-{at.year}-{h.ref}"
+            yield _Group(
+                [
+                    _Ev(
+                        at,
+                        _soon(at, rng),
+                        "inspection.concluded",
+                        city.institute.uscc,
+                        {
+                            "kind": "periodic",
+                            "conclusion": "fail",
+                            "report_number": report,
+                            "findings": inspection_findings(h, rng),
+                            "rectification_deadline": deadline.isoformat(),
+                        },
+                    ),
+                    _Ev(
+                        again,
+                        _soon(again, rng),
+                        "inspection.concluded",
+                        city.institute.uscc,
+                        {
+                            "kind": "re_inspection",
+                            "conclusion": "pass",
+                            "report_number": f"{report}-F",
+                            "findings": [],
+                            "next_due": next_due,
+                        },
+                    ),
+                ],
+                prefix_ok=True,
+            )
+        else:
+            yield _Group(
+                [
+                    _Ev(
+                        at,
+                        _soon(at, rng),
+                        "inspection.concluded",
+                        city.institute.uscc,
+                        {
+                            "kind": "periodic",
+                            "conclusion": "pass",
+                            "report_number": f"DJ-{at.year}-{h.ref}",
+                            "findings": [],
+                            "next_due": next_due,
+                        },
+                    )
+                ],
+                prefix_ok=True,
+            )
+        year += 1

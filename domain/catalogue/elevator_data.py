@@ -1,0 +1,304 @@
+"""``data`` models of the statements about an elevator: manufacture and construction, inspection
+and registration, maintenance, faults and rescues, use, supervision, insurance and complaints."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Self
+
+from pydantic import AwareDatetime, Field, StringConstraints, model_validator
+
+from domain.catalogue.enums import (
+    AssessmentConclusion,
+    ComplaintChannel,
+    ConstructionKind,
+    FaultCode,
+    InspectionConclusion,
+    InspectionKind,
+    ItemResult,
+    MaintenanceLevel,
+    MaintenancePolicy,
+    RegistrationChangeReason,
+    RegistrationRegime,
+    RescueCause,
+    RescueSource,
+    ServiceMode,
+    SupervisionResult,
+)
+from domain.catalogue.fields import (
+    Count,
+    FactorySerial,
+    Name,
+    PersonalName,
+    PersonalRef,
+    Ref,
+    Text,
+    Yuan,
+    _Data,
+    _unique,
+)
+from domain.identifiers import (
+    USCC,
+    AreaCode,
+    Category,
+    RegistrationCode,
+    RescueCode,
+    UseCertificateNumber,
+)
+
+
+class ElevatorManufactured(_Data):
+    category: Category  # must equal the equipment code's category
+    model: Name
+    factory_serial: FactorySerial
+    type_test_certificate: Ref
+    rated_load_kg: Annotated[int, Field(gt=0)]
+    rated_speed_mps: Annotated[Decimal, Field(gt=0, le=30, max_digits=5, decimal_places=2)]
+    stops: Annotated[int, Field(ge=2)]
+    manufactured_on: date
+
+
+class ElevatorSold(_Data):
+    buyer: USCC
+    buyer_name: Name
+    contract_number: Ref
+
+
+class ConstructionNotified(_Data):
+    kind: ConstructionKind
+    site_address: Text
+    district: AreaCode
+    planned_start: date
+
+
+class ConstructionCompleted(_Data):
+    kind: ConstructionKind
+    completed_on: date
+    self_check_passed: bool
+
+
+class InspectionConcluded(_Data):
+    kind: InspectionKind
+    conclusion: InspectionConclusion
+    report_number: Ref
+    findings: list[Text] = []  # noqa: RUF012 (pydantic copies defaults)
+    rectification_deadline: date | None = None
+    next_due: date | None = None  # the date on the use mark (使用标志)
+
+
+class RegistrationIssued(_Data):
+    registration_code: RegistrationCode
+    certificate_number: UseCertificateNumber
+    use_unit: USCC
+    district: AreaCode
+    regime: RegistrationRegime
+
+
+class RegistrationChanged(_Data):
+    reason: RegistrationChangeReason
+    registration_code: RegistrationCode
+    certificate_number: UseCertificateNumber
+    use_unit: USCC
+    district: AreaCode
+
+
+class RegistrationCancelled(_Data):
+    reason: Text
+
+
+class RescueCodeAssigned(_Data):
+    rescue_code: RescueCode
+
+
+class MaintenanceContractSigned(_Data):
+    contract_number: Ref
+    maintenance_unit: USCC  # must be the issuer
+    use_unit: USCC  # must co-sign
+    valid_from: date
+    valid_to: date
+    policy: MaintenancePolicy
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to must not be before valid_from")
+        if self.maintenance_unit == self.use_unit:
+            raise ValueError("maintenance_unit and use_unit must be different organizations")
+        return self
+
+
+class MaintenanceContractEnded(_Data):
+    contract_number: Ref
+    reason: Text
+
+
+class MaintenanceItem(_Data):
+    code: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^\S+$")]
+    result: ItemResult
+    note: Text | None = None
+
+
+class PartReplaced(_Data):
+    name: Name
+    quantity: Annotated[int, Field(ge=1)] = 1
+
+
+class ProblemFound(_Data):
+    description: Text
+    handling: Text | None = None
+
+
+class Technician(_Data):
+    name: PersonalName
+    certificate_number: PersonalRef
+
+
+class MaintenancePerformed(_Data):
+    visit_id: Ref
+    levels: Annotated[list[MaintenanceLevel], Field(min_length=1)]
+    items: Annotated[list[MaintenanceItem], Field(min_length=1)]
+    parts_replaced: list[PartReplaced] = []  # noqa: RUF012 (pydantic copies defaults)
+    problems_found: list[ProblemFound] = []  # noqa: RUF012 (pydantic copies defaults)
+    arrived_at: AwareDatetime
+    departed_at: AwareDatetime
+    technicians: Annotated[list[Technician], Field(min_length=2, max_length=2)]
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _unique(self.levels, "levels")
+        _unique([i.code for i in self.items], "item codes")
+        if self.departed_at <= self.arrived_at:
+            raise ValueError("departed_at must be after arrived_at")
+        _unique([t.certificate_number for t in self.technicians], "technician certificate numbers")
+        return self
+
+
+class MaintenanceConfirmed(_Data):
+    visit_id: Ref
+    confirmed_by: PersonalName  # the use unit's safety manager
+
+
+class FaultReported(_Data):
+    fault_id: Ref
+    code: FaultCode  # must fit the elevator's category (lift codes vs escalator codes)
+    service_mode: ServiceMode
+    detected_at: AwareDatetime
+
+
+class FaultCleared(_Data):
+    fault_id: Ref
+    cause: Text
+    action: Text
+
+
+class RescueAlarm(_Data):
+    rescue_id: Ref
+    source: RescueSource
+    alarm_at: AwareDatetime
+    trapped: Count
+
+
+class RescueDispatched(_Data):
+    rescue_id: Ref
+    dispatched_at: AwareDatetime
+    responder: USCC
+
+
+class RescueArrived(_Data):
+    rescue_id: Ref
+    arrived_at: AwareDatetime
+
+
+class RescueReleased(_Data):
+    rescue_id: Ref
+    released_at: AwareDatetime
+    trapped: Count
+    injured: Count
+    cause: RescueCause
+
+
+class UseStopped(_Data):
+    reason: Text
+
+
+class UseResumed(_Data):
+    note: Text | None = None
+
+
+class HazardListed(_Data):
+    hazard_id: Ref
+    description: Text
+    deadline: date
+
+
+class RectificationOrdered(_Data):
+    order_id: Ref
+    hazard_id: Ref | None = None
+    items: Annotated[list[Text], Field(min_length=1)]
+    deadline: date
+
+
+class RectificationCompleted(_Data):
+    order_id: Ref
+    description: Text
+
+
+class HazardClosed(_Data):
+    hazard_id: Ref
+    note: Text
+
+
+class SupervisionChecked(_Data):
+    result: SupervisionResult
+    findings: list[Text] = []  # noqa: RUF012 (pydantic copies defaults)
+
+
+class PenaltyImposed(_Data):
+    decision_number: Ref
+    target: USCC
+    amount_yuan: Yuan
+    reason: Text
+
+
+class AssessmentConcluded(_Data):
+    conclusion: AssessmentConclusion
+    report_number: Ref
+
+
+class InsurancePolicyIssued(_Data):
+    policy_number: Ref
+    insured: USCC
+    valid_from: date
+    valid_to: date
+    coverage_yuan: Yuan
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to must not be before valid_from")
+        return self
+
+
+class InsuranceClaimPaid(_Data):
+    policy_number: Ref
+    claim_number: Ref
+    amount_yuan: Yuan
+    rescue_id: Ref | None = None
+
+
+class ComplaintReceived(_Data):
+    complaint_id: Ref
+    channel: ComplaintChannel
+    summary: Text
+    complainant_contact: PersonalName | None = None  # absent for anonymous complaints
+
+
+class ComplaintResolved(_Data):
+    complaint_id: Ref
+    resolution: Text
+
+
+class ElevatorScrapped(_Data):
+    scrapped_on: date
+    reason: Text

@@ -1,0 +1,217 @@
+"""The signed payload, :class:`Statement`, and its validation: the subject field its type needs,
+``data`` validated as strict JSON against the type's model, and the consistency checks between
+the envelope fields and ``data``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Annotated, Any, NoReturn, Self
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    StringConstraints,
+    ValidationError,
+    model_validator,
+)
+from pydantic_core import (
+    InitErrorDetails,
+    PydanticCustomError,
+    PydanticSerializationError,
+    to_json,
+)
+
+from domain.catalogue.elevator_data import (
+    ElevatorManufactured,
+    FaultReported,
+    MaintenanceContractSigned,
+    RegistrationChanged,
+    RegistrationIssued,
+)
+from domain.catalogue.registry import (
+    StatementType,
+    Subject,
+    UnknownStatementType,
+    statement_type,
+)
+from domain.identifiers import USCC, EquipmentCode, category_of, is_escalator
+
+Nonce = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[!-~]+$")]
+Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+def _error(loc: tuple[str | int, ...], message: str, value: Any) -> InitErrorDetails:
+    return InitErrorDetails(type=PydanticCustomError("statement", message), loc=loc, input=value)
+
+
+def _fail(errors: list[InitErrorDetails]) -> NoReturn:
+    raise ValidationError.from_exception_data("Statement", errors)
+
+
+def _validate_data(st: StatementType, data: dict[str, Any]) -> BaseModel:
+    """Validate ``data`` as strict JSON against the type's model; errors located under ``data``."""
+    try:
+        raw = to_json(data)
+    except PydanticSerializationError as e:
+        _fail([_error(("data",), f"data is not JSON-serializable: {e}", None)])
+    try:
+        return st.data_model.model_validate_json(raw, strict=True)
+    except ValidationError as e:
+        _fail(
+            [
+                InitErrorDetails(
+                    type=PydanticCustomError(e_["type"], e_["msg"]),
+                    loc=("data", *e_["loc"]),
+                    input=e_["input"],
+                )
+                for e_ in e.errors(include_url=False)
+            ]
+        )
+
+
+def _check_manufactured(stmt: Statement, data: BaseModel) -> None:
+    assert isinstance(data, ElevatorManufactured) and stmt.elevator is not None
+    if data.category != category_of(stmt.elevator):
+        _fail(
+            [
+                _error(
+                    ("data", "category"),
+                    f"category {data.category} differs from the equipment code's"
+                    f" {stmt.elevator[:4]}",
+                    data.category.value,
+                )
+            ]
+        )
+
+
+def _check_fault(stmt: Statement, data: BaseModel) -> None:
+    assert isinstance(data, FaultReported) and stmt.elevator is not None
+    escalator = is_escalator(category_of(stmt.elevator))
+    if data.code.for_escalators != escalator:
+        family = "escalator (61-65)" if escalator else "lift (01-11)"
+        _fail(
+            [
+                _error(
+                    ("data", "code"),
+                    f"fault code {data.code.value} does not fit this elevator: expected a"
+                    f" {family} code",
+                    data.code.value,
+                )
+            ]
+        )
+
+
+def _check_registration(stmt: Statement, data: BaseModel) -> None:
+    assert isinstance(data, RegistrationIssued | RegistrationChanged)
+    assert stmt.elevator is not None
+    if data.registration_code[:4] != stmt.elevator[:4]:
+        _fail(
+            [
+                _error(
+                    ("data", "registration_code"),
+                    f"registration code category {data.registration_code[:4]} differs from the"
+                    f" equipment code's {stmt.elevator[:4]}",
+                    data.registration_code,
+                )
+            ]
+        )
+
+
+def _check_contract(stmt: Statement, data: BaseModel) -> None:
+    assert isinstance(data, MaintenanceContractSigned)
+    if data.maintenance_unit != stmt.issuer:
+        _fail(
+            [
+                _error(
+                    ("data", "maintenance_unit"),
+                    "the maintenance unit must be the issuer (the use unit co-signs)",
+                    data.maintenance_unit,
+                )
+            ]
+        )
+
+
+#: Consistency checks between the envelope fields and data, beyond each data model.
+_CROSS_CHECKS: Mapping[str, Callable[[Statement, BaseModel], None]] = MappingProxyType(
+    {
+        "elevator.manufactured": _check_manufactured,
+        "fault.reported": _check_fault,
+        "registration.issued": _check_registration,
+        "registration.changed": _check_registration,
+        "maintenance_contract.signed": _check_contract,
+    }
+)
+
+
+class Statement(BaseModel):
+    """The signed payload: one claim by one organization about one elevator or organization."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    type: str
+    elevator: EquipmentCode | None = None  # required when the type's subject is an elevator
+    organization: USCC | None = None  # required when the subject is an organization
+    issuer: USCC
+    occurred_at: AwareDatetime  # RFC 3339 with offset; naive datetimes rejected
+    nonce: Nonce
+    prev: Sha256Hex | None = None  # the elevator chain head the signer saw
+    data: dict[str, Any]
+
+    _parsed: BaseModel | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        try:
+            st = statement_type(self.type)
+        except UnknownStatementType as e:
+            _fail([_error(("type",), str(e), self.type)])
+        subject_field, other_field = (
+            ("elevator", "organization")
+            if st.subject is Subject.ELEVATOR
+            else ("organization", "elevator")
+        )
+        errors: list[InitErrorDetails] = []
+        if getattr(self, subject_field) is None:
+            errors.append(
+                _error(
+                    (subject_field,),
+                    f"{self.type} is about an {st.subject}: {subject_field} is required",
+                    None,
+                )
+            )
+        if getattr(self, other_field) is not None:
+            errors.append(
+                _error(
+                    (other_field,),
+                    f"{self.type} is about an {st.subject}: {other_field} must be absent",
+                    getattr(self, other_field),
+                )
+            )
+        if errors:
+            _fail(errors)
+        parsed = _validate_data(st, self.data)
+        check = _CROSS_CHECKS.get(st.name)
+        if check is not None:
+            check(self, parsed)
+        self._parsed = parsed
+        return self
+
+    @property
+    def statement_type(self) -> StatementType:
+        return statement_type(self.type)
+
+    @property
+    def subject_id(self) -> str:
+        """The equipment code or the organization's USCC this statement is about."""
+        subject = self.elevator if self.elevator is not None else self.organization
+        assert subject is not None
+        return subject
+
+    def parsed_data(self) -> BaseModel:
+        """``data`` validated against the catalogue model for ``type``."""
+        if self._parsed is None:  # e.g. built with model_construct
+            self._parsed = _validate_data(statement_type(self.type), self.data)
+        return self._parsed

@@ -1,0 +1,77 @@
+"""``data`` models of the trust statements, whose subject is an organization: its registration,
+roles, licences and keys."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Self
+
+from pydantic import Field, StringConstraints, model_validator
+
+from domain.catalogue.fields import (
+    Ed25519PublicKey,
+    Name,
+    PersonalName,
+    Ref,
+    Text,
+    _Data,
+    _unique,
+)
+from domain.identifiers import AreaCode, Category, EquipmentCode
+from domain.roles import LicenceKind, Role
+
+
+class OrgRegistered(_Data):
+    name: Name
+    district: AreaCode
+    address: Text
+    legal_representative: PersonalName
+
+
+class OrgRoleGranted(_Data):
+    role: Role
+    valid_from: date
+    valid_to: date | None = None
+
+    @model_validator(mode="after")
+    def _dates(self) -> Self:
+        if self.valid_to is not None and self.valid_to < self.valid_from:
+            raise ValueError("valid_to must not be before valid_from")
+        return self
+
+
+class OrgRoleRevoked(_Data):
+    role: Role
+    reason: Text | None = None
+
+
+class OrgLicenceGranted(_Data):
+    kind: LicenceKind
+    number: Ref
+    scope: Annotated[list[Category], Field(min_length=1)]
+    valid_from: date
+    valid_to: date
+
+    @model_validator(mode="after")
+    def _check(self) -> Self:
+        _unique(self.scope, "scope categories")
+        if self.valid_to < self.valid_from:
+            raise ValueError("valid_to must not be before valid_from")
+        return self
+
+
+class OrgLicenceRevoked(_Data):
+    number: Ref
+    reason: Text | None = None
+
+
+class KeyRegistered(_Data):
+    key_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
+    algorithm: Literal["ed25519"]
+    public_key: Ed25519PublicKey  # base64 of the raw 32-byte key
+    bound_elevator: EquipmentCode | None = None  # set for IoT terminal keys
+
+
+class KeyRevoked(_Data):
+    key_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
+    reason: Text
