@@ -9,41 +9,60 @@ rescan.
 Writers are serialized by the database (``BEGIN IMMEDIATE`` on SQLite, a row
 lock on ``log_state`` on PostgreSQL). The right edge of the tree (one perfect
 subtree per set bit of the size) is read inside the writer's own transaction,
-never cached, so a rolled-back append or another process can never leave a
-stale edge behind. Checkpoints are published with compare-and-swap on
+never kept across transactions, so a rolled-back append or another process can
+never leave a stale edge behind. Checkpoints are published with compare-and-swap on
 ``log_state.checkpoint_size``: no two processes can sign diverging or
 shrinking trees. ``log_state.source_position`` records how far the feed the log
 follows has been integrated, in the same transaction as the entries, so a
 sequencer integrates every source item exactly once.
+
+Reads (roots, inclusion and consistency proofs): the proof is planned first —
+which perfect subtrees each of its hashes folds (:func:`inclusion_plan`,
+:func:`consistency_plan`, RFC 6962 §2.1 with ranges in place of hashes) — then
+every stored row it needs comes in one statement on the pool's DBAPI connection,
+together with ``log_state.size`` from the same snapshot to check the requested
+size. Hashes already in memory are not read again. What is kept in memory:
+
+- perfect subtrees of ``cache_level`` (default 8, 256 leaves) and above, by
+  flat-tree key;
+- the fold of the few subtrees a range ending inside the right edge is made of,
+  by the leaf range ``[start, end)`` it covers (a bounded dict, emptied when full).
+
+Both are read only outside any write transaction, so only committed rows are ever
+seen, and a node row is written only once its subtree is complete. A committed
+entry never changes, so neither does the hash of a complete subtree or of a fixed
+range of committed entries: nothing kept can go stale, and nothing is ever
+invalidated. A writer's transaction (which may roll back) reads this memory but
+never adds to it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import functools
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, insert, select, update
 
 from ledger import merkle
 from ledger.db import is_sqlite, writer
 from ledger.note import Checkpoint, NoteSigner
-from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
+from ledger.schema import log_checkpoints, log_entries, log_state
 
 Node = tuple[int, int, bytes]  # (level, index, hash)
-T = TypeVar("T")
+_SPANS_KEPT = 4096  # hashes of ranges that end inside a perfect subtree (the right edge)
+
+#: Perfect subtrees of 2**CACHE_LEVEL leaves or more are kept in memory once read (about
+#: 2 n / 2**CACHE_LEVEL hashes for n entries: 78,000 at 10 million), up to CACHE_MAX_NODES.
+CACHE_LEVEL = 8
+CACHE_MAX_NODES = 1 << 18
 
 # Statements built once: constructing them per call costs more than running them.
 _SIZE = select(log_state.c.size)
-_LEAF_HASHES = select(log_entries.c.idx, log_entries.c.leaf_hash).where(
-    log_entries.c.idx.in_(bindparam("ids", expanding=True))
-)
 _POSITION_AT = select(log_entries.c.source_position).where(log_entries.c.idx == bindparam("idx"))
-_NODE_HASHES = select(log_nodes.c.id, log_nodes.c.hash).where(
-    log_nodes.c.id.in_(bindparam("ids", expanding=True))
-)
 
 
 class LogError(ValueError):
@@ -154,17 +173,42 @@ class LogWriter:
         return SignedCheckpoint(self.size, root, note)
 
     def _load_frontier(self) -> list[Node]:
-        wanted = merkle.perfect_subtrees(0, self.size)
-        read = self.log._reader(self.conn, wanted)
-        return [(level, index, read(level, index)) for level, index in wanted]
+        wanted = [(lv, i, node_key(lv, i)) for lv, i in merkle.perfect_subtrees(0, self.size)]
+        pieces = [(lv, key) for lv, _, key in wanted]
+        found, _ = self.log._hashes(pieces, None, self.conn)
+        return [(lv, i, found[key]) for lv, i, key in wanted]
 
 
 class MerkleLog:
-    def __init__(self, engine: Engine, signer: NoteSigner, origin: str | None = None) -> None:
+    """The log on one database.
+
+    Roots and proofs are built from perfect-subtree hashes; those of ``cache_level`` and
+    above are kept in memory once read, at most ``cache_nodes`` of them (see the module
+    documentation for why they never need invalidating). Everything else a request needs
+    is read in one statement.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        signer: NoteSigner,
+        origin: str | None = None,
+        *,
+        cache_level: int = CACHE_LEVEL,
+        cache_nodes: int = CACHE_MAX_NODES,
+    ) -> None:
+        if cache_level < 0 or cache_nodes < 0:
+            raise ValueError("cache_level and cache_nodes cannot be negative")
         self.engine = engine
         self._writer = writer(engine)
         self.signer = signer
         self.origin = origin or signer.name
+        self._cache: dict[int, bytes] = {}  # flat-tree key -> hash of a complete subtree
+        self._spans: dict[tuple[int, int], bytes] = {}  # (start, end) -> MTH(D[start:end])
+        self._cache_level = cache_level
+        self._cache_nodes = cache_nodes
+        self._spans_kept = min(_SPANS_KEPT, cache_nodes)
+        self._postgres = engine.dialect.name == "postgresql"
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -253,32 +297,39 @@ class MerkleLog:
             return [bytes(r) for r in rows]
 
     def leaf_hash(self, index: int) -> bytes:
-        with self.engine.connect() as conn:
-            return self._reader(conn, [(0, index)])(0, index)
+        if index < 0:
+            raise LogError(f"no entry at index {index}")
+        try:
+            return self._hashes([(0, index << 1)], index + 1)[0][index << 1]
+        except _BeyondTheLog as exc:
+            raise LogError(f"no entry at index {index}") from exc
 
     def root(self, size: int) -> bytes:
-        return self._prove(size, lambda read: merkle.root(read, size))
+        return self._plan_hashes(size, [_pieces(0, size)])[0]
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         if not 0 <= index < size:
             raise LogError(f"index {index} is outside a tree of size {size}")
-        return self._prove(size, lambda read: merkle.inclusion_proof(read, index, size))
+        return self._plan_hashes(size, inclusion_plan(index, size))
 
     def inclusion_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
         """Proofs for many entries against one tree size, with one read of their nodes."""
+        plans = []
         for index in indices:
             if not 0 <= index < size:
                 raise LogError(f"index {index} is outside a tree of size {size}")
-
-        def build(read: merkle.NodeReader) -> list[list[bytes]]:
-            return [merkle.inclusion_proof(read, index, size) for index in indices]
-
-        return self._prove(size, build)
+            plans.append(inclusion_plan(index, size))
+        hashes = self._plan_hashes(size, [pieces for plan in plans for pieces in plan])
+        out, at = [], 0
+        for plan in plans:
+            out.append(hashes[at : at + len(plan)])
+            at += len(plan)
+        return out
 
     def consistency_proof(self, old: int, size: int) -> list[bytes]:
         if not 0 < old <= size:
             raise LogError(f"no consistency proof from size {old} to size {size}")
-        return self._prove(size, lambda read: merkle.consistency_proof(read, old, size))
+        return self._plan_hashes(size, consistency_plan(old, size))
 
     def latest_checkpoint(self) -> SignedCheckpoint:
         with self.engine.connect() as conn:
@@ -296,54 +347,291 @@ class MerkleLog:
             ).one_or_none()
         return None if row is None else SignedCheckpoint(int(row.size), bytes(row.root), row.note)
 
-    def _prove(self, size: int, build: Callable[[merkle.NodeReader], T]) -> T:
-        with self.engine.connect() as conn:
-            current = int(conn.execute(_SIZE).scalar_one())
-            if not 0 <= size <= current:
-                raise LogError(f"tree size {size} is beyond the log's size {current}")
-            read = self._reader(conn, merkle.needed_nodes(build))
-        return build(read)
+    def _plan_hashes(self, size: int, plan: Plan) -> list[bytes]:
+        """One hash per entry of ``plan`` (the fold of its perfect subtrees, left to right),
+        all read in one statement that also checks the log holds ``size`` entries.
 
-    def _reader(self, conn: Connection, wanted: Iterable[tuple[int, int]]) -> merkle.NodeReader:
-        """Fetch, in at most two queries, the stored rows that ``wanted`` nodes derive from."""
-        stored = _stored_ancestors(wanted)
-        leaves = [index for level, index in stored if level == 0]
-        interior = {node_key(level, index): (level, index) for level, index in stored if level}
-        found: dict[tuple[int, int], bytes] = {}
-        for chunk in _chunks(leaves):
-            rows = conn.execute(_LEAF_HASHES, {"ids": chunk})
-            found.update(((0, int(r.idx)), bytes(r.leaf_hash)) for r in rows)
-        for chunk in _chunks(list(interior)):
-            rows = conn.execute(_NODE_HASHES, {"ids": chunk})
-            found.update((interior[int(r.id)], bytes(r.hash)) for r in rows)
-        if len(found) != len(stored):
-            raise LogError("tree nodes are missing: the log store is damaged")
+        A fold of several subtrees (a range ending inside the right edge of the tree) is
+        kept by the leaf range it covers: MTH(D[start:end]) of committed entries never
+        changes either.
+        """
+        if size < 0:
+            raise LogError(f"no tree of size {size}")
+        spans = self._spans
+        out: list[bytes] = []
+        todo: list[tuple[int, list[Piece]]] = []
+        wanted: set[Piece] = set()
+        for at, pieces in enumerate(plan):
+            h = spans.get(_span(pieces)) if len(pieces) > 1 else None
+            if h is None:
+                todo.append((at, pieces))
+                wanted.update(pieces)
+            out.append(h or merkle.EMPTY_ROOT)
+        nodes, committed = self._hashes(wanted, size)
+        node_hash = merkle.node_hash
+        for at, pieces in todo:
+            if len(pieces) == 1:
+                out[at] = nodes[pieces[0][1]]
+            elif pieces:
+                acc = nodes[pieces[-1][1]]
+                for _, key in reversed(pieces[:-1]):
+                    acc = node_hash(nodes[key], acc)
+                out[at] = acc
+                if committed and self._spans_kept:
+                    if len(spans) >= self._spans_kept:  # forgetting is always safe
+                        spans.clear()
+                    spans[_span(pieces)] = acc
+        return out
 
-        def read(level: int, index: int) -> bytes:
-            key = (level, index)
-            if key not in found:  # an odd level: one hash over two stored children
-                found[key] = merkle.node_hash(
-                    read(level - 1, 2 * index), read(level - 1, 2 * index + 1)
-                )
-            return found[key]
+    def _hashes(
+        self, wanted: Iterable[tuple[int, int]], size: int | None, conn: Connection | None = None
+    ) -> tuple[dict[int, bytes], bool]:
+        """Hashes of perfect subtrees, given as ``(level, flat key)``, by flat key: from the
+        cache or, in one statement, from the stored rows they derive from (an odd level is
+        one hash over its two stored children); and whether they are all committed.
 
-        return read
-
-
-def _stored_ancestors(wanted: Iterable[tuple[int, int]]) -> set[tuple[int, int]]:
-    """Replace each odd-level node by its two (stored) children."""
-    out: set[tuple[int, int]] = set()
-    for level, index in wanted:
-        if is_stored_level(level):
-            out.add((level, index))
+        Without ``conn``: a committed read that also checks that the log holds ``size``
+        entries; what it reads at ``cache_level`` and above is remembered. With ``conn`` (a
+        writer's transaction, which may yet roll back): the cache is read, never written.
+        """
+        cache = self._cache
+        out: dict[int, bytes] = {}
+        known: dict[int, bytes] = {}  # the children of odd levels, by flat key
+        pending: list[tuple[int, int]] = []
+        rows: set[int] = set()
+        for level, key in wanted:
+            h = cache.get(key)
+            if h is not None:
+                out[key] = h
+                continue
+            pending.append((level, key))
+            if level & 1:
+                half = 1 << (level - 1)
+                for child in (key - half, key + half):
+                    ch = cache.get(child)
+                    if ch is None:
+                        rows.add(child)
+                    else:
+                        known[child] = ch
+            else:
+                rows.add(key)
+        if conn is None:
+            read, remember = self._read_committed(rows, size)
+            known.update(read)
         else:
-            out.update({(level - 1, 2 * index), (level - 1, 2 * index + 1)})
+            found: list[tuple[Any, ...]] = []
+            for sql, params in _statements(self._postgres, rows, with_size=False):
+                found.extend(tuple(r) for r in conn.exec_driver_sql(sql, params))
+            known.update(_collect(found, rows, None))
+            remember = False
+        floor = self._cache_level
+        for level, key in pending:
+            if level & 1:
+                half = 1 << (level - 1)
+                left, right = known[key - half], known[key + half]
+                h = merkle.node_hash(left, right)
+                if remember and level > floor:  # the children are cacheable too
+                    self._remember(key - half, left)
+                    self._remember(key + half, right)
+            else:
+                h = known[key]
+            if remember and level >= floor:
+                self._remember(key, h)
+            out[key] = h
+        return out, remember
+
+    def _remember(self, key: int, h: bytes) -> None:
+        """Keep a committed perfect subtree's hash: it can never change (entries are
+        append-only, and a node row is written only once its subtree is complete)."""
+        if len(self._cache) < self._cache_nodes:
+            self._cache[key] = h
+
+    def _read_committed(
+        self, keys: Collection[int], size: int | None
+    ) -> tuple[dict[int, bytes], bool]:
+        """Stored rows by flat key, checking in the same statement that the log holds at
+        least ``size`` entries; and whether they were read outside any transaction, so that
+        only committed rows can have been seen (always, with the engine's own pool).
+
+        Straight on the pool's DBAPI connection: one statement, no per-row objects. On
+        PostgreSQL in autocommit for the duration, so the read costs one round trip (no
+        BEGIN / ROLLBACK).
+        """
+        statements = _statements(self._postgres, keys, with_size=size is not None)
+        raw = self.engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            if self._postgres:  # psycopg.pq.TransactionStatus.IDLE
+                idle = int(driver.info.transaction_status) == 0
+            else:
+                idle = not driver.in_transaction
+            toggle = self._postgres and idle and not driver.autocommit
+            if toggle:
+                driver.autocommit = True
+            try:
+                cursor = raw.cursor()
+                rows: list[tuple[Any, ...]] = []
+                for sql, params in statements:
+                    cursor.execute(sql, params)
+                    rows.extend(cursor.fetchall())
+                cursor.close()
+            finally:
+                if toggle and not driver.closed:
+                    driver.autocommit = False
+        except BaseException:
+            raw.invalidate()  # its state is unknown: never hand it back to the pool
+            raise
+        finally:
+            raw.close()
+        return _collect(rows, keys, size), idle
+
+
+class _BeyondTheLog(LogError):
+    """A tree size larger than the log."""
+
+
+Piece = tuple[int, int]  # a perfect subtree: (level, flat-tree key)
+Plan = list[list[Piece]]  # per proof hash, the perfect subtrees it folds, left to right
+
+
+def _span(pieces: list[Piece]) -> tuple[int, int]:
+    """The leaves [start, end) that consecutive perfect subtrees cover."""
+    (first_level, first), (last_level, last) = pieces[0], pieces[-1]
+    start = (first >> (first_level + 1)) << first_level
+    end = ((last >> (last_level + 1)) + 1) << last_level
+    return start, end
+
+
+def _pieces(start: int, end: int) -> list[Piece]:
+    """The perfect subtrees making up leaves [start, end) (``start`` aligned as in RFC 6962)."""
+    n = end - start
+    if n > 0 and not n & (n - 1) and not start & (n - 1):  # one perfect subtree
+        return [(n.bit_length() - 1, (start << 1) | (n - 1))]
+    return [(lv, node_key(lv, i)) for lv, i in merkle.perfect_subtrees(start, end)]
+
+
+def inclusion_plan(index: int, size: int) -> Plan:
+    """What PATH(index, D[0:size]) (RFC 6962 §2.1.1) hashes, in proof order (leaf upward).
+
+    Below ``inner`` (where ``index`` and ``size - 1`` part) the proof holds the sibling of
+    the leaf's ancestor at every level, complete but for the top one, which may end at
+    ``size``; above, the left sibling at every level where ``index`` is a right child.
+    """
+    plan: Plan = []
+    inner = (index ^ (size - 1)).bit_length()
+    for level in range(inner):
+        start = ((index >> level) ^ 1) << level
+        width = 1 << level
+        if start + width <= size:
+            plan.append([(level, (start << 1) | (width - 1))])
+        else:
+            plan.append(_pieces(start, size))
+    for level in range(inner, size.bit_length()):
+        if index >> level & 1:
+            width = 1 << level
+            start = ((index >> level) - 1) << level
+            plan.append([(level, (start << 1) | (width - 1))])
+    return plan
+
+
+def consistency_plan(old: int, size: int) -> Plan:
+    """What PROOF(old, D[0:size]) (RFC 6962 §2.1.2) hashes, in proof order."""
+    return [_pieces(start, end) for start, end in consistency_ranges(old, size)]
+
+
+def consistency_ranges(old: int, size: int) -> list[tuple[int, int]]:
+    """The leaf ranges whose hashes make PROOF(old, D[0:size]) (RFC 6962 §2.1.2), in
+    proof order: :func:`ledger.merkle.consistency_proof` with ranges in place of hashes."""
+    ranges: list[tuple[int, int]] = []
+    start, end, complete = 0, size, True
+    while old - start != end - start:
+        k = 1 << ((end - start - 1).bit_length() - 1)
+        if old - start <= k:
+            ranges.append((start + k, end))
+            end = start + k
+        else:
+            ranges.append((start, start + k))
+            start += k
+            complete = False
+    if not complete:
+        ranges.append((start, end))
+    ranges.reverse()
+    return ranges
+
+
+# The proof path's statements go straight to the driver. Each returns rows (key, hash, size):
+# leaves under their flat-tree key (2 * idx), nodes under theirs (always odd), and with the
+# state row (-1, NULL, size) the log's size in the same snapshot as the nodes.
+_CHUNK = 500  # ids per SQLite statement (far below its variable limit)
+_PG_STATE = "SELECT -1, NULL::bytea, size FROM log_state WHERE id = 1 UNION ALL "
+_PG_ROWS = (
+    "SELECT idx * 2, leaf_hash, NULL::bigint FROM log_entries WHERE idx = ANY(%s::bigint[]) "
+    "UNION ALL SELECT id, hash, NULL FROM log_nodes WHERE id = ANY(%s::bigint[])"
+)
+
+
+def _statements(
+    postgres: bool, keys: Collection[int], with_size: bool
+) -> list[tuple[str, tuple[Any, ...]]]:
+    leaves = [key >> 1 for key in keys if not key & 1]
+    nodes = [key for key in keys if key & 1]
+    if postgres:
+        return [((_PG_STATE if with_size else "") + _PG_ROWS, (leaves, nodes))]
+    out: list[tuple[str, tuple[Any, ...]]] = []
+    while leaves or nodes or with_size:
+        leaf_part, leaves = leaves[:_CHUNK], leaves[_CHUNK:]
+        node_part, nodes = nodes[: _CHUNK - len(leaf_part)], nodes[_CHUNK - len(leaf_part) :]
+        out.append(_sqlite_statement(leaf_part, node_part, with_size))
+        with_size = False
     return out
 
 
-def _chunks(ids: list[int], size: int = 2000) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield ids[start : start + size]
+def _sqlite_statement(
+    leaves: list[int], nodes: list[int], with_size: bool
+) -> tuple[str, tuple[Any, ...]]:
+    # Lists padded (repeating their last id) to a few lengths, so that the driver's
+    # statement cache keeps every form compiled.
+    leaves = _pad(leaves, 4)
+    nodes = _pad(nodes, 8)
+    return _sqlite_sql(len(leaves), len(nodes), with_size), (*leaves, *nodes)
+
+
+def _pad(ids: list[int], multiple: int) -> list[int]:
+    if not ids or len(ids) % multiple == 0:
+        return ids
+    return ids + [ids[-1]] * (multiple - len(ids) % multiple)
+
+
+@functools.lru_cache(maxsize=512)
+def _sqlite_sql(leaves: int, nodes: int, with_size: bool) -> str:
+    parts = ["SELECT -1, NULL, size FROM log_state WHERE id = 1"] if with_size else []
+    if leaves:
+        marks = ", ".join("?" * leaves)
+        parts.append(f"SELECT idx * 2, leaf_hash, NULL FROM log_entries WHERE idx IN ({marks})")
+    if nodes:
+        marks = ", ".join("?" * nodes)
+        parts.append(f"SELECT id, hash, NULL FROM log_nodes WHERE id IN ({marks})")
+    return " UNION ALL ".join(parts)
+
+
+def _collect(
+    rows: Iterable[tuple[Any, ...]], keys: Collection[int], size: int | None
+) -> dict[int, bytes]:
+    found: dict[int, bytes] = {}
+    current: int | None = None
+    for key, h, n in rows:
+        if key < 0:
+            current = int(n)
+        else:
+            found[int(key)] = bytes(h)
+    if size is not None:
+        if current is None:
+            raise LogError("the log has no state row: is the database migrated?")
+        if size > current:
+            raise _BeyondTheLog(f"tree size {size} is beyond the log's size {current}")
+    if len(found) != len(keys):
+        raise LogError("tree nodes are missing: the log store is damaged")
+    return found
 
 
 def _bulk_insert(
