@@ -8,6 +8,8 @@ log key, root authority key, genesis statements) and reuses the rest.
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -49,6 +51,34 @@ class SetupError(RuntimeError):
     """The ledger is not initialised or its files are unusable."""
 
 
+#: Seconds the embedded read models may trail a commit: while statements stream in, they catch
+#: up a few times a second in larger steps rather than after every group commit (each catch-up
+#: is a write transaction per read model, taking turns with the writers for SQLite's lock).
+PROJECTION_DELAY = 0.25
+
+
+class Coalesced:
+    """Calls ``action`` ``delay`` seconds after the first call, once for every call made
+    meanwhile (on a timer thread)."""
+
+    def __init__(self, action: Callable[[], None], delay: float) -> None:
+        self.action, self.delay = action, delay
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+
+    def __call__(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self._fire)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self._timer = None
+        self.action()
+
+
 @dataclass
 class LedgerNode:
     settings: Settings
@@ -65,13 +95,14 @@ class LedgerNode:
         """Follow the log into the read models in this process (the embedded default)."""
         if self.worker is None:
             self.worker = ProjectionWorker(self.projections)
-            self.committer.on_commit = self.worker.nudge
+            self.committer.on_commit = Coalesced(self.worker.nudge, PROJECTION_DELAY)
             self.worker.start()
 
     def close(self) -> None:
         if self.worker is not None:
             self.worker.stop()
         self.committer.close()
+        self.service.close()
         if self.app.verifier is not None:
             self.app.verifier.close()
         self.app.close()
@@ -232,7 +263,7 @@ def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedge
         return ElevatorLedger(
             anchor,
             env=eventsourcing_env(url),
-            verifier=ParallelVerifier(),
+            verifier=ParallelVerifier(workers=max(1, (os.cpu_count() or 1) - 1)),
             writer_lock=database_mutex(engine, 727003),
         )
 

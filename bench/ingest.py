@@ -38,6 +38,9 @@ from ledger.keys import SigningKey, load_signing_key
 
 PG_ADMIN = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 ELEVATORS = 200
+WARM_UP = 500  # envelopes submitted before the batch figure is timed
+#: batch ingest aims, as a share of one core's raw verify rate
+BATCH_AIM = {"sqlite": 0.8, "postgres": 0.6}
 
 
 def raw_verify_rate(n: int = 20000) -> float:
@@ -139,11 +142,19 @@ def batch_rate(seeded: Seeded, n: int) -> float:
     envelopes = seeded.faults(n, "batch")
     node, _ = initialise(seeded.settings)
     try:
+        # Untimed warm-up: a server's worker processes (signature checks, promise signing)
+        # start once, with its first large batch; the figure is the steady state.
+        warm = node.service.submit_batch(seeded.faults(WARM_UP, "warm"))
+        assert all(not isinstance(r, Exception) for r in warm), warm[:1]
         start = time.perf_counter()
         for i in range(0, n, 500):
             results = node.service.submit_batch(envelopes[i : i + 500])
             assert all(not isinstance(r, Exception) for r in results), results[:1]
-        return n / (time.perf_counter() - start)
+        rate = n / (time.perf_counter() - start)
+        # Untimed: bring the read models up to date, so that the HTTP figures measure a server
+        # in its steady state, not its embedded projection worker catching up this backlog.
+        node.projections.catch_up()
+        return rate
     finally:
         node.close()
 
@@ -239,7 +250,7 @@ def main() -> None:
             (
                 f"{backend}: batch ingest",
                 f"{batch:,.0f}/s",
-                f"{batch / verify:.0%} of raw verify (aim ≥ 60%)",
+                f"{batch / verify:.0%} of raw verify (aim ≥ {BATCH_AIM[backend]:.0%})",
             ),
             (
                 f"{backend}: plain eventsourcing app, same events",
@@ -249,7 +260,8 @@ def main() -> None:
             (
                 f"{backend}: POST /v1/statements, 32 clients",
                 f"{single:,.0f}/s",
-                f"{single / verify_only:.0%} of verify-only {verify_only:,.0f}/s (aim ≥ 50%)",
+                f"{single / verify_only:.0%} of verify-only {verify_only:,.0f}/s"
+                + (" (aim ≥ 1,000/s)" if backend == "sqlite" else ""),
             ),
         ]
         data[backend] = {

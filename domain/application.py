@@ -54,9 +54,11 @@ from domain.errors import (
     RuleBroken,
     StaleChainHead,
 )
+from domain.fresh_cache import FreshAggregates
 from domain.organization import OrganizationState, check_organization_statement
 from domain.personal import check_personal, parse_disclosures
-from domain.rules import RuleViolation
+from domain.preverify import Preverified
+from domain.rules import RuleViolation, statement_data
 from domain.trust import KeyInfo, TrustAnchor
 from ledger.canonical import is_canonical
 from ledger.disclosure import DisclosureError
@@ -72,6 +74,8 @@ from ledger.keys import KeyFormatError, VerifyingKey
 from ledger.parallel import ParallelVerifier
 
 STATEMENT_PAYLOAD_TYPE = "application/vnd.elevator-ledger.statement+json"
+#: batches this large have their signatures checked on the other cores (domain.preverify)
+PREVERIFY_FROM = 32
 Clock = Callable[[], datetime]
 #: the events that carry ledger entries (key index events are not entries)
 CHAIN_TOPICS = [
@@ -105,8 +109,8 @@ class _Batch:
     keys: dict[UUID, KeyRecord] = field(default_factory=dict)  # changed in this unit of work
     key_lookups: dict[UUID, KeyRecord | None] = field(default_factory=dict)  # read-only memo
     pending: dict[tuple[UUID, str], Accepted] = field(default_factory=dict)  # by payload hash
-    #: per envelope (by position): (public key, signature) -> verified, computed in parallel
-    preverified: dict[int, dict[tuple[bytes, bytes], bool]] = field(default_factory=dict)
+    #: per envelope (by position): parsed once, and (public key, signature) -> verified
+    preverified: Preverified = field(default_factory=Preverified)
     accepted: list[Accepted] = field(default_factory=list)
 
 
@@ -124,6 +128,8 @@ class ElevatorLedger(Application[UUID]):
         require_disclosures: bool = True,
     ) -> None:
         super().__init__(env=dict(env or {}))
+        # Cached aggregates known current without a query each (see domain.fresh_cache).
+        self._fresh = FreshAggregates(self)
         self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
         # Personal fields are signed as salted digests; a submission must carry their values
         # (disclosures). Re-verifying the public log has only the digests (domain.audit).
@@ -158,15 +164,20 @@ class ElevatorLedger(Application[UUID]):
         """
         preverified = self._preverify(envelopes)
         with self._lock, self.writer_lock():
-            return self._judge_and_save(envelopes, recorded_at, preverified)
+            try:
+                return self._judge_and_save(envelopes, recorded_at, preverified)
+            finally:
+                self._fresh.end()
+                preverified.cancel()
 
     def _judge_and_save(
         self,
         envelopes: Sequence[bytes | Mapping[str, Any]],
         recorded_at: Sequence[datetime] | None,
-        preverified: dict[int, dict[tuple[bytes, bytes], bool]],
+        preverified: Preverified,
     ) -> list[Accepted | Rejected]:
         for attempt in range(self.max_retries):
+            self._fresh.begin()  # what other processes wrote since the last unit of work
             batch = _Batch(preverified=preverified)
             results: list[Accepted | Rejected] = []
             for i, envelope in enumerate(envelopes):
@@ -189,6 +200,7 @@ class ElevatorLedger(Application[UUID]):
             except BaseException:
                 self._evict_all(batch)
                 raise
+            self._fresh.saved(recordings)
             positions = {
                 (r.domain_event.originator_id, r.domain_event.originator_version): r.notification.id
                 for r in recordings
@@ -207,7 +219,8 @@ class ElevatorLedger(Application[UUID]):
     def _accept_one(
         self, raw: bytes | Mapping[str, Any], batch: _Batch, recorded_at: datetime, position: int
     ) -> Accepted:
-        envelope, envelope_json, disclosures = _parse(raw)
+        parsed = batch.preverified.parsed.get(position)
+        envelope, envelope_json, disclosures = parsed or _parse(raw)
         signers = self._verified_signers(envelope, batch, batch.preverified.get(position))
         stmt = _statement(envelope.payload, envelope_json["payload"])
         personal = self._personal(stmt, disclosures)
@@ -293,36 +306,30 @@ class ElevatorLedger(Application[UUID]):
 
     # --- keys ------------------------------------------------------------------------------
 
-    def _preverify(
-        self, envelopes: Sequence[bytes | Mapping[str, Any]]
-    ) -> dict[int, dict[tuple[bytes, bytes], bool]]:
-        """Verify a large batch's signatures on all cores before judging it in order.
+    def _preverify(self, envelopes: Sequence[bytes | Mapping[str, Any]]) -> Preverified:
+        """Parse a large batch once and start verifying its signatures on the other cores,
+        chunk by chunk, while this thread goes on (see domain.preverify).
 
         Keys registered inside the batch itself are not known yet; their signatures are
         verified inline when their turn comes. Results are per envelope, so a signature is
         only ever trusted for the message it was checked against.
         """
-        if self.verifier is None or len(envelopes) < 32:
-            return {}
+        pre = Preverified(self.verifier)
+        if self.verifier is None or len(envelopes) < PREVERIFY_FROM:
+            return pre
         memo = _Batch()
-        checks: list[tuple[str, bytes, bytes, bytes]] = []
-        owners: list[tuple[int, bytes, bytes]] = []
         for position, raw in enumerate(envelopes):
             try:
-                envelope, _, _ = _parse(raw)
+                pre.parsed[position] = parsed = _parse(raw)
             except Rejected:
                 continue
-            message = envelope.pae()
-            for sig in envelope.signatures:
+            message = parsed[0].pae()
+            for sig in parsed[0].signatures:
                 info = self.key_info(sig.keyid, memo)
                 if info is not None:
-                    checks.append((info.key.algorithm, info.key.public, message, sig.sig))
-                    owners.append((position, info.key.public, sig.sig))
-        results: dict[int, dict[tuple[bytes, bytes], bool]] = {}
-        verdicts = self.verifier.verify(checks)
-        for (position, public, signature), ok in zip(owners, verdicts, strict=True):
-            results.setdefault(position, {})[(public, signature)] = ok
-        return results
+                    pre.add(position, info.key, message, sig.sig)
+        pre.flush()
+        return pre
 
     def _verified_signers(
         self,
@@ -362,7 +369,7 @@ class ElevatorLedger(Application[UUID]):
             if kid in batch.key_lookups:
                 return batch.key_lookups[kid]
         try:  # read-only here; _index_keys copies before it revokes
-            record: KeyRecord | None = self.repository.get(kid, deepcopy_from_cache=False)
+            record: KeyRecord | None = self._fresh.get(kid)
         except AggregateNotFoundError:
             record = None
         if batch is not None:
@@ -370,7 +377,7 @@ class ElevatorLedger(Application[UUID]):
         return record
 
     def _check_key_statement(self, stmt: Statement, batch: _Batch) -> None:
-        data = stmt.parsed_data()
+        data = statement_data(stmt)
         if isinstance(data, KeyRegistered):
             try:
                 key = VerifyingKey.from_b64(data.public_key, data.algorithm)
@@ -385,7 +392,7 @@ class ElevatorLedger(Application[UUID]):
                 )
 
     def _index_keys(self, stmt: Statement, recorded_at: datetime, batch: _Batch) -> None:
-        data = stmt.parsed_data()
+        data = statement_data(stmt)
         if isinstance(data, KeyRegistered):
             record = KeyRecord(
                 data.key_id,
@@ -409,7 +416,7 @@ class ElevatorLedger(Application[UUID]):
         if cid in batch.chains:
             return batch.chains[cid]
         try:  # no copy: commands mutate the cached chain; a failed save evicts it
-            chain: SubjectChain = self.repository.get(cid, deepcopy_from_cache=False)
+            chain: SubjectChain = self._fresh.get(cid)
         except AggregateNotFoundError:
             return None
         batch.chains[cid] = chain

@@ -10,20 +10,26 @@ statement is authorized and checked against its subject's rules exactly as on th
 and the entry the replay builds must be byte-for-byte the stored one (same subject, version,
 prev and recorded_at, hence the same hash). The first entry that fails is reported with its
 index and the rule.
+
+The replay runs on every core by default: :mod:`domain.audit_shards` splits it by elevator
+(each shard replays all organization statements and its own elevators' chains), which gives
+the same answer as one process; ``workers=1`` replays in this process.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from domain.application import Accepted, ElevatorLedger
+from domain.audit_shards import ShardedReplay
 from domain.errors import Rejected
 from domain.trust import TrustAnchor
 from ledger.audit import AuditError, Finding, LogAuditor
 from ledger.entry import Entry, EntryError, format_time
 from ledger.note import Checkpoint
-from ledger.parallel import ParallelVerifier
+from ledger.parallel import ParallelVerifier, available_cores
 
 #: An in-memory event store; every subject's state stays cached while the replay runs.
 REPLAY_ENV: Mapping[str, str] = {
@@ -43,18 +49,38 @@ class ReverifyResult:
         return self.problem is None
 
 
+class Replay(Protocol):
+    """A replay of the write path over consecutive batches of a log (see :class:`Reverifier`)."""
+
+    checked: int  # entries re-accepted identically so far
+
+    def check(
+        self, batch: Sequence[tuple[int, bytes]], entries: Sequence[Entry] | None = None
+    ) -> Finding | None: ...
+
+    def finish(self) -> Finding | None: ...
+
+    def close(self) -> None: ...
+
+
 class Reverifier:
-    """Replay entries through a fresh ledger, batch by batch, in log order.
+    """Replay entries through a fresh ledger, batch by batch, in log order, in this process.
 
     :meth:`check` takes the next consecutive entries; it returns the first :class:`Finding`,
     after which the replay is spent (later entries would be judged on a wrong history).
+    Signatures are checked inline unless a ``verifier`` is given.
     """
 
-    def __init__(self, anchor: TrustAnchor, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        anchor: TrustAnchor,
+        env: Mapping[str, str] | None = None,
+        verifier: ParallelVerifier | None = None,
+    ) -> None:
         self.app = ElevatorLedger(
             anchor,
             env=dict(REPLAY_ENV if env is None else env),
-            verifier=ParallelVerifier(),
+            verifier=verifier,
             require_disclosures=False,
         )
         self.checked = 0
@@ -92,10 +118,26 @@ class Reverifier:
         self.problem = malformed
         return malformed
 
+    def finish(self) -> Finding | None:
+        """The first problem (every batch is judged when :meth:`check` returns)."""
+        return self.problem
+
     def close(self) -> None:
         if self.app.verifier is not None:
             self.app.verifier.close()
         self.app.close()
+
+
+def open_replay(
+    anchor: TrustAnchor, env: Mapping[str, str] | None = None, workers: int | None = None
+) -> Replay:
+    """A replay on ``workers`` processes (default: every core); one means this process."""
+    workers = available_cores() if workers is None else workers
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, not {workers}")
+    if workers == 1:
+        return Reverifier(anchor, env)
+    return ShardedReplay(anchor, REPLAY_ENV if env is None else env, workers)
 
 
 def _judge(data: bytes, stored: Entry, result: Accepted | Rejected) -> str | None:
@@ -137,6 +179,7 @@ def reverify_entries(
     progress: Callable[[int], None] | None = None,
     batch: int = BATCH,
     env: Mapping[str, str] | None = None,
+    workers: int | None = None,
 ) -> ReverifyResult:
     """Replay every entry through the write path; report the first that fails.
 
@@ -145,23 +188,27 @@ def reverify_entries(
 
     ``progress(n)`` is called with the number of entries checked after each batch. ``env``
     overrides the replay's event store (default: in memory; for a log too large for memory,
-    e.g. ``{"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": <temp file>}``).
+    e.g. ``{"PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": <temp file>}``;
+    with several workers, each uses ``<temp file>.<n>``). ``workers``: processes (default:
+    every core; 1 replays in this process).
     """
-    replay = Reverifier(anchor, env)
+    replay = open_replay(anchor, env, workers)
     try:
         pending: list[tuple[int, bytes]] = []
+        problem: Finding | None = None
         for item in entries:
             pending.append(item)
             if len(pending) >= batch:
                 problem = replay.check(pending)
-                if problem is not None:
-                    return ReverifyResult(replay.checked, problem)
                 pending.clear()
+                if problem is not None:
+                    break
                 if progress is not None:
                     progress(replay.checked)
-        problem = replay.check(pending) if pending else None
-        if progress is not None:
-            progress(replay.checked)
+        if problem is None:
+            problem = (replay.check(pending) if pending else None) or replay.finish()
+            if progress is not None:
+                progress(replay.checked)
         return ReverifyResult(replay.checked, problem)
     finally:
         replay.close()
@@ -174,6 +221,8 @@ class VerifyReport:
     subjects: int  # hash chains
     reaccepted: int  # entries the replay accepted identically
     problem: Finding | None = None
+    #: CPU seconds of each replay process, when the replay ran in processes of its own
+    replay_cpu: tuple[float, ...] = field(default=(), compare=False)
 
     @property
     def ok(self) -> bool:
@@ -188,17 +237,19 @@ def verify_log(
     progress: Callable[[int], None] | None = None,
     batch: int = BATCH,
     env: Mapping[str, str] | None = None,
+    workers: int | None = None,
 ) -> VerifyReport:
     """Everything an auditor checks, in one streaming pass over the entries (in log order):
     the structural audit (:class:`ledger.audit.LogAuditor`: indices, entry form, chain links,
     the root against ``checkpoint`` and the prefixes against ``earlier`` checkpoints) and the
-    replay of the write path (:class:`Reverifier`). The problem reported is the first by index.
+    replay of the write path (:func:`open_replay`, on ``workers`` processes, default every
+    core). The problem reported is the first by index.
 
     If ``entries`` itself raises (an unreadable line, a failed download), the entries before it
     are checked first: a problem among them is returned, otherwise the exception propagates.
     """
     auditor = LogAuditor(earlier)
-    replay = Reverifier(anchor, env)
+    replay = open_replay(anchor, env, workers)
     pending: list[tuple[int, bytes]] = []
     parsed: list[Entry] = []  # the auditor's parse of each pending entry, reused by the replay
 
@@ -210,8 +261,18 @@ def verify_log(
             progress(replay.checked)
         return problem
 
+    def settle() -> Finding | None:
+        """Everything read so far judged: the first problem among it."""
+        problem = flush() or replay.finish()
+        if progress is not None:
+            progress(replay.checked)
+        return problem
+
     def report(problem: Finding | None) -> VerifyReport:
-        return VerifyReport(auditor.size, auditor.root(), auditor.subjects, replay.checked, problem)
+        cpu = tuple(replay.cpu) if isinstance(replay, ShardedReplay) else ()
+        return VerifyReport(
+            auditor.size, auditor.root(), auditor.subjects, replay.checked, problem, cpu
+        )
 
     try:
         source = iter(entries)
@@ -221,18 +282,18 @@ def verify_log(
             except StopIteration:
                 break
             except Exception:
-                problem = flush()
+                problem = settle()
                 if problem is not None:
                     return report(problem)
                 raise
             try:
                 parsed.append(auditor.add(index, data))
             except AuditError as exc:
-                return report(flush() or exc.finding)
+                return report(settle() or exc.finding)
             pending.append((index, data))
             if len(pending) >= batch and (problem := flush()) is not None:
                 return report(problem)
-        problem = flush()
+        problem = settle()
         if problem is not None:
             return report(problem)
         try:

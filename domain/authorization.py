@@ -20,6 +20,7 @@ from domain.catalogue import (
 from domain.errors import NotAuthorized
 from domain.organization import OrganizationState
 from domain.roles import LICENCE_FOR_ROLE, Role
+from domain.rules import statement_data
 from domain.trust import KeyInfo
 
 OrgLookup = Callable[[str], OrganizationState | None]
@@ -99,7 +100,7 @@ def issuer_key(stmt: Statement, st: StatementType, signers: Sequence[KeyInfo]) -
 
 
 def _signer_roles(stmt: Statement, st: StatementType) -> frozenset[Role]:
-    data = stmt.parsed_data()
+    data = statement_data(stmt)
     if isinstance(data, InspectionConcluded):
         return INSPECTION_SIGNER_ROLES[data.kind]
     return st.signer_roles
@@ -114,7 +115,7 @@ def _check_licence(
 ) -> None:
     if st.licence is not None:
         needed = [st.licence]
-    elif isinstance(stmt.parsed_data(), InspectionConcluded):  # licence follows the role
+    elif isinstance(statement_data(stmt), InspectionConcluded):  # licence follows the role
         needed = [LICENCE_FOR_ROLE[r] for r in held if r in LICENCE_FOR_ROLE]
     else:
         return
@@ -133,7 +134,7 @@ def _check_cosigner(
     signers: Sequence[KeyInfo],
     orgs: OrgLookup,
 ) -> None:
-    data = stmt.parsed_data()
+    data = statement_data(stmt)
     wanted = data.use_unit if isinstance(data, MaintenanceContractSigned) else None
     on = stmt.occurred_at.date()
     for key in signers:

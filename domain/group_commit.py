@@ -35,12 +35,17 @@ class GroupCommitter:
 
     def submit(self, envelope: bytes | Mapping[str, Any], timeout: float = 120) -> Receipt:
         """Blocks until the envelope is committed and in the log, or raises why not."""
-        done: Future[Receipt | Rejected] = Future()
-        self._queue.put((envelope, done))
-        result = done.result(timeout=timeout)
+        result = self.enqueue(envelope).result(timeout=timeout)
         if isinstance(result, Rejected):
             raise result
         return result
+
+    def enqueue(self, envelope: bytes | Mapping[str, Any]) -> Future[Receipt | Rejected]:
+        """Queue the envelope without waiting: the future ends with its receipt or the
+        rejection (an async caller awaits it without holding a thread)."""
+        done: Future[Receipt | Rejected] = Future()
+        self._queue.put((envelope, done))
+        return done
 
     def close(self) -> None:
         self._queue.put(_STOP)

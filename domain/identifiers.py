@@ -194,6 +194,12 @@ def make_uscc(first17: str) -> str:
     return first17 + uscc_check_char(first17)
 
 
+#: Codes already found valid: every statement names one or two organizations, mostly the same
+#: few, and checking a code costs about as much as the rest of parsing the statement.
+_VALID_USCC: set[str] = set()
+_VALID_USCC_MAX = 65536
+
+
 def validate_uscc(s: str) -> str:
     """A unified social credit code (GB 32100-2015), e.g. ``91350100M000100Y43``.
 
@@ -203,6 +209,8 @@ def validate_uscc(s: str) -> str:
     not checked against GB/T 2260 provinces because nationally registered bodies use ``100000``;
     the organization-code check digit (GB 11714) inside positions 9-17 is not checked either.
     """
+    if type(s) is str and s in _VALID_USCC:
+        return s
     if not isinstance(s, str) or len(s) != 18:
         raise InvalidIdentifier("unified social credit code", s, "must be 18 characters")
     for pos, ch in enumerate(s, start=1):
@@ -218,6 +226,8 @@ def validate_uscc(s: str) -> str:
         raise InvalidIdentifier(
             "unified social credit code", s, f"check character is {s[17]!r}, expected {expected!r}"
         )
+    if type(s) is str and len(_VALID_USCC) < _VALID_USCC_MAX:
+        _VALID_USCC.add(s)
     return s
 
 

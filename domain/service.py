@@ -18,7 +18,7 @@ from domain.application import Accepted, ElevatorLedger
 from domain.errors import Rejected
 from ledger.entry import format_time
 from ledger.log import LogError, MerkleLog, SignedCheckpoint
-from ledger.receipt import Promise, format_tlog_proof
+from ledger.receipt import Promise, PromiseSigner, format_tlog_proof
 from ledger.sequencer import Sequencer
 
 
@@ -43,6 +43,10 @@ class LedgerService:
     def __init__(self, app: ElevatorLedger, log: MerkleLog) -> None:
         self.app, self.log = app, log
         self.sequencer = Sequencer(log, app.read_feed)
+        self.promises = PromiseSigner(log.signer)
+
+    def close(self) -> None:
+        self.promises.close()
 
     def submit(self, envelope: bytes | Mapping[str, Any]) -> Receipt:
         result = self.submit_batch([envelope])[0]
@@ -63,36 +67,44 @@ class LedgerService:
         checkpoint = self.log.latest_checkpoint()  # one checkpoint and one node read per batch
         accepted = [r for r in results if not isinstance(r, Rejected)]
         indices = [self._log_index(a, placed, size_before) for a in accepted]
+        promises = [
+            Promise(
+                self.log.origin,
+                a.entry_hash,
+                index,
+                a.subject,
+                a.version,
+                format_time(a.recorded_at),
+            )
+            for a, index in zip(accepted, indices, strict=True)
+        ]
+        notes = self.promises.start(promises)  # signed on another core meanwhile
         proofs = self.log.inclusion_proofs(indices, checkpoint.size)
         receipts = iter(
-            self._receipt(a, index, proof, checkpoint)
-            for a, index, proof in zip(accepted, indices, proofs, strict=True)
+            self._receipt(a, promise, note, proof, checkpoint)
+            for a, promise, note, proof in zip(accepted, promises, notes(), proofs, strict=True)
         )
         return [r if isinstance(r, Rejected) else next(receipts) for r in results]
 
+    @staticmethod
     def _receipt(
-        self, accepted: Accepted, index: int, proof: list[bytes], checkpoint: SignedCheckpoint
+        accepted: Accepted,
+        promise: Promise,
+        note: str,
+        proof: list[bytes],
+        checkpoint: SignedCheckpoint,
     ) -> Receipt:
-        recorded = format_time(accepted.recorded_at)
-        promise = Promise(
-            self.log.origin,
-            accepted.entry_hash,
-            index,
-            accepted.subject,
-            accepted.version,
-            recorded,
-        ).sign(self.log.signer)
         return Receipt(
             entry_hash=accepted.entry_hash,
             subject=accepted.subject,
             version=accepted.version,
-            log_index=index,
-            recorded_at=recorded,
+            log_index=promise.index,
+            recorded_at=promise.recorded_at,
             type=accepted.statement.type,
             late=accepted.late,
             duplicate=accepted.duplicate,
-            promise=promise,
-            inclusion_proof=format_tlog_proof(index, proof, checkpoint.note),
+            promise=note,
+            inclusion_proof=format_tlog_proof(promise.index, proof, checkpoint.note),
         )
 
     def _log_index(self, accepted: Accepted, placed: Mapping[int, int], size_before: int) -> int:

@@ -23,8 +23,47 @@ class NotCanonicalizable(ValueError):
     """The value cannot be expressed as I-JSON (e.g. NaN, huge ints, non-str keys)."""
 
 
+def _plain_ok(value: Any) -> bool:
+    """:func:`_fast_path_ok` for what parsed JSON is made of (exact dict, list, str, int,
+    bool, None), several times faster; False for anything else (then the general check
+    decides). Recursive: a document nested deeper than the stack allows is left to it too."""
+    kind = type(value)
+    if kind is dict:
+        for key, item in value.items():
+            if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
+                return False
+            sub = type(item)
+            if sub is str or item is None or sub is bool:
+                continue
+            if sub is int:
+                if not -_SAFE_INT <= item <= _SAFE_INT:
+                    return False
+            elif not _plain_ok(item):
+                return False
+        return True
+    if kind is list:
+        for item in value:
+            sub = type(item)
+            if sub is str or item is None or sub is bool:
+                continue
+            if sub is int:
+                if not -_SAFE_INT <= item <= _SAFE_INT:
+                    return False
+            elif not _plain_ok(item):
+                return False
+        return True
+    if kind is str or value is None or kind is bool:
+        return True
+    return kind is int and -_SAFE_INT <= value <= _SAFE_INT
+
+
 def _fast_path_ok(value: Any) -> bool:
     """True when orjson's sorted output is byte-identical to JCS for ``value``."""
+    try:
+        if _plain_ok(value):
+            return True
+    except RecursionError:
+        pass
     stack = [value]
     while stack:
         item = stack.pop()

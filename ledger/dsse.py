@@ -39,6 +39,11 @@ def pae(payload_type: str, payload: bytes) -> bytes:
 
 def b64decode_any(text: str) -> bytes:
     """Decode standard or URL-safe base64, padded or not (DSSE allows both)."""
+    if text.isascii():
+        try:  # the usual form, standard and padded: decoded as below, in one C call
+            return binascii.a2b_base64(text, strict_mode=True)
+        except binascii.Error:
+            pass
     raw = text.encode("ascii", "strict") if text.isascii() else b"\xff"
     if not _B64.match(raw):
         raise EnvelopeError("invalid base64")

@@ -31,7 +31,19 @@ def format_time(at: datetime) -> str:
     """RFC 3339 in UTC with microseconds: sortable as text, exact as a value."""
     if at.tzinfo is None:
         raise EntryError("ledger times must be timezone-aware")
-    return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = at.astimezone(UTC)
+    if utc.year < 1000:  # strftime writes such years unpadded; keep its exact output
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # The same text as the strftime above, in half the time (two per accepted statement).
+    return "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ" % (  # noqa: UP031
+        utc.year,
+        utc.month,
+        utc.day,
+        utc.hour,
+        utc.minute,
+        utc.second,
+        utc.microsecond,
+    )
 
 
 def parse_time(text: str) -> datetime:

@@ -97,7 +97,7 @@ class VerifyingKey:
     algorithm: str
     public: bytes
 
-    @property
+    @functools.cached_property
     def key_id(self) -> str:
         return key_id(self.algorithm, self.public)
 
@@ -147,8 +147,9 @@ class SigningKey:
     def generate(cls, algorithm_name: str = "ed25519") -> SigningKey:
         return cls(algorithm_name, algorithm(algorithm_name).generate())
 
-    @property
+    @functools.cached_property
     def verifying_key(self) -> VerifyingKey:
+        """Derived once per key object (it costs about as much as a signature)."""
         return VerifyingKey(
             self.algorithm, algorithm(self.algorithm).public_from_private(self.private)
         )

@@ -297,7 +297,7 @@ class MerkleLog:
             return [bytes(r) for r in rows]
 
     def leaf_hash(self, index: int) -> bytes:
-        if index < 0:
+        if not 0 <= index < MAX_TREE_SIZE:
             raise LogError(f"no entry at index {index}")
         try:
             return self._hashes([(0, index << 1)], index + 1)[0][index << 1]
@@ -357,6 +357,8 @@ class MerkleLog:
         """
         if size < 0:
             raise LogError(f"no tree of size {size}")
+        if size > MAX_TREE_SIZE:  # its node ids would not fit a 64-bit SQL integer
+            raise _BeyondTheLog(f"tree size {size} is beyond the log's size {self.size()}")
         spans = self._spans
         out: list[bytes] = []
         todo: list[tuple[int, list[Piece]]] = []
@@ -484,6 +486,10 @@ class MerkleLog:
         finally:
             raw.close()
         return _collect(rows, keys, size), idle
+
+
+#: No log grows this large; larger sizes are refused before any node id is computed.
+MAX_TREE_SIZE = 2**56
 
 
 class _BeyondTheLog(LogError):

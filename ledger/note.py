@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import struct
@@ -44,7 +45,7 @@ class NoteVerifier:
     name: str
     key: VerifyingKey
 
-    @property
+    @functools.cached_property
     def key_hash(self) -> int:
         return note_key_hash(self.name, _ED25519.note_type, self.key.public)
 
@@ -81,14 +82,18 @@ class NoteSigner:
     def __post_init__(self) -> None:
         _check_name(self.name)
 
-    @property
+    @functools.cached_property
     def verifier(self) -> NoteVerifier:
         return NoteVerifier(self.name, self.key.verifying_key)
 
+    @functools.cached_property
+    def _line_prefix(self) -> tuple[str, bytes]:
+        return f"{_EM_DASH} {self.name} ", struct.pack(">I", self.verifier.key_hash)
+
     def signature_line(self, text: str) -> str:
+        prefix, key_hash = self._line_prefix
         sig = self.key.sign(text.encode())
-        blob = struct.pack(">I", self.verifier.key_hash) + sig
-        return f"{_EM_DASH} {self.name} {base64.b64encode(blob).decode()}\n"
+        return f"{prefix}{binascii.b2a_base64(key_hash + sig, newline=False).decode()}\n"
 
     def private_text(self) -> str:
         blob = base64.b64encode(bytes([_ED25519.note_type]) + self.key.private).decode()

@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import multiprocessing
+from collections.abc import Callable, Sequence
+from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
 
 from ledger import merkle
+from ledger.keys import SigningKey
 from ledger.note import (
     Checkpoint,
     NoteError,
@@ -78,6 +82,71 @@ class Promise:
             )
         except (KeyError, ValueError) as exc:
             raise ReceiptError(f"malformed receipt: {exc}") from exc
+
+
+class PromiseSigner:
+    """Signs promise notes; a large batch's on a worker process, so that another core makes
+    the signatures while this one goes on (building the batch's inclusion proofs).
+
+    The worker is one process of ours, given the log key once when it starts. Ed25519 is
+    deterministic: a note signed there is byte for byte the note :meth:`Promise.sign` makes.
+    If the worker fails, the notes are signed here.
+    """
+
+    def __init__(self, signer: NoteSigner, parallel_from: int = 64) -> None:
+        self.signer, self.parallel_from = signer, parallel_from
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self, promises: Sequence[Promise]) -> Callable[[], list[str]]:
+        """Begin signing; the returned function gives the notes, in order (waiting for them)."""
+        texts = [p.text() for p in promises]
+        if len(texts) < self.parallel_from:
+            notes = [sign_note(t, [self.signer]) for t in texts]
+            return lambda: notes
+        try:
+            future = self._executor().submit(_sign_in_worker, texts)
+        except (BrokenExecutor, RuntimeError):
+            self.close()
+            notes = [sign_note(t, [self.signer]) for t in texts]
+            return lambda: notes
+
+        def result() -> list[str]:
+            try:
+                return future.result()
+            except (BrokenExecutor, OSError):
+                self.close()
+                return [sign_note(t, [self.signer]) for t in texts]
+
+        return result
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:  # forkserver: safe beside the server's threads
+            key = self.signer.key
+            self._pool = ProcessPoolExecutor(
+                1,
+                mp_context=multiprocessing.get_context("forkserver"),
+                initializer=_start_worker,
+                initargs=(self.signer.name, key.algorithm, key.private),
+            )
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool = None
+
+
+_worker_signer: NoteSigner | None = None
+
+
+def _start_worker(name: str, algorithm: str, private: bytes) -> None:
+    global _worker_signer
+    _worker_signer = NoteSigner(name, SigningKey(algorithm, private))
+
+
+def _sign_in_worker(texts: list[str]) -> list[str]:
+    assert _worker_signer is not None, "the worker starts with the log key"
+    return [sign_note(text, [_worker_signer]) for text in texts]
 
 
 def format_tlog_proof(index: int, proof: list[bytes], checkpoint_note: str) -> str:

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
@@ -432,6 +433,24 @@ def test_a_statement_copied_onto_another_elevators_chain_is_named(town: Town) ->
 
 
 # --- verifying a running ledger ----------------------------------------------------------
+
+
+def test_verify_a_url_refuses_a_page_of_entries_with_one_missing(
+    town: Town, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class DroppingServer(TestClient):
+        """Serves pages of entries with their first line left out."""
+
+        def get(self, url: Any, **kwargs: Any) -> httpx.Response:
+            response: httpx.Response = super().get(url, **kwargs)
+            if str(url).startswith("/v1/log/entries?"):
+                return httpx.Response(200, content=response.content.split(b"\n", 1)[1])
+            return response
+
+    monkeypatch.setattr(
+        api.cli, "_http_client", lambda url: DroppingServer(create_app(node=town.city.node), url)
+    )
+    failed(town.verify(SERVER), "the server sent a malformed page of entries at 0")
 
 
 def test_verify_a_url_checks_consistency_with_the_checkpoint_seen_before(

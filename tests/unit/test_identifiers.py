@@ -130,11 +130,13 @@ def test_changing_any_single_character_of_a_valid_uscc_is_rejected(
     body: str, position: int, replacement: str
 ) -> None:
     code = make_uscc(body)
+    assert validate_uscc(code) == code  # now remembered as valid: its mutations still are not
     if code[position] == replacement:
         replacement = USCC_ALPHABET[(USCC_ALPHABET.index(replacement) + 1) % 31]
     mutated = code[:position] + replacement + code[position + 1 :]
-    with pytest.raises(InvalidIdentifier):
-        validate_uscc(mutated)
+    for _ in range(2):  # and not remembered as valid after a refusal either
+        with pytest.raises(InvalidIdentifier):
+            validate_uscc(mutated)
 
 
 @given(uscc_bodies, st.integers(min_value=0, max_value=16))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,3 +70,76 @@ def test_is_canonical_spots_reordered_or_spaced_json() -> None:
     assert not is_canonical(b'{"b":1,"a":2}')
     assert not is_canonical(b'{"a": 1}')
     assert not is_canonical(b"{oops")
+
+
+def _canonical_by_definition(data: bytes) -> bool:
+    """What ``is_canonical`` must answer: the reference JCS of the parsed text is the text."""
+    try:
+        return canonical_json_reference(orjson.loads(data)) == data
+    except Exception:
+        return False
+
+
+texts = documents.flatmap(
+    lambda doc: st.sampled_from(
+        [
+            orjson.dumps(doc, option=orjson.OPT_SORT_KEYS),
+            orjson.dumps(doc),
+            *([canonical_json_reference(doc)] if _valid(doc) else []),
+        ]
+    )
+)
+
+
+@settings(max_examples=600)
+@given(texts)
+def test_is_canonical_agrees_with_the_reference_on_any_text(data: bytes) -> None:
+    assert is_canonical(data) == _canonical_by_definition(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"1e20",  # orjson and JCS write this number differently
+        b"[1e20]",
+        b'{"a":1e20}',
+        b'{"a":1.5}',
+        b"100000000000000000000",
+        b"[9007199254740993]",  # beyond the safe range
+        b'{"a":"2025-03-01T14:05:00.5+08:00","b":[1,2.0]}',
+        '{"\ufb33":1,"\U0001f600":2}'.encode(),  # keys outside the BMP: orders differ
+        '{"\U0001f600":2,"\ufb33":1}'.encode(),
+        b'{"a":"12:34.5","b":1}',  # looks like a number inside a string
+        b'{"a":-0}',
+        b'"\\ud800"',
+    ],
+)
+def test_is_canonical_on_texts_where_orjson_and_jcs_differ(data: bytes) -> None:
+    assert is_canonical(data) == _canonical_by_definition(data)
+
+
+def test_a_document_nested_deeper_than_the_stack_gets_the_same_answer() -> None:
+    deep: Any = "x"
+    for _ in range(5000):  # deeper than Python's recursion limit and orjson's depth limit
+        deep = [deep]
+    with pytest.raises(NotCanonicalizable):
+        canonical_json(deep)
+    assert not is_canonical(b"[" * 300 + b"]" * 300)
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        {"a": [1, {"b": 2**53}]},  # beyond the safe range, deep inside
+        {"a": [1.5]},
+        {"\U0001f600": {"\ufb33": 1}},
+        ("tuple", "elements"),
+        {"a": True, "b": None, "c": -(2**53) + 1},
+    ],
+)
+def test_fast_check_and_reference_agree_on_edge_documents(doc: Any) -> None:
+    if _valid(doc):
+        assert canonical_json(doc) == canonical_json_reference(doc)
+    else:
+        with pytest.raises(NotCanonicalizable):
+            canonical_json(doc)

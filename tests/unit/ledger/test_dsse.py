@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import binascii
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -13,6 +15,7 @@ from ledger.dsse import (
     Envelope,
     EnvelopeError,
     Signature,
+    b64decode_any,
     pae,
     parse_envelope,
     sign,
@@ -50,6 +53,47 @@ def test_url_safe_and_unpadded_base64_are_accepted() -> None:
     doc["payload"] = base64.urlsafe_b64encode(env.payload).decode().rstrip("=")
     doc["signatures"][0]["sig"] = base64.urlsafe_b64encode(env.signatures[0].sig).decode()
     assert parse_envelope(doc) == env
+
+
+_B64_ANY = re.compile(rb"^[A-Za-z0-9+/\-_]*={0,2}$")
+
+
+def _b64decode_reference(text: str) -> bytes | None:
+    """The tolerant decoding spelled out: standard or URL-safe alphabet, padding optional."""
+    raw = text.encode("ascii", "strict") if text.isascii() else b"\xff"
+    if not _B64_ANY.match(raw):
+        return None
+    raw = raw.replace(b"-", b"+").replace(b"_", b"/").rstrip(b"=")
+    raw += b"=" * (-len(raw) % 4)
+    try:
+        return base64.b64decode(raw, validate=True)
+    except binascii.Error:
+        return None
+
+
+def _b64decode_or_none(text: str) -> bytes | None:
+    try:
+        return b64decode_any(text)
+    except EnvelopeError:
+        return None
+
+
+base64_like = st.text(alphabet="AQZaz09+/-_=\n é\x00", max_size=12) | st.binary(max_size=40).map(
+    lambda b: base64.b64encode(b).decode()
+)
+
+
+@settings(max_examples=1000)
+@given(base64_like)
+def test_base64_decoding_agrees_with_the_tolerant_reference(text: str) -> None:
+    assert _b64decode_or_none(text) == _b64decode_reference(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["", "QQ==", "QQ", "QR==", "QQ==\n", "Q===", "=QQ=", "Q", "QQ=="[:3]]
+)
+def test_base64_edge_cases_agree_with_the_tolerant_reference(text: str) -> None:
+    assert _b64decode_or_none(text) == _b64decode_reference(text)
 
 
 def test_a_wrong_keyid_hint_does_not_stop_verification() -> None:

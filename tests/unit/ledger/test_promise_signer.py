@@ -1,0 +1,44 @@
+"""Promise notes signed on a worker process are byte for byte the ones signed here."""
+
+from __future__ import annotations
+
+from ledger.keys import SigningKey
+from ledger.note import NoteSigner
+from ledger.receipt import Promise, PromiseSigner
+
+SIGNER = NoteSigner("ledger.example/elevators", SigningKey.from_raw(bytes(range(32))))
+
+
+def _promises(n: int) -> list[Promise]:
+    return [
+        Promise(
+            SIGNER.name,
+            f"{i:064x}",
+            i,
+            "elevator:311023010201500098",
+            i + 1,
+            "2025-01-01T00:00:00.000000Z",
+        )
+        for i in range(n)
+    ]
+
+
+def test_a_large_batch_is_signed_on_a_worker_exactly_as_here() -> None:
+    signer = PromiseSigner(SIGNER, parallel_from=4)
+    try:
+        promises = _promises(20)
+        notes = signer.start(promises)()
+        assert signer._pool is not None  # it did go to the worker
+        assert notes == [p.sign(SIGNER) for p in promises]
+        assert [Promise.open(n, SIGNER.verifier) for n in notes] == promises
+        signer.close()  # and a closed signer starts a new worker when needed
+        assert signer.start(promises[:5])() == notes[:5]
+    finally:
+        signer.close()
+
+
+def test_a_small_batch_is_signed_here() -> None:
+    signer = PromiseSigner(SIGNER, parallel_from=4)
+    promises = _promises(3)
+    assert signer.start(promises)() == [p.sign(SIGNER) for p in promises]
+    assert signer._pool is None
