@@ -52,6 +52,8 @@ def check_personal(
     set of disclosures only means the values are not checked again.
     """
     paths = stmt.statement_type.personal_fields
+    if not paths and not disclosures:
+        return []  # nothing personal in this type: nothing to reveal or re-validate
     try:
         if disclosures and not paths:
             raise DisclosureError("disclosures", f"{stmt.type} has no personal fields")
