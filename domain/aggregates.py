@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
@@ -61,7 +62,7 @@ class SubjectChain(Aggregate):
     evolve: ClassVar[Any]
 
     def _start(
-        self, state: Any, entry: str, entry_hash: str, payload: str, disclosures: list[str]
+        self, state: Any, entry: str, entry_hash: str, payload: str, disclosures: Sequence[str]
     ) -> None:
         self.head: str | None = None
         self.seen: dict[str, tuple[int, str]] = {}
@@ -75,9 +76,12 @@ class SubjectChain(Aggregate):
         self.state = type(self).evolve(self.state, statement_of(doc))
 
     @event("Appended")
-    def append(self, entry: str, entry_hash: str, payload: str, disclosures: list[str]) -> None:
+    def append(
+        self, entry: str, entry_hash: str, payload: str, disclosures: Sequence[str] = ()
+    ) -> None:
         """``disclosures``: the personal values of the entry's statement (:mod:`domain.personal`),
-        stored with the event, never in the entry; the state does not keep them."""
+        stored with the event, never in the entry; the state does not keep them. (Events stored
+        before disclosures existed have none.)"""
         self._link(entry, entry_hash, payload)
 
 
@@ -90,7 +94,12 @@ class Elevator(SubjectChain):
 
     @event("Started")
     def __init__(
-        self, equipment_code: str, entry: str, entry_hash: str, payload: str, disclosures: list[str]
+        self,
+        equipment_code: str,
+        entry: str,
+        entry_hash: str,
+        payload: str,
+        disclosures: Sequence[str] = (),
     ) -> None:
         self._start(ElevatorState.empty(equipment_code), entry, entry_hash, payload, disclosures)
 
@@ -104,7 +113,7 @@ class Organization(SubjectChain):
 
     @event("Started")
     def __init__(
-        self, uscc: str, entry: str, entry_hash: str, payload: str, disclosures: list[str]
+        self, uscc: str, entry: str, entry_hash: str, payload: str, disclosures: Sequence[str] = ()
     ) -> None:
         self._start(OrganizationState.empty(uscc), entry, entry_hash, payload, disclosures)
 
