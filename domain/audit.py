@@ -26,8 +26,8 @@ from domain.application import Accepted, ElevatorLedger
 from domain.audit_shards import ShardedReplay
 from domain.errors import Rejected
 from domain.trust import TrustAnchor
-from ledger.audit import AuditError, Finding, LogAuditor
-from ledger.entry import Entry, EntryError, format_time
+from ledger.audit import AuditError, Finding, LogAuditor, parse_entries
+from ledger.entry import Entry, format_time
 from ledger.note import Checkpoint
 from ledger.parallel import ParallelVerifier, available_cores
 
@@ -92,18 +92,8 @@ class Reverifier:
         """Replay the next entries; ``entries`` are their parsed forms, if already at hand."""
         if self.problem is not None:
             raise RuntimeError("the replay already found a problem; start a new one")
-        parsed: list[tuple[int, bytes, Entry]] = []
-        malformed: Finding | None = None  # ends the batch: nothing after it can be judged
-        for position, (index, data) in enumerate(batch):
-            try:
-                entry = Entry.from_bytes(data) if entries is None else entries[position]
-            except EntryError as exc:
-                malformed = Finding(index, str(exc))
-                break
-            if not isinstance(entry.envelope, dict):
-                malformed = Finding(index, "the envelope is not a JSON object")
-                break
-            parsed.append((index, data, entry))
+        # a malformed entry ends the batch: nothing after it can be judged
+        parsed, malformed = parse_entries(batch, entries)
         if parsed:
             results = self.app.accept_batch(
                 [entry.envelope for _, _, entry in parsed],

@@ -42,9 +42,9 @@ import orjson
 from domain.aggregates import parse_payload
 from domain.catalogue import Subject, statement_type
 from domain.trust import TrustAnchor
-from ledger.audit import Finding
+from ledger.audit import Finding, parse_entries
 from ledger.dsse import b64decode_any
-from ledger.entry import Entry, EntryError
+from ledger.entry import Entry
 from ledger.parallel import Shards
 
 if TYPE_CHECKING:
@@ -191,17 +191,10 @@ class ShardedReplay:
         if self.problem is not None:
             raise RuntimeError("the replay already found a problem; start a new one")
         messages: list[list[Item]] = [[] for _ in range(self.workers)]
-        malformed: Finding | None = None  # ends the replay once everything before is judged
+        # a malformed entry ends the replay once everything before it is judged
+        parsed, malformed = parse_entries(batch, entries)
         sent = 0
-        for position, (index, data) in enumerate(batch):
-            try:
-                entry = Entry.from_bytes(data) if entries is None else entries[position]
-            except EntryError as exc:
-                malformed = Finding(index, str(exc))
-                break
-            if not isinstance(entry.envelope, dict):
-                malformed = Finding(index, "the envelope is not a JSON object")
-                break
+        for index, data, entry in parsed:
             item = (self._position + sent, index, data, entry.recorded_at)
             sent += 1
             code = route(entry)

@@ -211,6 +211,23 @@ class LogAuditor:
         return AuditResult(self.size, root, self.subjects)
 
 
+def parse_entries(
+    batch: Sequence[tuple[int, bytes]], entries: Sequence[Entry] | None = None
+) -> tuple[list[tuple[int, bytes, Entry]], Finding | None]:
+    """The batch's entries, parsed (or ``entries``, their parsed forms already at hand), up to
+    the first that is malformed or whose envelope is not a JSON object, and that finding."""
+    parsed: list[tuple[int, bytes, Entry]] = []
+    for position, (index, data) in enumerate(batch):
+        try:
+            entry = Entry.from_bytes(data) if entries is None else entries[position]
+        except EntryError as exc:
+            return parsed, Finding(index, str(exc))
+        if not isinstance(entry.envelope, dict):
+            return parsed, Finding(index, "the envelope is not a JSON object")
+        parsed.append((index, data, entry))
+    return parsed, None
+
+
 def audit_log(
     entries: Iterable[tuple[int, bytes]],
     checkpoint: Checkpoint,
