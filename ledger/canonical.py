@@ -29,32 +29,28 @@ def _plain_ok(value: Any) -> bool:
     decides). Recursive: a document nested deeper than the stack allows is left to it too."""
     kind = type(value)
     if kind is dict:
-        for key, item in value.items():
+        for key in value:
             if type(key) is not str or not (key.isascii() or max(key) <= "\uffff"):
                 return False
-            sub = type(item)
-            if sub is str or item is None or sub is bool:
-                continue
-            if sub is int:
-                if not -_SAFE_INT <= item <= _SAFE_INT:
-                    return False
-            elif not _plain_ok(item):
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        return kind is str or value is None or kind is bool or _safe_int(value)
+    for item in items:
+        sub = type(item)
+        if sub is str or item is None or sub is bool:
+            continue
+        if sub is int:
+            if not -_SAFE_INT <= item <= _SAFE_INT:
                 return False
-        return True
-    if kind is list:
-        for item in value:
-            sub = type(item)
-            if sub is str or item is None or sub is bool:
-                continue
-            if sub is int:
-                if not -_SAFE_INT <= item <= _SAFE_INT:
-                    return False
-            elif not _plain_ok(item):
-                return False
-        return True
-    if kind is str or value is None or kind is bool:
-        return True
-    return kind is int and -_SAFE_INT <= value <= _SAFE_INT
+        elif not _plain_ok(item):
+            return False
+    return True
+
+
+def _safe_int(value: Any) -> bool:
+    return type(value) is int and -_SAFE_INT <= value <= _SAFE_INT
 
 
 def _fast_path_ok(value: Any) -> bool:
