@@ -6,6 +6,7 @@ Every failure is one line on stderr and a non-zero exit code.
 from __future__ import annotations
 
 import base64
+import signal
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -107,7 +108,12 @@ def serve(
     settings = Settings()
     node = _node()
     node.start_projection_worker()
-    try:  # uvicorn returns on SIGINT / SIGTERM; the pools' worker processes must go too
+    try:  # node.close() must run: it stops the pools' worker processes
+        # uvicorn shuts down gracefully on SIGINT or SIGTERM, then raises the signal again
+        # under the handler it found: SIGINT's raises KeyboardInterrupt, which uvicorn.run
+        # swallows, so it returns; SIGTERM's default would kill this process before
+        # node.close(). So SIGTERM is taken as SIGINT.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
         uvicorn.run(
             create_app(node=node),
             host=host or settings.host,

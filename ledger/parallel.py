@@ -11,14 +11,18 @@
 Both start processes with ``forkserver`` (safe beside the caller's threads), and the workers
 of a :class:`Shards` are always stopped when its ``with`` block ends — normally, on an error,
 or on ``KeyboardInterrupt`` (workers ignore SIGINT: the parent decides when they stop).
+Every worker, of a pool (:func:`process_pool`) or a shard, also exits by itself as soon as the
+process that started it ends, even by ``kill -9`` (:func:`exit_with_parent`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import multiprocessing.connection
 import os
 import signal
+import threading
 import traceback
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -43,6 +47,53 @@ def available_cores() -> int:
         return os.cpu_count() or 1
 
 
+def exit_with_parent() -> None:
+    """In a worker process started by :mod:`multiprocessing`: exit at once when the process that
+    started it ends, however it ends.
+
+    Nothing else would end it after a ``kill -9`` of its parent. A pool's worker waits for work
+    on a queue whose write end it holds itself, so it never sees end-of-file; and every worker
+    holds the fork server's "alive" pipe and the resource tracker's pipe, which those two wait
+    on to close before they exit — so all of them would run on, orphaned, for good. A thread
+    here waits on the parent's sentinel (a pipe only the parent holds open: it closes when the
+    parent ends). ``PR_SET_PDEATHSIG`` would not do: a worker's parent is the fork server.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:  # not a multiprocessing child
+        return
+    sentinel = parent.sentinel
+
+    def watch() -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def process_pool(
+    workers: int,
+    initializer: Callable[..., object] | None = None,
+    initargs: tuple[Any, ...] = (),
+) -> ProcessPoolExecutor:
+    """A process pool started by ``forkserver`` (safe beside the caller's threads), whose
+    workers exit when this process ends (:func:`exit_with_parent`); ``initializer`` must be
+    importable by name. Shut it down with ``shutdown(wait=True)`` to reap its workers."""
+    return ProcessPoolExecutor(
+        workers,
+        mp_context=multiprocessing.get_context("forkserver"),
+        initializer=_start_pool_worker,
+        initargs=(initializer, initargs),
+    )
+
+
+def _start_pool_worker(
+    initializer: Callable[..., object] | None, initargs: tuple[Any, ...]
+) -> None:
+    exit_with_parent()
+    if initializer is not None:
+        initializer(*initargs)
+
+
 def verify_chunk(checks: Sequence[Check]) -> list[bool]:
     return [algorithm(name).verify(public, message, sig) for name, public, message, sig in checks]
 
@@ -53,9 +104,8 @@ class ParallelVerifier:
         self._pool: ProcessPoolExecutor | None = None
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:  # forkserver: safe beside the server's threads
-            context = multiprocessing.get_context("forkserver")
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+        if self._pool is None:
+            self._pool = process_pool(self.workers)
         return self._pool
 
     def submit(self, checks: Sequence[Check]) -> list[Future[list[bool]]]:
@@ -71,8 +121,9 @@ class ParallelVerifier:
         return [ok for future in self.submit(checks) for ok in future.result()]
 
     def close(self) -> None:
+        """Stop the pool: queued chunks are dropped, the workers waited for."""
         if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
@@ -240,6 +291,7 @@ def _serve(
 ) -> None:
     """A shard's process: build the worker, answer messages in order until told to stop."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
+    exit_with_parent()  # and if the parent is killed, we go at once
     try:
         worker = start(config)
     except BaseException:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from ledger.note import (
     open_note,
     sign_note,
 )
+from ledger.parallel import process_pool
 
 RECEIPT_HEADER = "elevator-ledger/receipt/v1"
 PROOF_HEADER = "c2sp.org/tlog-proof@v1"
@@ -120,19 +120,17 @@ class PromiseSigner:
         return result
 
     def _executor(self) -> ProcessPoolExecutor:
-        if self._pool is None:  # forkserver: safe beside the server's threads
+        if self._pool is None:  # its worker exits when this process ends, even by kill -9
             key = self.signer.key
-            self._pool = ProcessPoolExecutor(
-                1,
-                mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_start_worker,
-                initargs=(self.signer.name, key.algorithm, key.private),
+            self._pool = process_pool(
+                1, _start_worker, (self.signer.name, key.algorithm, key.private)
             )
         return self._pool
 
     def close(self) -> None:
+        """Stop the worker and wait for it (signing in flight is finished, or dropped)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown(wait=True, cancel_futures=True)
             self._pool = None
 
 
