@@ -313,12 +313,37 @@ class MerkleLog:
         return self._plan_hashes(size, inclusion_plan(index, size))
 
     def inclusion_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
-        """Proofs for many entries against one tree size, with one read of their nodes."""
-        plans = []
+        """Proofs for many entries against one tree size, with one read of their nodes.
+
+        Entries near the end of the tree (a batch just appended) share their upper nodes:
+        their proofs are built together from the leaves at the end and the few perfect
+        subtrees left of them (:func:`ledger.merkle.batch_inclusion_proofs`).
+        """
         for index in indices:
             if not 0 <= index < size:
                 raise LogError(f"index {index} is outside a tree of size {size}")
-            plans.append(inclusion_plan(index, size))
+        recent = sorted({i for i in indices if size - i <= RECENT_WINDOW})
+        first = 0  # skip proofs too few for the leaves they would need read
+        while first < len(recent) and (
+            size - recent[first] > RECENT_LEAVES_PER_PROOF * (len(recent) - first)
+        ):
+            first += 1
+        recent = recent[first:]
+        if len(recent) < 2:
+            return self._planned_proofs(indices, size)
+        lo = recent[0]
+        frontier = _pieces(0, lo) if lo else []
+        wanted = [*frontier, *((0, i << 1) for i in range(lo, size))]
+        nodes, _ = self._hashes(wanted, size)
+        known = {_span([piece]): nodes[piece[1]] for piece in frontier}
+        known.update(((i, i + 1), nodes[i << 1]) for i in range(lo, size))
+        batch = dict(zip(recent, merkle.batch_inclusion_proofs(recent, size, known), strict=True))
+        older = [i for i in indices if i not in batch]
+        planned = dict(zip(older, self._planned_proofs(older, size), strict=True))
+        return [list(batch[i]) if i in batch else planned[i] for i in indices]
+
+    def _planned_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
+        plans = [inclusion_plan(index, size) for index in indices]
         hashes = self._plan_hashes(size, [pieces for plan in plans for pieces in plan])
         out, at = [], 0
         for plan in plans:
@@ -487,6 +512,11 @@ class MerkleLog:
             raw.close()
         return _collect(rows, keys, size), idle
 
+
+#: Proofs for entries among the last RECENT_WINDOW leaves are built together from those
+#: leaves when there are at most RECENT_LEAVES_PER_PROOF leaves to read per proof.
+RECENT_WINDOW = 8192
+RECENT_LEAVES_PER_PROOF = 8
 
 #: No log grows this large; larger sizes are refused before any node id is computed.
 MAX_TREE_SIZE = 2**56

@@ -44,10 +44,9 @@ def perfect_subtrees(start: int, end: int) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
     pos = start
     while pos < end:
-        size = end - pos
-        level = size.bit_length() - 1
-        while pos % (1 << level):
-            level -= 1
+        level = (end - pos).bit_length() - 1
+        if pos & ((1 << level) - 1):  # not aligned that far: as far as pos's trailing zeros
+            level = (pos & -pos).bit_length() - 1
         out.append((level, pos >> level))
         pos += 1 << level
     return out
@@ -105,6 +104,52 @@ def consistency_proof(read: NodeReader, old: int, size: int) -> list[bytes]:
         proof.append(range_hash(read, start, end))
     proof.reverse()
     return proof
+
+
+def batch_inclusion_proofs(
+    indices: Sequence[int], size: int, known: dict[tuple[int, int], bytes]
+) -> list[list[bytes]]:
+    """PATH(i, D[0:size]) for many indices at once, each node hashed once.
+
+    ``known`` maps leaf ranges ``(start, end)`` to MTH(D[start:end]); it must hold the
+    :func:`perfect_subtrees` of [0, lo) and every leaf from lo on, where lo is the
+    smallest index: every other node of these proofs lies over them (a node left of lo
+    that a proof needs is the left sibling of an ancestor of leaf lo). Indices are walked
+    in order, keeping the path from the root, so neighbours share their upper levels.
+    """
+    memo = dict(known)
+
+    def mth(start: int, end: int) -> bytes:
+        h = memo.get((start, end))
+        if h is None:
+            if end - start < 2:
+                raise KeyError(f"leaf {start} is not known")
+            k = _split(end - start)
+            h = node_hash(mth(start, start + k), mth(start + k, end))
+            memo[(start, end)] = h
+        return h
+
+    proofs: dict[int, list[bytes]] = {}
+    frames = [(0, size)]  # the ranges holding the index, from the root down
+    siblings: list[bytes] = []  # the hash beside each of them
+    for index in sorted(set(indices)):
+        if not 0 <= index < size:
+            raise ProofError(f"leaf index {index} is outside a tree of size {size}")
+        while not frames[-1][0] <= index < frames[-1][1]:
+            frames.pop()
+            siblings.pop()
+        start, end = frames[-1]
+        while end - start > 1:
+            k = _split(end - start)
+            if index - start < k:
+                siblings.append(mth(start + k, end))
+                end = start + k
+            else:
+                siblings.append(mth(start, start + k))
+                start += k
+            frames.append((start, end))
+        proofs[index] = siblings[::-1]
+    return [list(proofs[i]) for i in indices]
 
 
 def needed_nodes(build: Callable[[NodeReader], object]) -> set[tuple[int, int]]:

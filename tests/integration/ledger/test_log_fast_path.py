@@ -101,6 +101,10 @@ def _check_queries(log: MerkleLog, tree: merkle.MemoryTree, data: st.DataObject)
         indices = data.draw(st.lists(st.integers(0, size - 1), max_size=8), label="indices")
         expected = [tree.inclusion_proof(i, size) for i in indices]
         assert log.inclusion_proofs(indices, size) == expected
+        # a batch just appended: the last entries' proofs are built together
+        tail = data.draw(st.integers(1, min(size, 40)), label="tail")
+        batch = [*range(size - tail, size), *indices]
+        assert log.inclusion_proofs(batch, size) == [tree.inclusion_proof(i, size) for i in batch]
 
 
 @settings(

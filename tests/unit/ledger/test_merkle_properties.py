@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ledger.merkle import MemoryTree, ProofError, verify_consistency, verify_inclusion
+from ledger.merkle import (
+    MemoryTree,
+    ProofError,
+    batch_inclusion_proofs,
+    perfect_subtrees,
+    verify_consistency,
+    verify_inclusion,
+)
 
 leaves = st.lists(st.binary(max_size=12), min_size=1, max_size=70, unique=True)
 
@@ -87,3 +94,25 @@ def test_a_tampered_consistency_proof_fails(data: list[bytes], draw: st.DataObje
             verify_consistency(old, new, r1, r2, proof[:-1])
     with pytest.raises(ProofError):
         verify_consistency(old, new, r1, r2, [*proof, r1])
+
+
+@settings(max_examples=150)
+@given(leaves, st.data())
+def test_proofs_built_together_equal_proofs_built_one_by_one(
+    data: list[bytes], draw: st.DataObject
+) -> None:
+    """A batch's proofs come from the leaves from its first index on and the perfect subtrees
+    left of it, nothing else."""
+    tree = _tree(data)
+    size = draw.draw(st.integers(1, tree.size))
+    indices = draw.draw(st.lists(st.integers(0, size - 1), min_size=1, max_size=20))
+    lo = min(indices)
+    known = {(i << lv, (i + 1) << lv): tree.node(lv, i) for lv, i in perfect_subtrees(0, lo)}
+    known.update(((i, i + 1), tree.node(0, i)) for i in range(lo, size))
+    proofs = batch_inclusion_proofs(indices, size, known)
+    assert proofs == [tree.inclusion_proof(i, size) for i in indices]
+    if lo > 0:  # the subtrees left of the first index are needed, not guessed
+        (missing, *_) = known
+        del known[missing]
+        with pytest.raises(KeyError):
+            batch_inclusion_proofs(indices, size, known)
