@@ -520,14 +520,31 @@ class ElevatorLedger(Application[UUID]):
 
 
 def _info(record: KeyRecord) -> KeyInfo:
-    return KeyInfo(
+    return _key_info(
         record.key_id,
         record.owner,
-        VerifyingKey.from_b64(record.public_key, record.algorithm),
+        record.algorithm,
+        record.public_key,
         record.bound_elevator,
         record.registered_at,
         record.revoked_at,
     )
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _key_info(
+    key_id: str,
+    owner: str,
+    algorithm: str,
+    public_key: str,
+    bound_elevator: str | None,
+    registered_at: datetime,
+    revoked_at: datetime | None,
+) -> KeyInfo:
+    """Immutable, so shared: every statement looks its signers up (by what the record holds,
+    so a revocation is a different entry)."""
+    key = VerifyingKey.from_b64(public_key, algorithm)
+    return KeyInfo(key_id, owner, key, bound_elevator, registered_at, revoked_at)
 
 
 def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any], list[Any]]:

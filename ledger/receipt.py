@@ -148,7 +148,7 @@ def _sign_in_worker(texts: list[str]) -> list[str]:
 
 
 def format_tlog_proof(index: int, proof: list[bytes], checkpoint_note: str) -> str:
-    hashes = "".join(base64.b64encode(h).decode() + "\n" for h in proof)
+    hashes = "".join([binascii.b2a_base64(h).decode() for h in proof])  # each ends in "\n"
     return f"{PROOF_HEADER}\nindex {index}\n{hashes}\n{checkpoint_note}"
 
 
