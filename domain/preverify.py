@@ -22,7 +22,7 @@ from typing import Any
 from ledger.dsse import Envelope
 from ledger.keys import VerifyingKey
 from ledger.parallel import CHUNK as POOL_CHUNK
-from ledger.parallel import ParallelVerifier
+from ledger.parallel import Check, ParallelVerifier, verify_chunk
 
 #: (envelope, its JSON as received, the disclosures beside it): what parsing a submission gives
 Parsed = tuple[Envelope, dict[str, Any], list[Any]]
@@ -38,10 +38,12 @@ class Preverified:
     def __init__(self, verifier: ParallelVerifier | None = None) -> None:
         self.verifier = verifier
         self.parsed: dict[int, Parsed] = {}
-        self._checks: list[tuple[str, bytes, bytes, bytes]] = []
+        self._checks: list[Check] = []
         self._owners: list[tuple[int, bytes, bytes]] = []
-        #: submitted chunks in order: (owners of its checks, future verdicts)
-        self._chunks: deque[tuple[list[tuple[int, bytes, bytes]], Future[list[bool]]]] = deque()
+        #: submitted chunks in order: (owners of its checks, the checks, future verdicts)
+        self._chunks: deque[
+            tuple[list[tuple[int, bytes, bytes]], list[Check], Future[list[bool]]]
+        ] = deque()
         self._verdicts: dict[int, dict[tuple[bytes, bytes], bool]] = {}
 
     def add(self, position: int, key: VerifyingKey, message: bytes, signature: bytes) -> None:
@@ -57,20 +59,23 @@ class Preverified:
             return
         futures = self.verifier.submit(self._checks)  # one future per POOL_CHUNK checks
         for i, future in enumerate(futures):
-            self._chunks.append((self._owners[i * POOL_CHUNK : (i + 1) * POOL_CHUNK], future))
+            part = slice(i * POOL_CHUNK, (i + 1) * POOL_CHUNK)
+            self._chunks.append((self._owners[part], self._checks[part], future))
         self._checks, self._owners = [], []
 
     def get(self, position: int) -> Verdicts | None:
-        """The verdicts for the envelope at ``position`` (waiting for their chunks), or None
-        when nothing was checked ahead for it."""
+        """The verdicts for the envelope at ``position``, or None when nothing was checked
+        ahead for it. A chunk the pool has not begun yet is checked here, rather than waited
+        for (the pool's one worker falls behind when the machine is busy)."""
         while self._chunks and self._chunks[0][0][0][0] <= position:
-            owners, future = self._chunks.popleft()
-            for (where, public, signature), ok in zip(owners, future.result(), strict=True):
+            owners, checks, future = self._chunks.popleft()
+            verdicts = verify_chunk(checks) if future.cancel() else future.result()
+            for (where, public, signature), ok in zip(owners, verdicts, strict=True):
                 self._verdicts.setdefault(where, {})[(public, signature)] = ok
         return self._verdicts.get(position)
 
     def cancel(self) -> None:
         """Drop what is still queued in the pool (the batch ended early)."""
-        for _, future in self._chunks:
+        for _, _, future in self._chunks:
             future.cancel()
         self._chunks.clear()

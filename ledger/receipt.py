@@ -88,36 +88,54 @@ class PromiseSigner:
     """Signs promise notes; a large batch's on a worker process, so that another core makes
     the signatures while this one goes on (building the batch's inclusion proofs).
 
+    The batch goes to the worker in chunks. When the caller asks for the notes, it signs the
+    chunks the worker has not started, from the last one back, instead of waiting idle: the
+    two meet in the middle, however busy either core is.
+
     The worker is one process of ours, given the log key once when it starts. Ed25519 is
     deterministic: a note signed there is byte for byte the note :meth:`Promise.sign` makes.
     If the worker fails, the notes are signed here.
     """
 
-    def __init__(self, signer: NoteSigner, parallel_from: int = 64) -> None:
-        self.signer, self.parallel_from = signer, parallel_from
+    def __init__(self, signer: NoteSigner, parallel_from: int = 64, chunk: int = 48) -> None:
+        self.signer, self.parallel_from, self.chunk = signer, parallel_from, chunk
         self._pool: ProcessPoolExecutor | None = None
 
     def start(self, promises: Sequence[Promise]) -> Callable[[], list[str]]:
         """Begin signing; the returned function gives the notes, in order (waiting for them)."""
         texts = [p.text() for p in promises]
         if len(texts) < self.parallel_from:
-            notes = [sign_note(t, [self.signer]) for t in texts]
+            notes = self._sign_here(texts)
             return lambda: notes
+        chunks = [texts[i : i + self.chunk] for i in range(0, len(texts), self.chunk)]
         try:
-            future = self._executor().submit(_sign_in_worker, texts)
+            pool = self._executor()
+            futures = [pool.submit(_sign_in_worker, chunk) for chunk in chunks]
         except (BrokenExecutor, RuntimeError):
             self.close()
-            notes = [sign_note(t, [self.signer]) for t in texts]
+            notes = self._sign_here(texts)
             return lambda: notes
 
         def result() -> list[str]:
+            here: dict[int, list[str]] = {}
+            for i in reversed(range(len(chunks))):  # what the worker has not begun: here
+                if not futures[i].cancel():
+                    break
+                here[i] = self._sign_here(chunks[i])
             try:
-                return future.result()
+                return [
+                    note
+                    for i, future in enumerate(futures)
+                    for note in (here[i] if i in here else future.result())
+                ]
             except (BrokenExecutor, OSError):
                 self.close()
-                return [sign_note(t, [self.signer]) for t in texts]
+                return self._sign_here(texts)
 
         return result
+
+    def _sign_here(self, texts: Sequence[str]) -> list[str]:
+        return [sign_note(t, [self.signer]) for t in texts]
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:  # its worker exits when this process ends, even by kill -9

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+
 from ledger.keys import SigningKey
 from ledger.note import NoteSigner
 from ledger.receipt import Promise, PromiseSigner
@@ -24,7 +27,7 @@ def _promises(n: int) -> list[Promise]:
 
 
 def test_a_large_batch_is_signed_on_a_worker_exactly_as_here() -> None:
-    signer = PromiseSigner(SIGNER, parallel_from=4)
+    signer = PromiseSigner(SIGNER, parallel_from=4, chunk=3)
     try:
         promises = _promises(20)
         notes = signer.start(promises)()
@@ -42,3 +45,26 @@ def test_a_small_batch_is_signed_here() -> None:
     promises = _promises(3)
     assert signer.start(promises)() == [p.sign(SIGNER) for p in promises]
     assert signer._pool is None
+
+
+class CountingSigner(PromiseSigner):
+    signed_here = 0
+
+    def _sign_here(self, texts: Sequence[str]) -> list[str]:
+        self.signed_here += len(texts)
+        return super()._sign_here(texts)
+
+
+def test_chunks_a_busy_worker_has_not_begun_are_signed_here() -> None:
+    signer = CountingSigner(SIGNER, parallel_from=4, chunk=3)
+    try:
+        busy = signer._executor().submit(time.sleep, 1)  # the worker is busy elsewhere
+        promises = _promises(20)
+        notes = signer.start(promises)()
+        # At most two chunks were handed to the worker (its queue holds two); the rest were
+        # signed here rather than waited for.
+        assert signer.signed_here >= 20 - 2 * 3
+        assert notes == [p.sign(SIGNER) for p in promises]
+        busy.result()
+    finally:
+        signer.close()
