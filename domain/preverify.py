@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Mapping
-from concurrent.futures import Future
+from concurrent.futures import BrokenExecutor, Future
 from typing import Any
 
 from ledger.dsse import Envelope
@@ -54,10 +54,15 @@ class Preverified:
             self.flush()
 
     def flush(self) -> None:
-        """Ship what is queued to the pool."""
+        """Ship what is queued to the pool (if it is broken, the judge checks them inline)."""
         if not self._checks or self.verifier is None:
             return
-        futures = self.verifier.submit(self._checks)  # one future per POOL_CHUNK checks
+        try:
+            futures = self.verifier.submit(self._checks)  # one future per POOL_CHUNK checks
+        except (BrokenExecutor, RuntimeError):
+            self.verifier.close()  # a new pool starts with the next batch
+            self._checks, self._owners = [], []
+            return
         for i, future in enumerate(futures):
             part = slice(i * POOL_CHUNK, (i + 1) * POOL_CHUNK)
             self._chunks.append((self._owners[part], self._checks[part], future))
@@ -69,10 +74,20 @@ class Preverified:
         for (the pool's one worker falls behind when the machine is busy)."""
         while self._chunks and self._chunks[0][0][0][0] <= position:
             owners, checks, future = self._chunks.popleft()
-            verdicts = verify_chunk(checks) if future.cancel() else future.result()
+            verdicts = verify_chunk(checks) if future.cancel() else self._result(future, checks)
             for (where, public, signature), ok in zip(owners, verdicts, strict=True):
                 self._verdicts.setdefault(where, {})[(public, signature)] = ok
         return self._verdicts.get(position)
+
+    def _result(self, future: Future[list[bool]], checks: list[Check]) -> list[bool]:
+        """The pool's verdicts; if a worker died (killed, out of memory), checked here, and
+        the broken pool is replaced with the next batch."""
+        try:
+            return future.result()
+        except (BrokenExecutor, OSError):
+            if self.verifier is not None:
+                self.verifier.close()
+            return verify_chunk(checks)
 
     def cancel(self) -> None:
         """Drop what is still queued in the pool (the batch ended early)."""
