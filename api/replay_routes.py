@@ -17,7 +17,7 @@ from api.deps import NodeDep
 from api.problems import Problem
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
-from domain.replay import Axis, Replay, parse_instant, replay
+from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
 
 router = regulator_router("/v1/elevators")
 
@@ -31,11 +31,19 @@ def chain_entries(app: ElevatorLedger, equipment_code: str) -> list[str]:
 def replay_elevator(
     app: ElevatorLedger, equipment_code: str, as_of: datetime, axis: Axis | str
 ) -> Replay | None:
-    """Replay one elevator from the ledger's own chain and key index; None if it has no chain."""
+    """Replay one elevator from the ledger's own chain, key index and log order; None if it
+    has no chain."""
     entries = chain_entries(app, equipment_code)
     if not entries:
         return None
-    return replay(entries, as_of, axis, app.key_info, equipment_code=equipment_code)
+    return replay(
+        entries,
+        as_of,
+        axis,
+        app.key_info,
+        order=LedgerOrder(app),
+        equipment_code=equipment_code,
+    )
 
 
 @router.get(

@@ -32,7 +32,7 @@ from bench.load import get_all
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
 from domain.audit import verify_log
-from domain.replay import Axis, replay
+from domain.replay import Axis, LedgerOrder, replay
 from domain.signing import sign_statement
 from ledger.keys import load_signing_key
 from ledger.note import open_checkpoint
@@ -133,7 +133,11 @@ def replay_vs_read(settings: Settings, code: str) -> dict[str, float]:
         entries = [e.entry for e in node.app.events.get(Elevator.create_id(code))]  # type: ignore[attr-defined]
         started = time.perf_counter()
         result = replay(
-            entries, datetime.now(UTC) + timedelta(days=1), Axis.RECORDED, node.app.key_info
+            entries,
+            datetime.now(UTC) + timedelta(days=1),
+            Axis.RECORDED,
+            node.app.key_info,
+            order=LedgerOrder(node.app),
         )
         replay_s = time.perf_counter() - started
         assert result.verified, result.problem

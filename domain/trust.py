@@ -24,9 +24,6 @@ class KeyInfo:
     registered_at: datetime | None
     revoked_at: datetime | None
 
-    def active_at(self, at: datetime) -> bool:
-        return self.revoked_at is None or at < self.revoked_at
-
     @property
     def is_terminal(self) -> bool:
         return self.bound_elevator is not None

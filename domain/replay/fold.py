@@ -11,9 +11,10 @@ from typing import Any
 from domain.elevator import ElevatorState, evolve_elevator
 from domain.replay.axes import Axis, _included
 from domain.replay.evidence import Evidence, _Trail
+from domain.replay.log_order import LogOrder
 from domain.replay.report import AccountabilityReport, _report
 from domain.replay.steps import Step, _changes, state_summary
-from domain.replay.verify import _SUBJECT_PREFIX, KeyLookup, _Broken, _memo, _verify
+from domain.replay.verify import _SUBJECT_PREFIX, KeyLookup, _Broken, _memo, _Revocations, _verify
 
 
 @dataclass(frozen=True)
@@ -62,19 +63,23 @@ def replay(
     axis: Axis | str,
     keys: KeyLookup,
     *,
+    order: LogOrder,
     equipment_code: str | None = None,
 ) -> Replay:
     """Re-verify one elevator's chain and replay it as of ``as_of`` on ``axis``.
 
     ``entries`` are the chain's entries in version order, as stored. ``keys`` finds a registered
-    key by id (``ElevatorLedger.key_info``); it is asked once per key id. With
-    ``equipment_code``, every entry must be about that elevator. Raises ``ValueError`` only for a
-    naive ``as_of`` or an unknown axis (caller errors); data problems are in the result.
+    key by id (``ElevatorLedger.key_info``); it is asked once per key id. ``order`` places
+    entries in the log (``LedgerOrder(app)``): a key whose revocation the log holds before an
+    entry has not signed it validly, whatever ``recorded_at`` the entry claims; it is asked only
+    about revoked keys and the entries they signed. With ``equipment_code``, every entry must be
+    about that elevator. Raises ``ValueError`` only for a naive ``as_of`` or an unknown axis
+    (caller errors); data problems are in the result.
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be timezone-aware")
     axis = Axis(axis)
-    lookup = _memo(keys)
+    lookup, revocations = _memo(keys), _Revocations(order)
     code = equipment_code
     state = ElevatorState.empty(code or "")
     trail = _Trail()
@@ -86,7 +91,9 @@ def replay(
     for version, raw in enumerate(entries, 1):
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
         try:
-            verified = _verify(data, version, head.entry_hash if head else None, code, lookup)
+            verified = _verify(
+                data, version, head.entry_hash if head else None, code, lookup, revocations
+            )
         except _Broken as exc:
             problem, failed_version = f"version {version}: {exc}", version
             break

@@ -1,16 +1,16 @@
 """Re-verification of one chain entry: its form, version and ``prev`` link, every signature under
-the key its ``keyid`` names, and a key of the issuer active when the entry was recorded."""
+the key its ``keyid`` names, and a key of the issuer not revoked before the entry in the log."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
 from pydantic import ValidationError
 
 from domain.application import STATEMENT_PAYLOAD_TYPE
 from domain.catalogue import Statement
+from domain.replay.log_order import LogOrder
 from domain.trust import KeyInfo
 from ledger.canonical import is_canonical
 from ledger.dsse import EnvelopeError
@@ -44,6 +44,7 @@ def _verify(
     prev_hash: str | None,
     code: str | None,
     keys: KeyLookup,
+    revocations: _Revocations,
 ) -> _Verified:
     try:
         entry = Entry.from_bytes(data)
@@ -95,22 +96,55 @@ def _verify(
             f"the statement was signed on chain head {_short(stmt.prev)}, but the entry follows"
             f" {_short(entry.prev)}"
         )
-    _check_issuer_key(stmt, list(signers.values()), entry.recorded_at)
+    _check_issuer_key(stmt, list(signers.values()), entry, revocations)
     return _Verified(entry, stmt, entry_hash(data), tuple(signers))
 
 
-def _check_issuer_key(stmt: Statement, signers: list[KeyInfo], recorded_at: datetime) -> None:
+class _Revocations:
+    """Whether a key's revocation comes before an entry in the log (revocations memoized)."""
+
+    def __init__(self, order: LogOrder) -> None:
+        self.order = order
+        self.found: dict[str, int | None] = {}
+
+    def before(self, key: KeyInfo, entry: Entry) -> bool:
+        if key.revoked_at is None:
+            return False
+        if key.key_id not in self.found:
+            self.found[key.key_id] = self.order.of_revocation(key)
+        revoked = self.found[key.key_id]
+        if revoked is None:
+            raise _Broken(
+                f"the ledger's key index has key {_short(key.key_id)} revoked at"
+                f" {key.revoked_at.isoformat()}, but no entry of {key.owner} revokes it"
+            )
+        here = self.order.of_entry(entry.subject, entry.version)
+        if here is None:
+            raise _Broken(
+                f"the ledger holds no version {entry.version} of {entry.subject}, so where it"
+                f" stands in the log against the revocation of key {_short(key.key_id)} is"
+                " unknown"
+            )
+        return revoked < here
+
+
+def _check_issuer_key(
+    stmt: Statement, signers: list[KeyInfo], entry: Entry, revocations: _Revocations
+) -> None:
+    """A key of the issuer signed, and the log holds its revocation (if any) only after this
+    entry: revocation counts by log order, as on the write path and in ``verify``."""
     own = [k for k in signers if k.owner == stmt.issuer]
     if not own:
         owners = ", ".join(sorted({k.owner for k in signers}))
         raise _Broken(f"no signature by a key of the issuer {stmt.issuer} (signed by {owners})")
-    active = [k for k in own if k.active_at(recorded_at)]
+    active = [k for k in own if not revocations.before(k, entry)]
     if not active:
         key = own[0]
         raise _Broken(
-            f"the issuer's key {_short(key.key_id)} was revoked at"
-            f" {key.revoked_at.isoformat() if key.revoked_at else '?'}, before the entry was"
-            " recorded"
+            f"the issuer's key {_short(key.key_id)} was revoked earlier in the log (revocation"
+            f" recorded at {key.revoked_at.isoformat() if key.revoked_at else '?'}); it signs"
+            f" no later entry, whatever time the entry claims (recorded at"
+            f" {entry.recorded_at.isoformat()})"
         )
     if all(k.is_terminal for k in active):
         terminal = active[0]

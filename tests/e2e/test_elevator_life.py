@@ -10,7 +10,7 @@ up, every receipt verifies offline, and the log's checkpoint covers every entry.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ledger.keys import SigningKey
 from ledger.note import NoteVerifier
 from ledger.receipt import Promise, verify_inclusion
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 
@@ -55,13 +56,8 @@ def test_an_elevator_from_manufacture_to_cancellation(city: tuple[City, TestClie
     platform = city_.org(Role.RESCUE_PLATFORM, name="益阳96333应急处置平台")
     insurer = city_.org(Role.INSURER, name="人保财险益阳分公司")
     bureau = city_.org(Role.REGULATOR, name="益阳市赫山区市场监督管理局")
-    t0 = NOW - timedelta(days=1000)
-
-    def at(days: float) -> datetime:
-        return t0 + timedelta(days=days)
-
-    def day(days: float) -> str:
-        return at(days).date().isoformat()
+    history = Days(NOW - timedelta(days=1000))
+    at, day = history.at, history.day
 
     say = city_.say
     receipts = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -39,20 +39,14 @@ from ledger.keys import SigningKey
 from ledger.log import is_stored_level, node_key
 from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 OTHER = "311023010201500099"
 THIRD = "311023010201500097"
-T0 = NOW - timedelta(days=800)
+HISTORY = Days(NOW - timedelta(days=800))
+at, day = HISTORY.at, HISTORY.day
 SERVER = "http://ledger.test"
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
-
-
-def day(days: float) -> str:
-    return str(at(days).date().isoformat())
 
 
 @dataclass

@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -34,20 +34,14 @@ from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
 from ledger.note import Checkpoint, open_checkpoint
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 A, B, C, D = (f"3110230102015{serial:05d}" for serial in (101, 102, 103, 104))
 NEW = "311023010201500105"  # manufactured after the maker rotated its key
 LATER = "311023010201500106"  # never in the honest log
-T0 = NOW - timedelta(days=800)
+HISTORY = Days(NOW - timedelta(days=800))
+at, day = HISTORY.at, HISTORY.day
 PAYLOAD_TYPE = "application/vnd.elevator-ledger.statement+json"
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
-
-
-def day(days: float) -> str:
-    return str(at(days).date().isoformat())
 
 
 @dataclass

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,17 +31,14 @@ from ledger.canonical import canonical_json
 from ledger.dsse import MAX_SIGNATURES, Envelope, Signature, pae, sign
 from ledger.keys import SigningKey
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 OTHER = "311023010201500099"
-T0 = NOW - timedelta(days=3)
+at = Days(NOW - timedelta(days=3)).at
 PROBLEM_JSON = "application/problem+json"
 QUICK = 0.5  # seconds: every refusal is answered well under a second
 Body = bytes | dict[str, Any] | list[Any]
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
 
 
 @dataclass

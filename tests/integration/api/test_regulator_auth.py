@@ -43,19 +43,13 @@ from domain.roles import Role
 from ledger.keys import SigningKey
 from projections.schema import identifiers
 from tests.support.city import LONG_AGO, NOW, City, Org, new_uscc, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 PROBLEM_JSON = "application/problem+json"
-D0 = NOW - timedelta(days=120)
+HISTORY = Days(NOW - timedelta(days=120))
+at, day = HISTORY.at, HISTORY.day
 REPO = Path(__file__).resolve().parents[3]
-
-
-def at(days: float) -> datetime:
-    return D0 + timedelta(days=days)
-
-
-def day(days: float) -> str:
-    return at(days).date().isoformat()
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -26,10 +26,12 @@ from ledger.keys import SigningKey
 from ledger.note import NoteVerifier, open_checkpoint
 from ledger.receipt import Promise, verify_inclusion
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 OTHER = "311023010201500099"
-T0 = NOW - timedelta(days=3)
+HISTORY = Days(NOW - timedelta(days=3))
+at, day = HISTORY.at, HISTORY.day
 PROBLEM_JSON = "application/problem+json"
 RECEIPT_FIELDS = {
     "entry_hash",
@@ -44,14 +46,6 @@ RECEIPT_FIELDS = {
     "inclusion_proof",
 }
 Body = bytes | dict[str, Any] | list[Any]
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
-
-
-def day(days: float) -> str:
-    return str(at(days).date().isoformat())
 
 
 @dataclass

@@ -25,25 +25,25 @@ from api.auth import TokenStore
 from api.cli import app as cli_app
 from api.replay_routes import chain_entries
 from domain.errors import Rejected
-from domain.replay import Axis, Replay, parse_instant, replay
+from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
 from domain.roles import Role
 from domain.service import Receipt
+from domain.trust import KeyInfo
 from ledger.canonical import canonical_json
 from ledger.entry import Entry
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 CST = timezone(timedelta(hours=8))
 #: Midnight in Yiyang, 800 days ago.
 D0 = (NOW - timedelta(days=800)).astimezone(CST).replace(hour=0, minute=0, second=0)
+day = Days(D0).day
 
 
-def at(days: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
+def on_day(days: int, hour: int = 9, minute: int = 0, second: int = 0) -> datetime:
+    """A clock time in Yiyang on day ``days`` after D0: 9:00 unless told otherwise."""
     return D0 + timedelta(days=days, hours=hour, minutes=minute, seconds=second)
-
-
-def day(days: int) -> str:
-    return at(days).date().isoformat()
 
 
 @dataclass
@@ -64,8 +64,12 @@ class History:
     def entries(self) -> list[str]:
         return chain_entries(self.city.node.app, CODE)
 
+    @property
+    def order(self) -> LedgerOrder:
+        return LedgerOrder(self.city.node.app)
+
     def replay(self, as_of: datetime, axis: Axis = Axis.OCCURRED) -> Replay:
-        return replay(self.entries, as_of, axis, self.city.node.app.key_info)
+        return replay(self.entries, as_of, axis, self.city.node.app.key_info, order=self.order)
 
 
 def _history(city: City) -> History:
@@ -115,27 +119,35 @@ def _history(city: City) -> History:
         )
         say(org, stmt, owner)
 
-    say(maker, statement("elevator.manufactured", CODE, maker, at(0), manufactured_on=day(0)))
-    say(builder, statement("construction.notified", CODE, builder, at(10), planned_start=day(11)))
-    say(builder, statement("construction.completed", CODE, builder, at(40), completed_on=day(40)))
-    say(institute, statement("inspection.concluded", CODE, institute, at(45), next_due=day(400)))
-    say(bureau, statement("registration.issued", CODE, bureau, at(50), use_unit=owner.uscc))
-    contract(m1, "WB-A", at(51), 51)  # v6
-    visit(m1, "V-1", at(60))  # v7
+    say(maker, statement("elevator.manufactured", CODE, maker, on_day(0), manufactured_on=day(0)))
+    say(
+        builder,
+        statement("construction.notified", CODE, builder, on_day(10), planned_start=day(11)),
+    )
+    say(
+        builder,
+        statement("construction.completed", CODE, builder, on_day(40), completed_on=day(40)),
+    )
+    say(
+        institute, statement("inspection.concluded", CODE, institute, on_day(45), next_due=day(400))
+    )
+    say(bureau, statement("registration.issued", CODE, bureau, on_day(50), use_unit=owner.uscc))
+    contract(m1, "WB-A", on_day(51), 51)  # v6
+    visit(m1, "V-1", on_day(60))  # v7
     say(
         insurer,
         statement(
             "insurance.policy_issued",
             CODE,
             insurer,
-            at(68),
+            on_day(68),
             insured=owner.uscc,
             valid_from=day(68),
             valid_to=day(433),
         ),
     )  # v8
-    visit(m1, "V-2", at(100))  # v9
-    say(bureau, statement("hazard.listed", CODE, bureau, at(120), deadline=day(130)))  # v10
+    visit(m1, "V-2", on_day(100))  # v9
+    say(bureau, statement("hazard.listed", CODE, bureau, on_day(120), deadline=day(130)))  # v10
     # the incident: the platform logs the alarm (14:00) at 14:02, after dispatching at 14:01
     say(
         platform,
@@ -143,9 +155,9 @@ def _history(city: City) -> History:
             "rescue.alarm",
             CODE,
             platform,
-            at(150, 14, 2),
+            on_day(150, 14, 2),
             rescue_id="R-1",
-            alarm_at=at(150, 14, 0).isoformat(),
+            alarm_at=on_day(150, 14, 0).isoformat(),
         ),
     )  # v11
     say(
@@ -154,9 +166,9 @@ def _history(city: City) -> History:
             "rescue.dispatched",
             CODE,
             platform,
-            at(150, 14, 1),
+            on_day(150, 14, 1),
             rescue_id="R-1",
-            dispatched_at=at(150, 14, 1).isoformat(),
+            dispatched_at=on_day(150, 14, 1).isoformat(),
             responder=m1.uscc,
         ),
     )  # v12
@@ -166,9 +178,9 @@ def _history(city: City) -> History:
             "rescue.arrived",
             CODE,
             m1,
-            at(150, 14, 20),
+            on_day(150, 14, 20),
             rescue_id="R-1",
-            arrived_at=at(150, 14, 20).isoformat(),
+            arrived_at=on_day(150, 14, 20).isoformat(),
         ),
     )  # v13
     say(
@@ -177,23 +189,23 @@ def _history(city: City) -> History:
             "rescue.released",
             CODE,
             m1,
-            at(150, 14, 30),
+            on_day(150, 14, 30),
             rescue_id="R-1",
-            released_at=at(150, 14, 30).isoformat(),
+            released_at=on_day(150, 14, 30).isoformat(),
         ),
     )  # v14
-    say(bureau, statement("hazard.closed", CODE, bureau, at(160)))  # v15
+    say(bureau, statement("hazard.closed", CODE, bureau, on_day(160)))  # v15
     say(
         owner,
-        statement("maintenance_contract.ended", CODE, owner, at(200), contract_number="WB-A"),
+        statement("maintenance_contract.ended", CODE, owner, on_day(200), contract_number="WB-A"),
     )  # v16
-    contract(m2, "WB-B", at(200, 10), 200)  # v17
-    visit(m2, "V-3", at(205))  # v18
+    contract(m2, "WB-B", on_day(200, 10), 200)  # v17
+    visit(m2, "V-3", on_day(205))  # v18
     say(
         m2,
-        statement("fault.reported", CODE, m2, at(212), detected_at=at(212).isoformat()),
+        statement("fault.reported", CODE, m2, on_day(212), detected_at=on_day(212).isoformat()),
     )  # v19
-    visit(m2, "V-4", at(210), recorded=at(215))  # v20: late, recorded five days after
+    visit(m2, "V-4", on_day(210), recorded=on_day(215))  # v20: late, recorded five days after
     return History(
         city, maker, builder, institute, owner, m1, m2, platform, insurer, bureau, receipts
     )
@@ -220,7 +232,7 @@ def versions(result: Replay) -> list[int]:
 def test_an_instant_between_two_statements_includes_exactly_the_earlier_ones(
     history: History,
 ) -> None:
-    between = at(64)  # after the first visit (v7, day 60), before the policy (v8, day 68)
+    between = on_day(64)  # after the first visit (v7, day 60), before the policy (v8, day 68)
     for axis in Axis:
         result = history.replay(between, axis)
         assert result.verified, result.problem
@@ -237,12 +249,12 @@ def test_an_instant_between_two_statements_includes_exactly_the_earlier_ones(
     assert visit.changes == {"visits[V-1]": ("—", "unconfirmed")}
     assert visit.statement["data"]["technicians"] == [{}, {}]  # personal fields never shown
     assert "李四" not in str(visit.statement)
-    exactly_at = history.replay(at(68))  # the boundary itself is included
+    exactly_at = history.replay(on_day(68))  # the boundary itself is included
     assert versions(exactly_at)[-1] == 8
 
 
 def test_the_axes_differ_for_a_late_entry(history: History) -> None:
-    between = at(212, 12)  # V-4 occurred on day 210, recorded on day 215
+    between = on_day(212, 12)  # V-4 occurred on day 210, recorded on day 215
     happened = history.replay(between, Axis.OCCURRED)
     known = history.replay(between, Axis.RECORDED)
     assert versions(happened) == list(range(1, 21))
@@ -255,7 +267,7 @@ def test_the_axes_differ_for_a_late_entry(history: History) -> None:
 
 def test_what_builds_on_a_later_statement_is_shown_but_not_applied(history: History) -> None:
     # the dispatch (14:01) is in, the alarm it follows (logged 14:02) is not yet
-    result = history.replay(at(150, 14, 1, 30))
+    result = history.replay(on_day(150, 14, 1, 30))
     assert versions(result)[-1] == 12 and 11 not in versions(result)
     dispatched = result.steps[-1]
     assert dispatched.note is not None and "not applied" in dispatched.note
@@ -264,7 +276,7 @@ def test_what_builds_on_a_later_statement_is_shown_but_not_applied(history: Hist
 
 
 def test_before_the_elevator_existed_nothing_is_known(history: History) -> None:
-    result = history.replay(at(-1))
+    result = history.replay(on_day(-1))
     assert result.verified and result.steps == ()
     assert result.state.lifecycle is None and result.equipment_code == CODE
     assert result.report.parties == () and result.report.open_items == ()
@@ -277,7 +289,7 @@ def test_before_the_elevator_existed_nothing_is_known(history: History) -> None:
 
 def test_who_was_responsible_at_14_05_on_the_day_of_the_incident(history: History) -> None:
     h = history
-    report = h.replay(at(150, 14, 5)).report
+    report = h.replay(on_day(150, 14, 5)).report
     maintainer = report.party(Role.MAINTENANCE_UNIT)
     assert maintainer is not None
     assert maintainer.uscc == h.first_maintainer.uscc  # not the later second maintainer
@@ -301,24 +313,24 @@ def test_who_was_responsible_at_14_05_on_the_day_of_the_incident(history: Histor
     assert set(open_items) == {("rescue", "R-1"), ("hazard", "H-2024-012")}
     assert [e.version for e in open_items["rescue", "R-1"].evidence] == [11, 12]
     hazard = open_items["hazard", "H-2024-012"]
-    assert hazard.overdue and hazard.deadline == at(130).date()
+    assert hazard.overdue and hazard.deadline == on_day(130).date()
     assert [e.entry_hash for e in hazard.evidence] == [h.receipts[10].entry_hash]
     # and overdue: no visit since day 100, the first maintainer's duty
     [overdue] = report.overdue
     assert overdue.obligation == "maintenance" and overdue.responsible == h.first_maintainer.uscc
-    assert overdue.due == at(115).date() and [e.version for e in overdue.evidence] == [9]
+    assert overdue.due == on_day(115).date() and [e.version for e in overdue.evidence] == [9]
 
-    after_change = h.replay(at(250, 14, 5)).report
+    after_change = h.replay(on_day(250, 14, 5)).report
     second = after_change.party(Role.MAINTENANCE_UNIT)
     assert second is not None and second.uscc == h.second_maintainer.uscc
     assert [e.version for e in second.evidence] == [17]
 
 
 def test_overdue_inspection_and_open_fault(history: History) -> None:
-    report = history.replay(at(450)).report
+    report = history.replay(on_day(450)).report
     overdue = {o.obligation: o for o in report.overdue}
     assert set(overdue) == {"maintenance", "inspection"}
-    assert overdue["inspection"].due == at(400).date()
+    assert overdue["inspection"].due == on_day(400).date()
     assert overdue["inspection"].responsible == history.owner.uscc
     assert [e.version for e in overdue["inspection"].evidence] == [4]
     assert overdue["maintenance"].responsible == history.second_maintainer.uscc
@@ -357,7 +369,9 @@ def _flip_signature_byte(text: str) -> str:
 def test_a_changed_signature_byte_is_caught_at_its_version(history: History) -> None:
     entries = history.entries
     entries[6] = _flip_signature_byte(entries[6])  # version 7
-    result = replay(entries, at(300), Axis.OCCURRED, history.city.node.app.key_info)
+    result = replay(
+        entries, on_day(300), Axis.OCCURRED, history.city.node.app.key_info, order=history.order
+    )
     assert not result.verified and result.failed_version == 7
     assert result.problem is not None
     assert result.problem.startswith("version 7: signature 1") and "does not verify" in (
@@ -371,7 +385,9 @@ def test_a_broken_prev_is_caught_at_its_version(history: History) -> None:
     entries = history.entries
     entry = Entry.from_bytes(entries[8].encode())  # version 9
     entries[8] = dataclasses.replace(entry, prev="0" * 64).to_bytes().decode()
-    result = replay(entries, at(300), Axis.RECORDED, history.city.node.app.key_info)
+    result = replay(
+        entries, on_day(300), Axis.RECORDED, history.city.node.app.key_info, order=history.order
+    )
     assert not result.verified and result.failed_version == 9
     assert result.problem is not None and result.problem.startswith("version 9: prev 0000")
     assert "does not match the hash of version 8" in result.problem
@@ -379,22 +395,33 @@ def test_a_broken_prev_is_caught_at_its_version(history: History) -> None:
 
 def test_missing_entries_and_unknown_keys_are_caught(history: History) -> None:
     entries = history.entries
-    key_info = history.city.node.app.key_info
-    gap = replay(entries[:3] + entries[4:], at(300), Axis.OCCURRED, key_info)
+    key_info, order = history.city.node.app.key_info, history.order
+    gap = replay(entries[:3] + entries[4:], on_day(300), Axis.OCCURRED, key_info, order=order)
     assert gap.problem == (
         "version 4: the entry says version 5; entries are missing, repeated or out of order"
     )
     maintainer_key = history.first_maintainer.key.key_id
     forgotten = replay(
-        entries, at(300), Axis.OCCURRED, lambda k: None if k == maintainer_key else key_info(k)
+        entries,
+        on_day(300),
+        Axis.OCCURRED,
+        lambda k: None if k == maintainer_key else key_info(k),
+        order=order,
     )
     assert forgotten.failed_version == 6 and "is not known" in (forgotten.problem or "")
     edited = entries[0].replace('"version":1', '"version":1 ')
-    bad_json = replay([edited, *entries[1:]], at(300), Axis.OCCURRED, key_info)
+    bad_json = replay([edited, *entries[1:]], on_day(300), Axis.OCCURRED, key_info, order=order)
     assert bad_json.failed_version == 1 and bad_json.state.lifecycle is None
-    empty = replay([], at(300), Axis.OCCURRED, key_info, equipment_code=CODE)
+    empty = replay([], on_day(300), Axis.OCCURRED, key_info, order=order, equipment_code=CODE)
     assert not empty.verified and empty.problem == "version 1: the chain is empty"
-    wrong = replay(entries, at(300), Axis.OCCURRED, key_info, equipment_code="311023010201500099")
+    wrong = replay(
+        entries,
+        on_day(300),
+        Axis.OCCURRED,
+        key_info,
+        order=order,
+        equipment_code="311023010201500099",
+    )
     assert wrong.failed_version == 1 and "not elevator:311023010201500099" in (wrong.problem or "")
 
 
@@ -406,7 +433,17 @@ def test_instants_must_carry_an_offset() -> None:
         with pytest.raises(ValueError):
             parse_instant(bad)
     with pytest.raises(ValueError, match="timezone-aware"):
-        replay([], datetime(2025, 3, 1), Axis.OCCURRED, lambda k: None)
+        replay([], datetime(2025, 3, 1), Axis.OCCURRED, lambda k: None, order=_Nowhere())
+
+
+class _Nowhere:
+    """A log that holds nothing (the replay never gets to ask)."""
+
+    def of_entry(self, subject: str, version: int) -> None:
+        return None
+
+    def of_revocation(self, key: KeyInfo) -> None:
+        return None
 
 
 # --------------------------------------------------------------------------------------------
@@ -420,7 +457,7 @@ def test_the_http_endpoint(history: History) -> None:
     bearer = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(node=history.city.node), headers=bearer) as client:
         url = f"/v1/elevators/{CODE}/replay"
-        as_of = at(150, 14, 5).isoformat()
+        as_of = on_day(150, 14, 5).isoformat()
         response = client.get(url, params={"as_of": as_of, "axis": "recorded"})
         assert response.status_code == 200, response.text
         doc = response.json()
@@ -467,7 +504,7 @@ def test_the_cli_command(
         "COLUMNS": "250",  # Rich's width when stdout is not a terminal
     }
     runner = CliRunner()
-    as_of = at(150, 14, 5).isoformat()
+    as_of = on_day(150, 14, 5).isoformat()
 
     table = runner.invoke(cli_app, ["replay", CODE, "--as-of", as_of], env=env)
     assert table.exit_code == 0, table.output

@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,18 +20,12 @@ from ledger.canonical import canonical_json
 from ledger.dsse import sign
 from ledger.keys import SigningKey
 from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 OTHER = "311023010201500099"
-T0 = NOW - timedelta(days=800)
-
-
-def at(days: float) -> datetime:
-    return T0 + timedelta(days=days)
-
-
-def day(days: float) -> str:
-    return str(at(days).date().isoformat())
+HISTORY = Days(NOW - timedelta(days=800))
+at, day = HISTORY.at, HISTORY.day
 
 
 @dataclass

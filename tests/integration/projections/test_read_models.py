@@ -24,6 +24,7 @@ from projections.schema import elevators, entries, identifiers, organizations, r
 from projections.scorecard import FUJIAN_2024, scorecard
 from projections.worklists import worklist
 from tests.support.city import NOW, City, statement
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 
@@ -64,13 +65,8 @@ def test_status_responsibility_and_identifiers_after_a_life(city: City) -> None:
     owner = city.org(Role.USE_UNIT)
     first, second = city.org(Role.MAINTENANCE_UNIT), city.org(Role.MAINTENANCE_UNIT)
     bureau, platform = city.org(Role.REGULATOR), city.org(Role.RESCUE_PLATFORM)
-    t0 = NOW - timedelta(days=400)
-
-    def at(d: float) -> datetime:
-        return t0 + timedelta(days=d)
-
-    def day(d: float) -> str:
-        return at(d).date().isoformat()
+    history = Days(NOW - timedelta(days=400))
+    at, day = history.at, history.day
 
     say = city.say
     say(maker, statement("elevator.manufactured", CODE, maker, at(0), manufactured_on=day(0)))
@@ -255,7 +251,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def replay_at_the_last_instant_equals_live(self) -> None:
         if not hasattr(self, "node"):
             return
-        from domain.replay import Axis, replay
+        from domain.replay import Axis, LedgerOrder, replay
 
         for code in self.elevators:
             live = self.node.app.elevator(code)
@@ -263,7 +259,11 @@ class LedgerMachine(RuleBasedStateMachine):
                 continue
             chain = [e.entry for e in self.node.app.events.get(live.id)]  # type: ignore[attr-defined]
             result = replay(
-                chain, datetime.now(UTC) + timedelta(days=1), Axis.RECORDED, self.node.app.key_info
+                chain,
+                datetime.now(UTC) + timedelta(days=1),
+                Axis.RECORDED,
+                self.node.app.key_info,
+                order=LedgerOrder(self.node.app),
             )
             assert result.verified and result.state == live.state
 
