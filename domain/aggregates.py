@@ -49,6 +49,20 @@ def parse_payload(payload_b64: str) -> Statement:
     return Statement.model_validate_json(b64decode_any(payload_b64))
 
 
+#: What the write path has just parsed, by the hash of the entry holding it: (version, statement).
+#: Applying the event that carries the entry takes it from here instead of parsing the entry
+#: again; replaying stored events parses. Keyed by the entry's hash, so only ever the truth.
+_JUST_PARSED: dict[str, tuple[int, Statement]] = {}
+_JUST_PARSED_MAX = 4096
+
+
+def known_entry(entry_hash: str, version: int, statement: Statement) -> None:
+    """Say what the entry with ``entry_hash`` holds, just before its event is triggered."""
+    if len(_JUST_PARSED) >= _JUST_PARSED_MAX:  # left behind by events never triggered
+        _JUST_PARSED.clear()
+    _JUST_PARSED[entry_hash] = (version, statement)
+
+
 class SubjectChain(Aggregate):
     """The hash chain of entries about one subject.
 
@@ -70,10 +84,14 @@ class SubjectChain(Aggregate):
         self._link(entry, entry_hash, payload)
 
     def _link(self, entry: str, entry_hash: str, payload: str) -> None:
-        doc = orjson.loads(entry)  # the entry says its own version (see ledger.entry)
+        known = _JUST_PARSED.pop(entry_hash, None)
+        if known is None:  # the entry says its own version (see ledger.entry)
+            doc = orjson.loads(entry)
+            known = doc["version"], statement_of(doc)
+        version, statement = known
         self.head = entry_hash
-        self.seen[payload] = (doc["version"], entry_hash)
-        self.state = type(self).evolve(self.state, statement_of(doc))
+        self.seen[payload] = (version, entry_hash)
+        self.state = type(self).evolve(self.state, statement)
 
     @event("Appended")
     def append(

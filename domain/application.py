@@ -38,6 +38,7 @@ from domain.aggregates import (
     Organization,
     SubjectChain,
     chain_id_of,
+    known_entry,
     parse_payload,
     statement_of,
 )
@@ -246,6 +247,7 @@ class ElevatorLedger(Application[UUID]):
         data = entry.to_bytes()
         ehash = entry_hash(data)
         text = data.decode()
+        known_entry(ehash, version, stmt)  # applying the event need not parse the entry again
         if chain is None:
             created: SubjectChain = chain_cls(stmt.subject_id, text, ehash, digest, personal)
             batch.chains[created.id] = created

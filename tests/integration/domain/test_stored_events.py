@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +11,7 @@ import orjson
 from sqlalchemy import text
 
 from api.node import eventsourcing_env
+from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
 from domain.roles import Role
 from tests.support.city import NOW, City, statement
@@ -48,6 +50,42 @@ def test_chain_events_stored_before_disclosures_existed_still_load(
         chain = fresh.elevator(CODE)
         assert chain is not None and chain.head == receipt.entry_hash
         assert fresh.disclosures_of(receipt.subject, receipt.version) == []
+        fresh.close()
+    finally:
+        city.node.close()
+
+
+def test_the_writers_chain_is_the_one_its_stored_events_rebuild(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The write path hands each event the statement it has just parsed (instead of parsing
+    the entry again); rebuilding the chain from the stored events parses the entries, and
+    must arrive at the same state, head and replay index."""
+    city = City.open(tmp_path, database_url)
+    try:
+        maker = city.org(Role.MANUFACTURER)
+        maintainer = city.org(Role.MAINTENANCE_UNIT)
+        city.say(maker, statement("elevator.manufactured", CODE, maker, NOW - timedelta(hours=5)))
+        for i in range(1, 4):
+            at = NOW - timedelta(hours=4 - i)
+            fault = statement(
+                "fault.reported",
+                CODE,
+                maintainer,
+                at,
+                fault_id=f"F-{i}",
+                detected_at=at.isoformat(),
+            )
+            city.say(maintainer, fault)
+        written = city.node.app._fresh.get(Elevator.create_id(CODE))  # the writer's own
+        fresh = ElevatorLedger(city.node.anchor, env=eventsourcing_env(database_url))
+        rebuilt = fresh.elevator(CODE)
+        assert rebuilt is not None and rebuilt.version == written.version == 4
+        assert (rebuilt.state, rebuilt.head, rebuilt.seen) == (
+            written.state,
+            written.head,
+            written.seen,
+        )
         fresh.close()
     finally:
         city.node.close()
