@@ -85,6 +85,9 @@ CHAIN_TOPICS = [
 ]
 
 
+_NOTHING_KNOWN: Mapping[int, bytes] = {}
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -483,30 +486,54 @@ class ElevatorLedger(Application[UUID]):
 
     def notification_id_of(self, chain_id: UUID, version: int) -> int:
         """Position in the event feed of a chain's entry (for receipts of replays)."""
-        recorder: Any = self.recorder
-        table = recorder.events_table_name
-        with recorder.datastore.transaction(commit=False) as cursor:
-            if isinstance(recorder, SQLiteApplicationRecorder):
-                cursor.execute(
-                    f"SELECT rowid AS id FROM {table} "
-                    "WHERE originator_id = ? AND originator_version = ?",
-                    (chain_id.hex, version),
-                )
-            else:
-                cursor.execute(
-                    f"SELECT notification_id AS id FROM {recorder.datastore.schema}.{table} "
-                    "WHERE originator_id = %s AND originator_version = %s",
-                    (chain_id, version),
-                )
-            row = cursor.fetchone()
-        if row is None:
+        rows = self._select_ids(
+            "originator_id = ? AND originator_version = ?",
+            (chain_id.hex if self._on_sqlite else chain_id, version),
+        )
+        if not rows:
             raise KeyError(f"no version {version} in chain {chain_id}")
-        return int(row["id"])
+        return rows[0]
+
+    def _select_ids(
+        self, where: str, params: tuple[Any, ...], limit: int | None = None
+    ) -> list[int]:
+        """Notification ids of stored events, in order (``where``: ``{id}`` for the id column,
+        ``?`` for parameters). The SQLite recorder keeps the id as the rowid."""
+        recorder: Any = self.recorder
+        table, column = recorder.events_table_name, "rowid"
+        if not self._on_sqlite:
+            table, column = f"{recorder.datastore.schema}.{table}", "notification_id"
+        sql = f"SELECT {column} AS id FROM {table} WHERE {where.format(id=column)}"
+        if limit is not None:
+            sql, params = f"{sql} ORDER BY {column} LIMIT ?", (*params, limit)
+        if not self._on_sqlite:
+            sql = sql.replace("?", "%s")
+        with recorder.datastore.transaction(commit=False) as cursor:
+            cursor.execute(sql, params)
+            return [int(row["id"]) for row in cursor.fetchall()]
+
+    @property
+    def _on_sqlite(self) -> bool:
+        return isinstance(self.recorder, SQLiteApplicationRecorder)
 
     # --- the feed the log follows ------------------------------------------------------------
 
-    def read_feed(self, after: int, limit: int) -> list[tuple[int, bytes]]:
-        """Chain entries in notification order after ``after``: the log sequencer's input."""
+    def read_feed(
+        self, after: int, limit: int, known: Mapping[int, bytes] = _NOTHING_KNOWN
+    ) -> list[tuple[int, bytes]]:
+        """Chain entries in notification order after ``after``: the log sequencer's input.
+
+        ``known``: entries this process has just saved, by notification id. When every entry
+        due is among them (no other process wrote meanwhile), only the ids are read, not the
+        events again.
+        """
+        if known:
+            topics = ", ".join("?" * len(CHAIN_TOPICS))
+            due = self._select_ids(
+                f"{{id}} > ? AND topic IN ({topics})", (after, *CHAIN_TOPICS), limit
+            )
+            if all(i in known for i in due):
+                return [(i, known[i]) for i in due]
         notifications = self.recorder.select_notifications(
             start=after, limit=limit, topics=CHAIN_TOPICS, inclusive_of_start=False
         )
