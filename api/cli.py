@@ -107,8 +107,8 @@ def serve(
 
     settings = Settings()
     node = _node()
-    node.start_projection_worker()
-    try:  # node.close() must run: it stops the pools' worker processes
+    try:  # node.close() must run: it stops the pools' worker processes and the projections'
+        node.start_projection_process()  # the read models follow the log in a child process
         # uvicorn shuts down gracefully on SIGINT or SIGTERM, then raises the signal again
         # under the handler it found: SIGINT's raises KeyboardInterrupt, which uvicorn.run
         # swallows, so it returns; SIGTERM's default would kill this process before

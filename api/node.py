@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import orjson
@@ -33,10 +33,11 @@ from domain.signing import sign_statement
 from domain.trust import TrustAnchor
 from ledger.db import database_mutex, make_engine
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
-from ledger.log import MerkleLog
+from ledger.log import LogReader, MerkleLog
 from ledger.migrate import upgrade
 from ledger.note import NoteError, NoteSigner
 from ledger.parallel import ParallelVerifier
+from ledger.turns import Turns
 from projections.core import (
     ElevatorsProjection,
     EntriesProjection,
@@ -47,15 +48,29 @@ from projections.runner import Projection, ProjectionRunner
 from projections.schema import MIGRATIONS as PROJECTION_MIGRATIONS
 from projections.worker import ProjectionWorker
 
+if TYPE_CHECKING:
+    from api.projection_process import ProjectionProcess
+
 
 class SetupError(RuntimeError):
     """The ledger is not initialised or its files are unusable."""
 
 
-#: Seconds the embedded read models may trail a commit: while statements stream in, they catch
-#: up a few times a second in larger steps rather than after every group commit (each catch-up
-#: is a write transaction per read model, taking turns with the writers for SQLite's lock).
+#: Seconds the read models may trail a commit: while statements stream in, they catch up a few
+#: times a second in larger steps rather than after every group commit (each catch-up is a few
+#: write transactions per read model, taking turns with the writers for SQLite's lock).
 PROJECTION_DELAY = 0.25
+
+#: Entries per projection write transaction. A writer waiting for its turn (TURN_KEY) waits for
+#: at most one of them: measured at most ~21 ms with 50 entries of the slowest read model
+#: (elevators) under load, ~40 ms with 100 (docs/performance.md, "Projections in their own
+#: process"); bulk catch-up runs at ~6,100 entries/s with 50, ~9,000/s with 2,000.
+PROJECTION_BATCH = 50
+
+#: The key of the SQLite turn (:class:`ledger.turns.Turns`) that writers and projection runners
+#: take around their write transactions. Not 727003: ``ElevatorLedger.accept_batch`` takes that
+#: one inside the turn, and the same flock file taken twice in one thread would deadlock.
+TURN_KEY = 727004
 
 
 class Coalesced:
@@ -91,15 +106,31 @@ class LedgerNode:
     committer: GroupCommitter
     projections: ProjectionRunner
     worker: ProjectionWorker | None = None
+    process: ProjectionProcess | None = None
 
     def start_projection_worker(self) -> None:
-        """Follow the log into the read models in this process (the embedded default)."""
-        if self.worker is None:
+        """Follow the log into the read models on a thread of this process (for callers that
+        build a node themselves; ``serve`` uses :meth:`start_projection_process`)."""
+        if self.worker is None and self.process is None:
             self.worker = ProjectionWorker(self.projections)
             self.committer.on_commit = Coalesced(self.worker.nudge, PROJECTION_DELAY)
             self.worker.start()
 
+    def start_projection_process(self, interval: float = 1.0) -> None:
+        """Follow the log into the read models in a child process (what ``serve`` runs): its
+        catch-ups cost this process's request threads no GIL time. It is nudged after each
+        group commit (at most every ``PROJECTION_DELAY`` s), started again if it has died,
+        and stopped by :meth:`close`."""
+        from api.projection_process import ProjectionProcess
+
+        if self.worker is None and self.process is None:
+            self.process = ProjectionProcess(self.settings, interval=interval)
+            self.process.start()
+            self.committer.on_commit = Coalesced(self.process.nudge, PROJECTION_DELAY)
+
     def close(self) -> None:
+        if self.process is not None:
+            self.process.stop()
         if self.worker is not None:
             self.worker.stop()
         self.committer.close()
@@ -265,9 +296,29 @@ def open_node(settings: Settings) -> LedgerNode:
     app = _application(engine, anchor, url)
     upgrade(engine, PROJECTION_MIGRATIONS, "projections_alembic_version")
     upgrade(engine, ACCESS_MIGRATIONS, ACCESS_VERSION_TABLE)  # regulators' access tokens
-    service = LedgerService(app, log)
-    runner = ProjectionRunner(engine, log, read_models(app))
+    service = LedgerService(app, log, turn=turns(engine).writer)
+    runner = projection_runner(engine, log, app)
     return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
+
+
+def turns(engine: Engine) -> Turns:
+    """The turns writers and projection runners take around their write transactions.
+
+    SQLite has one write lock, and a connection that finds it taken polls for it with sleeps
+    of up to 100 ms (its busy handler): a projection transaction meeting the writer's there
+    stalled every request in flight for ~100 ms, sometimes ~580 ms. Queued at ``flock``s
+    instead, a writer waits only for the projection transaction under way (writers first,
+    see :mod:`ledger.turns`), and is woken the moment it ends. PostgreSQL queues lock waiters
+    itself: no turns there.
+    """
+    return Turns.of(engine, TURN_KEY)
+
+
+def projection_runner(engine: Engine, log: LogReader, app: ElevatorLedger) -> ProjectionRunner:
+    """The read models over ``log``, in short transactions taken in turn with the writers."""
+    return ProjectionRunner(
+        engine, log, read_models(app), batch=PROJECTION_BATCH, turn=turns(engine).runner
+    )
 
 
 def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedger:

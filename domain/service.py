@@ -8,7 +8,9 @@ integrates everything saved so far (group commit of the log).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -39,9 +41,25 @@ class Receipt:
         return dict(self.__dict__)
 
 
+#: A lock shared by every process writing to or projecting from one database (see LedgerService).
+Turn = Callable[[], AbstractContextManager[object]]
+
+
 class LedgerService:
-    def __init__(self, app: ElevatorLedger, log: MerkleLog) -> None:
-        self.app, self.log = app, log
+    """Accept, integrate, answer with receipts.
+
+    ``turn``: held around accepting a batch and integrating it into the log, the two steps
+    that write. On SQLite the read models' runner takes the same turn around each of its own
+    (short) write transactions, so writers and projections queue at this lock instead of
+    meeting at SQLite's: a connection that finds the database locked polls with sleeps of up
+    to 100 ms, and requests then stall in bursts. The default (and PostgreSQL's, where waiting
+    for a row lock is a queue, not polling) is no lock at all.
+    """
+
+    def __init__(
+        self, app: ElevatorLedger, log: MerkleLog, turn: Turn = contextlib.nullcontext
+    ) -> None:
+        self.app, self.log, self.turn = app, log, turn
         self.sequencer = Sequencer(log, app.read_feed)
         self.promises = PromiseSigner(log.signer)
 
@@ -60,8 +78,9 @@ class LedgerService:
         recorded_at: Sequence[datetime] | None = None,
     ) -> list[Receipt | Rejected]:
         size_before = self.log.size()
-        results = self.app.accept_batch(envelopes, recorded_at)
-        placed = self.sequencer.integrate().positions
+        with self.turn():
+            results = self.app.accept_batch(envelopes, recorded_at)
+            placed = self.sequencer.integrate().positions
         if all(isinstance(r, Rejected) for r in results):
             return [r for r in results if isinstance(r, Rejected)]
         checkpoint = self.log.latest_checkpoint()  # one checkpoint and one node read per batch

@@ -1,5 +1,10 @@
 """The persistent Merkle log: append entries, serve roots and proofs, sign checkpoints.
 
+Two classes: :class:`LogReader` reads (sizes, entries, roots, proofs, checkpoints) and
+holds no key; :class:`MerkleLog` is a reader with the log's signer that also appends and
+signs checkpoints. A process that only follows the log (the read models') opens a reader,
+so the log's private key never reaches it.
+
 Storage: each entry row keeps its leaf hash; interior hashes of perfect
 subtrees are kept only at even levels (2, 4, …): an odd-level node is one
 hash over two stored children. That is about 1.33 rows per entry, and a root,
@@ -179,8 +184,11 @@ class LogWriter:
         return [(lv, i, found[key]) for lv, i, key in wanted]
 
 
-class MerkleLog:
-    """The log on one database.
+class LogReader:
+    """The log on one database, for reading: sizes, entries, roots, proofs, checkpoints.
+
+    It holds no key and cannot write: what a process that only follows or serves the log
+    (the read models' process) opens. :class:`MerkleLog` adds the signer and the writer.
 
     Roots and proofs are built from perfect-subtree hashes; those of ``cache_level`` and
     above are kept in memory once read, at most ``cache_nodes`` of them (see the module
@@ -191,8 +199,7 @@ class MerkleLog:
     def __init__(
         self,
         engine: Engine,
-        signer: NoteSigner,
-        origin: str | None = None,
+        origin: str,
         *,
         cache_level: int = CACHE_LEVEL,
         cache_nodes: int = CACHE_MAX_NODES,
@@ -200,46 +207,13 @@ class MerkleLog:
         if cache_level < 0 or cache_nodes < 0:
             raise ValueError("cache_level and cache_nodes cannot be negative")
         self.engine = engine
-        self._writer = writer(engine)
-        self.signer = signer
-        self.origin = origin or signer.name
+        self.origin = origin
         self._cache: dict[int, bytes] = {}  # flat-tree key -> hash of a complete subtree
         self._spans: dict[tuple[int, int], bytes] = {}  # (start, end) -> MTH(D[start:end])
         self._cache_level = cache_level
         self._cache_nodes = cache_nodes
         self._spans_kept = min(_SPANS_KEPT, cache_nodes)
         self._postgres = engine.dialect.name == "postgresql"
-
-    # --- writing ---------------------------------------------------------------------------
-
-    @contextmanager
-    def writer(self, conn: Connection | None = None) -> Iterator[LogWriter]:
-        """Lock the log for writing; everything done through the writer commits together.
-
-        Pass ``conn`` to join a caller's transaction (opened on :func:`ledger.db.writer`).
-        """
-        if conn is not None:
-            yield LogWriter(self, conn)
-            return
-        with self._writer.begin() as own:
-            yield LogWriter(self, own)
-
-    def append(self, entries: Sequence[bytes], checkpoint: bool = True) -> AppendResult:
-        """Append entries durably and (by default) sign a checkpoint, in one transaction."""
-        with self.writer() as w:
-            result = w.append(entries)
-            signed = w.sign_checkpoint() if checkpoint else None
-        return AppendResult(result.first_index, result.size, result.leaf_hashes, signed)
-
-    def sign_checkpoint(self) -> SignedCheckpoint:
-        """Sign the current tree if it grew since the last checkpoint; return the latest."""
-        with self.writer() as w:
-            signed = w.sign_checkpoint()
-        return signed or self.latest_checkpoint()
-
-    def _state_query(self) -> Any:
-        query = select(log_state).where(log_state.c.id == 1)
-        return query if is_sqlite(self.engine) else query.with_for_update()
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -511,6 +485,60 @@ class MerkleLog:
         finally:
             raw.close()
         return _collect(rows, keys, size), idle
+
+
+class MerkleLog(LogReader):
+    """The log on one database, with its signer: appends entries and signs checkpoints.
+
+    Every read of :class:`LogReader` works the same; only a process that writes (the
+    sequencer's) needs the log's private key.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        signer: NoteSigner,
+        origin: str | None = None,
+        *,
+        cache_level: int = CACHE_LEVEL,
+        cache_nodes: int = CACHE_MAX_NODES,
+    ) -> None:
+        super().__init__(
+            engine, origin or signer.name, cache_level=cache_level, cache_nodes=cache_nodes
+        )
+        self._writer = writer(engine)
+        self.signer = signer
+
+    # --- writing ---------------------------------------------------------------------------
+
+    @contextmanager
+    def writer(self, conn: Connection | None = None) -> Iterator[LogWriter]:
+        """Lock the log for writing; everything done through the writer commits together.
+
+        Pass ``conn`` to join a caller's transaction (opened on :func:`ledger.db.writer`).
+        """
+        if conn is not None:
+            yield LogWriter(self, conn)
+            return
+        with self._writer.begin() as own:
+            yield LogWriter(self, own)
+
+    def append(self, entries: Sequence[bytes], checkpoint: bool = True) -> AppendResult:
+        """Append entries durably and (by default) sign a checkpoint, in one transaction."""
+        with self.writer() as w:
+            result = w.append(entries)
+            signed = w.sign_checkpoint() if checkpoint else None
+        return AppendResult(result.first_index, result.size, result.leaf_hashes, signed)
+
+    def sign_checkpoint(self) -> SignedCheckpoint:
+        """Sign the current tree if it grew since the last checkpoint; return the latest."""
+        with self.writer() as w:
+            signed = w.sign_checkpoint()
+        return signed or self.latest_checkpoint()
+
+    def _state_query(self) -> Any:
+        query = select(log_state).where(log_state.c.id == 1)
+        return query if is_sqlite(self.engine) else query.with_for_update()
 
 
 #: Proofs for entries among the last RECENT_WINDOW leaves are built together from those

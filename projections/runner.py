@@ -6,11 +6,22 @@ Each read model has its own tracking row; a batch of entries is applied to a
 read model and its position advanced in one transaction, under a lock on the
 tracking row, so a crash or a second runner can never apply an entry twice or
 skip one. ``rebuild`` empties a read model and replays it from index 0.
+
+Taking turns with the writers (SQLite): every write transaction of the runner runs inside
+``turn()`` (the follower's side of :class:`ledger.turns.Turns`; the write path,
+:class:`domain.service.LedgerService`, takes the writer's side), so the two never meet at
+SQLite's write lock, where a waiting connection polls with sleeps of up to 100 ms (SQLite's
+busy handler) and requests stall in bursts. Transactions are short (``batch`` entries each: 50
+beside a server) and hold only the models' own work (the entries are read and parsed before):
+a writer waits at most for one of them, ~20 ms at worst under load. On PostgreSQL there is no
+polling (row locks queue) and ``turn`` stays a no-op.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import contextlib
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -23,7 +34,7 @@ from domain.aggregates import parse_payload
 from domain.catalogue import Statement
 from ledger.db import is_sqlite, writer
 from ledger.entry import Entry, entry_hash
-from ledger.log import MerkleLog
+from ledger.log import LogReader
 from projections.schema import tracking
 
 
@@ -67,19 +78,96 @@ class Projection(Protocol):
     def reset(self, conn: Connection) -> None: ...
 
 
+#: A lock around each write transaction, shared with the write path (see the module notes).
+Turn = Callable[[], AbstractContextManager[object]]
+
+
 class ProjectionRunner:
+    """Follows ``log`` (read only: the runner never needs the log's key) into ``projections``.
+
+    ``batch``: entries per write transaction. ``turn``: held around each of them, so that on
+    SQLite the runner and the writers take turns at the database's write lock instead of
+    polling for it; with small batches a writer waits at most one short transaction.
+    """
+
     def __init__(
-        self, engine: Engine, log: MerkleLog, projections: Sequence[Projection], batch: int = 2000
+        self,
+        engine: Engine,
+        log: LogReader,
+        projections: Sequence[Projection],
+        batch: int = 2000,
+        turn: Turn = contextlib.nullcontext,
     ) -> None:
-        self.engine, self.log, self.batch = engine, log, batch
+        if batch < 1:
+            raise ValueError("batch must be at least 1")
+        self.engine, self.log, self.batch, self.turn = engine, log, batch, turn
         self._writer = writer(engine)
         self.projections = {p.name: p for p in projections}
 
-    def catch_up(self) -> dict[str, int]:
-        """Apply everything up to the latest checkpoint; returns entries applied per model."""
-        self._ensure_tracking_rows()
+    def catch_up(self, stop: Callable[[], bool] | None = None) -> dict[str, int]:
+        """Apply everything up to the latest checkpoint; returns entries applied per model.
+
+        The models advance in rounds, one transaction of at most ``batch`` entries each per
+        round, so that models at the same position share each stretch of the log: read and
+        parsed once, before the turn is taken (only the models' own work is done holding it).
+        ``stop`` is asked between transactions: once it answers true the runner returns with
+        what it applied so far (the rest waits for the next catch-up).
+        """
+        tracked = self._tracked()  # unlocked: a model seen caught up takes no turn at all
+        missing = [name for name in self.projections if name not in tracked]
+        if missing:
+            self._ensure_tracking_rows(missing)
         target = self.log.latest_checkpoint().size
-        return {name: self._follow(p, target) for name, p in self.projections.items()}
+        applied = dict.fromkeys(self.projections, 0)
+        behind = {n: tracked.get(n, 0) for n in self.projections if tracked.get(n, 0) < target}
+        stretches: dict[int, list[LoggedEntry]] = {}  # by first index: what a model needs next
+        while behind:
+            for name, position in list(behind.items()):
+                if stop is not None and stop():
+                    return applied
+                if position not in stretches:
+                    stretches[position] = self._read(position, min(target, position + self.batch))
+                end, count = self._apply(self.projections[name], position, target, stretches)
+                applied[name] += count
+                if end >= target:
+                    del behind[name]
+                else:
+                    behind[name] = end
+            for first in [k for k in stretches if k not in behind.values()]:
+                del stretches[first]  # no model needs it any more
+        return applied
+
+    def _apply(
+        self,
+        projection: Projection,
+        expected: int,
+        target: int,
+        stretches: dict[int, list[LoggedEntry]],
+    ) -> tuple[int, int]:
+        """One transaction of ``projection``, holding the turn: from its tracked position (read
+        locked: it decides, whatever was expected) to at most ``batch`` entries further.
+        Returns the position it reached and how many entries it applied."""
+        with self.turn(), self._writer.begin() as conn:
+            position = self._lock(conn, projection.name)
+            if position >= target:
+                return position, 0
+            end = min(target, position + self.batch)
+            # read already, unless another runner moved the model meanwhile
+            items = stretches[expected] if position == expected else self._read(position, end)
+            projection.apply(conn, items)
+            conn.execute(
+                update(tracking).where(tracking.c.name == projection.name).values(position=end)
+            )
+            return end, len(items)
+
+    def _read(self, start: int, end: int) -> list[LoggedEntry]:
+        """Entries ``[start, end)`` of the log, parsed (outside any transaction of the runner)."""
+        items = [
+            LoggedEntry(start + i, data) for i, data in enumerate(self.log.entries(start, end))
+        ]
+        for item in items:
+            _ = item.hash, item.statement  # parses the entry too
+        return items
 
     def rebuild(self, name: str | None = None) -> dict[str, int]:
         """Empty one read model (or all) and replay it from the start of the log."""
@@ -87,39 +175,27 @@ class ProjectionRunner:
         for n in names:
             if n not in self.projections:
                 raise KeyError(f"no read model {n!r}; known: {', '.join(self.projections)}")
-            with self._writer.begin() as conn:
+            with self.turn(), self._writer.begin() as conn:
                 self.projections[n].reset(conn)
                 conn.execute(delete(tracking).where(tracking.c.name == n))
         return self.catch_up()
 
     def positions(self) -> dict[str, int]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(select(tracking.c.name, tracking.c.position)).all()
-        known = {r.name: int(r.position) for r in rows}
+        known = self._tracked()
         return {name: known.get(name, 0) for name in self.projections}
 
-    def _follow(self, projection: Projection, target: int) -> int:
-        applied = 0
-        while True:
-            with self._writer.begin() as conn:
-                position = self._lock(conn, projection.name)
-                if position >= target:
-                    return applied
-                end = min(target, position + self.batch)
-                items = [
-                    LoggedEntry(position + i, data)
-                    for i, data in enumerate(self.log.entries(position, end))
-                ]
-                projection.apply(conn, items)
-                conn.execute(
-                    update(tracking).where(tracking.c.name == projection.name).values(position=end)
-                )
-                applied += len(items)
+    def _tracked(self) -> dict[str, int]:
+        """Every tracking row's position, read without a lock: positions only grow (but for a
+        rebuild, which catches up itself), so a stale one is lower, and the locked read in
+        :meth:`_apply` decides."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(tracking.c.name, tracking.c.position)).all()
+        return {r.name: int(r.position) for r in rows}
 
-    def _ensure_tracking_rows(self) -> None:
-        for name in self.projections:
+    def _ensure_tracking_rows(self, names: Sequence[str]) -> None:
+        for name in names:
             try:
-                with self._writer.begin() as conn:
+                with self.turn(), self._writer.begin() as conn:
                     found = conn.execute(
                         select(tracking.c.name).where(tracking.c.name == name)
                     ).first()

@@ -1,4 +1,9 @@
-"""Keeps read models caught up: in-process for the embedded default, or as its own worker."""
+"""Keeps read models caught up: a thread that follows the log whenever nudged.
+
+``elevator-ledger serve`` runs it in a process of its own (``api.projection_process``), so
+that the read models cost the server's request threads no GIL time; in-process it serves
+callers that build a node themselves (tests, tools).
+"""
 
 from __future__ import annotations
 
@@ -26,17 +31,20 @@ class ProjectionWorker:
     def nudge(self) -> None:
         self._wake.set()
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 30) -> None:
+        """Stop following: a catch-up under way ends after its current transaction."""
         self._stop.set()
         self._wake.set()
         if self._thread.is_alive():
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=timeout)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self._wake.wait(self.interval)
             self._wake.clear()
+            if self._stop.is_set():
+                break
             try:
-                self.runner.catch_up()
+                self.runner.catch_up(stop=self._stop.is_set)
             except Exception:  # keep following; the next round retries from the tracked position
                 log.exception("projection catch-up failed")

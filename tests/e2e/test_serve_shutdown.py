@@ -3,7 +3,8 @@ processes, not multiprocessing's fork server, not its resource tracker.
 
 The server runs in a session of its own with a seeded ledger; a batch of signed fault reports
 large enough to start both process pools (the signature checks' and the receipt signer's) goes
-in first. Then the server alone gets a signal:
+in first, and the read models' process (the one descendant with the database open) is running
+beside them. Then the server alone gets a signal:
 
 - SIGTERM or SIGINT: it shuts down, and within a few seconds nothing that traces back to it
   (its descendants, its session and process group, where orphans stay once init adopts them)
@@ -26,7 +27,13 @@ import httpx
 import orjson
 import pytest
 
-from tests.support.processes import Proc, descendants, eventually, left_behind
+from tests.support.processes import (
+    Proc,
+    descendants,
+    descendants_holding,
+    eventually,
+    left_behind,
+)
 from tests.support.seeded import Seeded, seed
 from tests.support.servers import REPO, Server, free_port, serve_command, server_env
 
@@ -73,7 +80,14 @@ def server(seeded: Seeded) -> Iterator[Server]:
 
 def start_the_pools(server: Server, seeded: Seeded) -> list[Proc]:
     """Submit one large batch; the server's processes once it is accepted (the pools' workers
-    among them, children of the fork server)."""
+    among them, children of the fork server, and the projection process)."""
+    projections: list[Proc] = []
+
+    def following() -> bool:  # the projection process has opened the database
+        projections[:] = descendants_holding(server.pid, seeded.home / "ledger.db")
+        return len(projections) == 1
+
+    assert eventually(following, within=15), f"projection processes: {projections}"
     with httpx.Client(base_url=server.url, timeout=120) as client:
         response = client.post(
             "/v1/statements/batch",
@@ -86,6 +100,10 @@ def start_the_pools(server: Server, seeded: Seeded) -> list[Proc]:
     forkservers = [p for p in tree if p.ppid == server.pid and FORKSERVER in p.command]
     workers = [p for p in tree if p.ppid in {f.pid for f in forkservers}]
     assert len(workers) >= 2, "the batch did not start both pools:\n" + "\n".join(map(str, tree))
+    named = {(p.pid, p.started) for p in tree}
+    assert (projections[0].pid, projections[0].started) in named, (
+        f"{projections[0]} is gone:\n" + "\n".join(map(str, tree))
+    )
     return tree
 
 

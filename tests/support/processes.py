@@ -108,3 +108,25 @@ def eventually(condition: Callable[[], bool], within: float, every: float = 0.05
         if time.monotonic() >= deadline:
             return False
         time.sleep(every)
+
+
+def holds_open(pid: int, path: Path) -> bool:
+    """Whether process ``pid`` has ``path`` open (one of its file descriptors points to it)."""
+    target = path.resolve()
+    try:
+        links = list((PROC / str(pid) / "fd").iterdir())
+    except OSError:  # ended meanwhile, or not ours to read
+        return False
+    for link in links:
+        try:
+            if Path(link.readlink()) == target:
+                return True
+        except OSError:
+            continue
+    return False
+
+
+def descendants_holding(pid: int, path: Path) -> list[Proc]:
+    """The descendants of ``pid`` (not ``pid`` itself) that have ``path`` open: of a server's,
+    the processes that use its database (its projection process), not the pools' workers."""
+    return [p for p in descendants(pid) if holds_open(p.pid, path)]
