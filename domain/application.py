@@ -486,31 +486,45 @@ class ElevatorLedger(Application[UUID]):
 
     def notification_id_of(self, chain_id: UUID, version: int) -> int:
         """Position in the event feed of a chain's entry (for receipts of replays)."""
-        rows = self._select_ids(
-            "originator_id = ? AND originator_version = ?",
-            (chain_id.hex if self._on_sqlite else chain_id, version),
-        )
-        if not rows:
+        found = self.chain_positions(chain_id, version)
+        if version not in found:
             raise KeyError(f"no version {version} in chain {chain_id}")
-        return rows[0]
+        return found[version]
+
+    def chain_positions(self, chain_id: UUID, version: int | None = None) -> dict[int, int]:
+        """Version → position in the event feed of a chain's entries (one, with ``version``),
+        in one query. The log is appended in feed order, so positions compare as log indexes do."""
+        where = "originator_id = ?"
+        params: tuple[Any, ...] = (chain_id.hex if self._on_sqlite else chain_id,)
+        if version is not None:
+            where, params = f"{where} AND originator_version = ?", (*params, version)
+        rows = self._select("originator_version AS version", where, params)
+        return {int(row["version"]): int(row["id"]) for row in rows}
 
     def _select_ids(
         self, where: str, params: tuple[Any, ...], limit: int | None = None
     ) -> list[int]:
-        """Notification ids of stored events, in order (``where``: ``{id}`` for the id column,
-        ``?`` for parameters). The SQLite recorder keeps the id as the rowid."""
+        return [int(row["id"]) for row in self._select("", where, params, limit)]
+
+    def _select(
+        self, columns: str, where: str, params: tuple[Any, ...], limit: int | None = None
+    ) -> list[Any]:
+        """Rows of stored events with their notification id as ``id``, in id order (``where``:
+        ``{id}`` for the id column, ``?`` for parameters). The SQLite recorder keeps the id as
+        the rowid."""
         recorder: Any = self.recorder
         table, column = recorder.events_table_name, "rowid"
         if not self._on_sqlite:
             table, column = f"{recorder.datastore.schema}.{table}", "notification_id"
-        sql = f"SELECT {column} AS id FROM {table} WHERE {where.format(id=column)}"
+        selected = f"{column} AS id" + (f", {columns}" if columns else "")
+        sql = f"SELECT {selected} FROM {table} WHERE {where.format(id=column)}"
         if limit is not None:
             sql, params = f"{sql} ORDER BY {column} LIMIT ?", (*params, limit)
         if not self._on_sqlite:
             sql = sql.replace("?", "%s")
         with recorder.datastore.transaction(commit=False) as cursor:
             cursor.execute(sql, params)
-            return [int(row["id"]) for row in cursor.fetchall()]
+            return list(cursor.fetchall())
 
     @property
     def _on_sqlite(self) -> bool:

@@ -14,7 +14,7 @@ from domain.replay.evidence import Evidence, _Trail
 from domain.replay.log_order import LogOrder
 from domain.replay.report import AccountabilityReport, _report
 from domain.replay.steps import Step, _changes, state_summary
-from domain.replay.verify import _SUBJECT_PREFIX, KeyLookup, _Broken, _memo, _Revocations, _verify
+from domain.replay.verify import _SUBJECT_PREFIX, KeyLookup, _Broken, _KeyOrder, _memo, _verify
 
 
 @dataclass(frozen=True)
@@ -70,16 +70,18 @@ def replay(
 
     ``entries`` are the chain's entries in version order, as stored. ``keys`` finds a registered
     key by id (``ElevatorLedger.key_info``); it is asked once per key id. ``order`` places
-    entries in the log (``LedgerOrder(app)``): a key whose revocation the log holds before an
-    entry has not signed it validly, whatever ``recorded_at`` the entry claims; it is asked only
-    about revoked keys and the entries they signed. With ``equipment_code``, every entry must be
-    about that elevator. Raises ``ValueError`` only for a naive ``as_of`` or an unknown axis
-    (caller errors); data problems are in the result.
+    entries and key statements in the log (``LedgerOrder(app)``): a key signs an entry validly
+    only if the log holds its registration before the entry and no revocation of it before the
+    entry, whatever ``recorded_at`` the entry claims — the issuer's key, and the co-signer's
+    for a type that needs one. It is asked once per key the issuer or co-signer signed with
+    (its registration and revocation) and once per entry. With ``equipment_code``, every entry
+    must be about that elevator. Raises ``ValueError`` only for a naive ``as_of`` or an unknown
+    axis (caller errors); data problems are in the result.
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be timezone-aware")
     axis = Axis(axis)
-    lookup, revocations = _memo(keys), _Revocations(order)
+    lookup, key_order = _memo(keys), _KeyOrder(order)
     code = equipment_code
     state = ElevatorState.empty(code or "")
     trail = _Trail()
@@ -92,7 +94,7 @@ def replay(
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
         try:
             verified = _verify(
-                data, version, head.entry_hash if head else None, code, lookup, revocations
+                data, version, head.entry_hash if head else None, code, lookup, key_order
             )
         except _Broken as exc:
             problem, failed_version = f"version {version}: {exc}", version

@@ -1,5 +1,6 @@
 """Re-verification of one chain entry: its form, version and ``prev`` link, every signature under
-the key its ``keyid`` names, and a key of the issuer not revoked before the entry in the log."""
+the key its ``keyid`` names, and a key of the issuer — and, for a type that needs one, of the
+co-signer — registered before the entry in the log and not revoked before it."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from dataclasses import dataclass
 from pydantic import ValidationError
 
 from domain.application import STATEMENT_PAYLOAD_TYPE
-from domain.catalogue import Statement
+from domain.catalogue import MaintenanceContractSigned, Statement
 from domain.replay.log_order import LogOrder
+from domain.rules import statement_data
 from domain.trust import KeyInfo
 from ledger.canonical import is_canonical
 from ledger.dsse import EnvelopeError
@@ -44,7 +46,7 @@ def _verify(
     prev_hash: str | None,
     code: str | None,
     keys: KeyLookup,
-    revocations: _Revocations,
+    key_order: _KeyOrder,
 ) -> _Verified:
     try:
         entry = Entry.from_bytes(data)
@@ -96,56 +98,102 @@ def _verify(
             f"the statement was signed on chain head {_short(stmt.prev)}, but the entry follows"
             f" {_short(entry.prev)}"
         )
-    _check_issuer_key(stmt, list(signers.values()), entry, revocations)
+    _check_issuer_key(stmt, list(signers.values()), entry, key_order)
+    _check_cosigner_key(stmt, list(signers.values()), entry, key_order)
     return _Verified(entry, stmt, entry_hash(data), tuple(signers))
 
 
-class _Revocations:
-    """Whether a key's revocation comes before an entry in the log (revocations memoized)."""
+class _KeyOrder:
+    """Whether a key's registration and revocation come before an entry in the log. Each key's
+    are asked of the :class:`LogOrder` once, and each entry's position once, however many
+    keys signed it."""
 
     def __init__(self, order: LogOrder) -> None:
         self.order = order
-        self.found: dict[str, int | None] = {}
+        self.registrations: dict[str, int | None] = {}
+        self.revocations: dict[str, int | None] = {}
+        self.positions: dict[tuple[str, int], int | None] = {}
 
-    def before(self, key: KeyInfo, entry: Entry) -> bool:
-        if key.revoked_at is None:
-            return False
-        if key.key_id not in self.found:
-            self.found[key.key_id] = self.order.of_revocation(key)
-        revoked = self.found[key.key_id]
-        if revoked is None:
+    def registered_before(self, key: KeyInfo, entry: Entry) -> bool:
+        if key.key_id not in self.registrations:
+            self.registrations[key.key_id] = self.order.of_registration(key)
+        registered = self.registrations[key.key_id]
+        if registered is None:
             raise _Broken(
-                f"the ledger's key index has key {_short(key.key_id)} revoked at"
-                f" {key.revoked_at.isoformat()}, but no entry of {key.owner} revokes it"
+                f"the ledger's key index has key {_short(key.key_id)} registered to"
+                f" {key.owner}, but no entry of {key.owner} registers it (with that public key"
+                " and terminal binding)"
             )
-        here = self.order.of_entry(entry.subject, entry.version)
+        return registered < self._position(entry, "registration", key)
+
+    def revoked_before(self, key: KeyInfo, entry: Entry) -> bool:
+        """Asked of every key, not only of those the key index has revoked: the log decides."""
+        if key.key_id not in self.revocations:
+            self.revocations[key.key_id] = self.order.of_revocation(key)
+        revoked = self.revocations[key.key_id]
+        if revoked is None:
+            if key.revoked_at is not None:
+                raise _Broken(
+                    f"the ledger's key index has key {_short(key.key_id)} revoked at"
+                    f" {key.revoked_at.isoformat()}, but no entry of {key.owner} revokes it"
+                )
+            return False
+        return revoked < self._position(entry, "revocation", key)
+
+    def _position(self, entry: Entry, what: str, key: KeyInfo) -> int:
+        at = (entry.subject, entry.version)
+        if at not in self.positions:
+            self.positions[at] = self.order.of_entry(*at)
+        here = self.positions[at]
         if here is None:
             raise _Broken(
                 f"the ledger holds no version {entry.version} of {entry.subject}, so where it"
-                f" stands in the log against the revocation of key {_short(key.key_id)} is"
+                f" stands in the log against the {what} of key {_short(key.key_id)} is"
                 " unknown"
             )
-        return revoked < here
+        return here
+
+
+def _in_force(whose: str, keys: list[KeyInfo], entry: Entry, key_order: _KeyOrder) -> list[KeyInfo]:
+    """Those of ``keys`` (``whose``: the issuer's, the co-signer's) the log holds the
+    registration of before the entry and no revocation of before it: registration and
+    revocation count by log order, as on the write path and in ``verify``, whatever time the
+    entry claims. Raises, naming the first key, if there is none."""
+    registered = [k for k in keys if key_order.registered_before(k, entry)]
+    if not registered:
+        key = keys[0]
+        at = key.registered_at.isoformat() if key.registered_at else "?"
+        raise _Broken(
+            f"{whose} key {_short(key.key_id)} was registered later in the log (registration"
+            f" recorded at {at}); it signs no earlier entry, whatever time the entry claims"
+            f" (recorded at {entry.recorded_at.isoformat()})"
+        )
+    active = [k for k in registered if not key_order.revoked_before(k, entry)]
+    if not active:
+        key = registered[0]
+        at = (
+            f"revocation recorded at {key.revoked_at.isoformat()}"
+            if key.revoked_at
+            else "a revocation the ledger's key index does not show"
+        )
+        raise _Broken(
+            f"{whose} key {_short(key.key_id)} was revoked earlier in the log ({at}); it"
+            " signs no later entry, whatever time the entry claims (recorded at"
+            f" {entry.recorded_at.isoformat()})"
+        )
+    return active
 
 
 def _check_issuer_key(
-    stmt: Statement, signers: list[KeyInfo], entry: Entry, revocations: _Revocations
+    stmt: Statement, signers: list[KeyInfo], entry: Entry, key_order: _KeyOrder
 ) -> None:
-    """A key of the issuer signed, and the log holds its revocation (if any) only after this
-    entry: revocation counts by log order, as on the write path and in ``verify``."""
+    """A key of the issuer signed, registered before this entry in the log and not revoked
+    before it; a terminal key only for its elevator and for the types a terminal may sign."""
     own = [k for k in signers if k.owner == stmt.issuer]
     if not own:
         owners = ", ".join(sorted({k.owner for k in signers}))
         raise _Broken(f"no signature by a key of the issuer {stmt.issuer} (signed by {owners})")
-    active = [k for k in own if not revocations.before(k, entry)]
-    if not active:
-        key = own[0]
-        raise _Broken(
-            f"the issuer's key {_short(key.key_id)} was revoked earlier in the log (revocation"
-            f" recorded at {key.revoked_at.isoformat() if key.revoked_at else '?'}); it signs"
-            f" no later entry, whatever time the entry claims (recorded at"
-            f" {entry.recorded_at.isoformat()})"
-        )
+    active = _in_force("the issuer's", own, entry, key_order)
     if all(k.is_terminal for k in active):
         terminal = active[0]
         if not stmt.statement_type.terminal_may_sign:
@@ -155,6 +203,34 @@ def _check_issuer_key(
                 f"terminal key {_short(terminal.key_id)} is bound to elevator"
                 f" {terminal.bound_elevator}, not {stmt.elevator}"
             )
+
+
+def _check_cosigner_key(
+    stmt: Statement, signers: list[KeyInfo], entry: Entry, key_order: _KeyOrder
+) -> None:
+    """For a type that needs a co-signer (``StatementType.cosigner_roles``; a maintenance
+    contract: its use unit), a key of the co-signer — not the issuer's, not a terminal's —
+    signed too, registered before this entry in the log and not revoked before it, as
+    :func:`domain.authorization._check_cosigner` requires on the write path. The co-signer's
+    roles are not judged here (nor the issuer's): ``verify`` does."""
+    st = stmt.statement_type
+    if not st.cosigner_roles:
+        return
+    data = statement_data(stmt)
+    wanted = data.use_unit if isinstance(data, MaintenanceContractSigned) else None
+    candidates = [
+        k
+        for k in signers
+        if k.owner != stmt.issuer and not k.is_terminal and wanted in (None, k.owner)
+    ]
+    if not candidates:
+        who = wanted or f"holding {' or '.join(sorted(st.cosigner_roles))}"
+        owners = ", ".join(sorted({k.owner for k in signers}))
+        raise _Broken(
+            f"no signature by a key of the co-signer {who}, who must also sign {st.name}"
+            f" (signed by {owners})"
+        )
+    _in_force("the co-signer's", candidates, entry, key_order)
 
 
 def _memo(keys: KeyLookup) -> KeyLookup:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -425,6 +427,55 @@ def test_missing_entries_and_unknown_keys_are_caught(history: History) -> None:
     assert wrong.failed_version == 1 and "not elevator:311023010201500099" in (wrong.problem or "")
 
 
+class _Counting:
+    """The ledger's log order, counting what the replay asks of it."""
+
+    def __init__(self, order: LedgerOrder) -> None:
+        self.order = order
+        self.asked: Counter[tuple[str, object]] = Counter()
+
+    def of_entry(self, subject: str, version: int) -> int | None:
+        self.asked["entry", (subject, version)] += 1
+        return self.order.of_entry(subject, version)
+
+    def of_registration(self, key: KeyInfo) -> int | None:
+        self.asked["registration", key.key_id] += 1
+        return self.order.of_registration(key)
+
+    def of_revocation(self, key: KeyInfo) -> int | None:
+        self.asked["revocation", key.key_id] += 1
+        return self.order.of_revocation(key)
+
+
+def test_the_log_order_is_asked_once_per_entry_and_once_per_key(
+    history: History, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Judging keys by log order costs a few queries, not one per entry per key: each
+    signing key's registration and revocation are asked for once, each entry's position once,
+    and the ledger reads each chain's positions in one query."""
+    reads: Counter[UUID] = Counter()
+    app = history.city.node.app
+    read_positions = app.chain_positions
+
+    def counted(chain: UUID, version: int | None = None) -> dict[int, int]:
+        reads[chain] += 1
+        return read_positions(chain, version)
+
+    monkeypatch.setattr(app, "chain_positions", counted)
+    order = _Counting(history.order)
+    result = replay(history.entries, on_day(300), Axis.OCCURRED, app.key_info, order=order)
+    assert result.verified and len(result.steps) == 20, result.problem
+    assert set(order.asked.values()) == {1}
+    entries = {what for kind, what in order.asked if kind == "entry"}
+    assert entries == {(f"elevator:{CODE}", version) for version in range(1, 21)}
+    signers = {key for step in result.steps for key in step.signer_key_ids}  # co-signers too
+    for kind in ("registration", "revocation"):
+        assert {what for k, what in order.asked if k == kind} == signers
+    owners = {info.owner for info in map(app.key_info, signers) if info is not None}
+    assert len(owners) == 9  # every organization of the history, the use unit as co-signer
+    assert set(reads.values()) == {1} and len(reads) == 1 + len(owners)
+
+
 def test_instants_must_carry_an_offset() -> None:
     assert parse_instant("2025-03-01T14:05:00+08:00") == datetime(2025, 3, 1, 14, 5, tzinfo=CST)
     assert parse_instant("2025-03-01T14:05:00 08:00").utcoffset() == timedelta(hours=8)
@@ -440,6 +491,9 @@ class _Nowhere:
     """A log that holds nothing (the replay never gets to ask)."""
 
     def of_entry(self, subject: str, version: int) -> None:
+        return None
+
+    def of_registration(self, key: KeyInfo) -> None:
         return None
 
     def of_revocation(self, key: KeyInfo) -> None:
