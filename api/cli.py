@@ -109,6 +109,7 @@ def serve(
     node = _node()
     try:  # node.close() must run: it stops the pools' worker processes and the projections'
         node.start_projection_process()  # the read models follow the log in a child process
+        node.warm_up()  # worker processes up before the first request, not during it
         # uvicorn shuts down gracefully on SIGINT or SIGTERM, then raises the signal again
         # under the handler it found: SIGINT's raises KeyboardInterrupt, which uvicorn.run
         # swallows, so it returns; SIGTERM's default would kill this process before

@@ -128,6 +128,13 @@ class LedgerNode:
             self.process.start()
             self.committer.on_commit = Coalesced(self.process.nudge, PROJECTION_DELAY)
 
+    def warm_up(self) -> None:
+        """Start the worker processes a server needs (signature checks, promise signing) before
+        it takes requests, rather than with its first large batch."""
+        if self.app.verifier is not None:
+            self.app.verifier.warm_up()
+        self.service.promises.warm_up()
+
     def close(self) -> None:
         if self.process is not None:
             self.process.stop()

@@ -80,7 +80,12 @@ class LedgerService:
         size_before = self.log.size()
         with self.turn():
             results = self.app.accept_batch(envelopes, recorded_at)
-            placed = self.sequencer.integrate().positions
+            saved = {  # handed to the sequencer: it need not read them back
+                r.notification_id: r.entry
+                for r in results
+                if not isinstance(r, Rejected) and r.notification_id is not None
+            }
+            placed = self.sequencer.integrate(known=saved).positions
         if all(isinstance(r, Rejected) for r in results):
             return [r for r in results if isinstance(r, Rejected)]
         checkpoint = self.log.latest_checkpoint()  # one checkpoint and one node read per batch

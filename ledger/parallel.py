@@ -108,6 +108,13 @@ class ParallelVerifier:
             self._pool = process_pool(self.workers)
         return self._pool
 
+    def warm_up(self) -> None:
+        """Start the workers now, not with the first large batch (a fork server and a
+        worker take about half a second to start: that batch's requests would wait for it)."""
+        pool = self._executor()
+        for future in [pool.submit(verify_chunk, ()) for _ in range(self.workers)]:
+            future.result()
+
     def submit(self, checks: Sequence[Check]) -> list[Future[list[bool]]]:
         """Start verifying; one future per chunk, in order."""
         pool = self._executor()

@@ -134,6 +134,10 @@ class PromiseSigner:
 
         return result
 
+    def warm_up(self) -> None:
+        """Start the worker now, not with the first large batch (see ParallelVerifier)."""
+        self._executor().submit(_sign_in_worker, []).result()
+
     def _sign_here(self, texts: Sequence[str]) -> list[str]:
         return [sign_note(t, [self.signer]) for t in texts]
 

@@ -29,3 +29,14 @@ def test_pooled_and_inline_verdicts_agree() -> None:
     finally:
         verifier.close()
     assert verify_chunk(checks).count(False) == len([i for i in range(200) if i % 7 == 3])
+
+
+def test_warming_up_starts_every_worker_before_the_first_batch() -> None:
+    verifier = ParallelVerifier(workers=2)
+    try:
+        verifier.warm_up()
+        assert verifier._pool is not None and len(verifier._pool._processes) == 2
+        checks = _checks(100)
+        assert verifier.verify(checks) == verify_chunk(checks)
+    finally:
+        verifier.close()

@@ -68,3 +68,14 @@ def test_chunks_a_busy_worker_has_not_begun_are_signed_here() -> None:
         busy.result()
     finally:
         signer.close()
+
+
+def test_warming_up_starts_the_worker_before_the_first_batch() -> None:
+    signer = PromiseSigner(SIGNER, parallel_from=4)
+    try:
+        signer.warm_up()
+        assert signer._pool is not None and len(signer._pool._processes) == 1
+        promises = _promises(8)
+        assert signer.start(promises)() == [p.sign(SIGNER) for p in promises]
+    finally:
+        signer.close()
