@@ -28,7 +28,7 @@ from psycopg import sql
 
 from api.node import eventsourcing_env, initialise
 from api.settings import Settings
-from bench.common import report, served
+from bench.common import report, served, summarize_ms
 from bench.load import post_all
 from domain.identifiers import make_uscc
 from domain.onboarding import licences_for, onboarding_statements
@@ -199,6 +199,8 @@ def plain_rate(url: str, tmp: str, n: int) -> float:
 
 
 def http_rates(seeded: Seeded, n: int) -> tuple[float, float, dict[str, Any]]:
+    """Single submissions and verify-only requests per second, and the submissions' latency
+    (p50, p99, slowest, and how many took over 100 ms: stalls show there, not in the rate)."""
     import orjson
 
     with served(seeded.settings) as port:
@@ -207,7 +209,16 @@ def http_rates(seeded: Seeded, n: int) -> tuple[float, float, dict[str, Any]]:
         submit = post_all("127.0.0.1", port, "/v1/statements", bodies)
         assert set(submit.statuses) == {201}, submit.statuses
         assert set(verify.statuses) == {200}, verify.statuses
-        return submit.rate, verify.rate, {"submit": submit.statuses, "verify": verify.statuses}
+        latency = {
+            **summarize_ms(submit.latencies),
+            "max_ms": round(max(submit.latencies) * 1000, 1),
+            "over_100_ms": sum(1 for s in submit.latencies if s > 0.1),
+        }
+        return (
+            submit.rate,
+            verify.rate,
+            {"submit": submit.statuses, "verify": verify.statuses, "latency": latency},
+        )
 
 
 def _postgres_url() -> tuple[str, str]:
@@ -243,6 +254,7 @@ def main() -> None:
                 batch = batch_rate(seeded, args.batch_envelopes)
                 plain = plain_rate(url, tmp, args.batch_envelopes)
                 single, verify_only, statuses = http_rates(seeded, args.http)
+                lat = statuses["latency"]
             finally:
                 if dbname:
                     _drop(dbname)
@@ -263,6 +275,11 @@ def main() -> None:
                 f"{single / verify_only:.0%} of verify-only {verify_only:,.0f}/s"
                 + (" (aim ≥ 1,000/s)" if backend == "sqlite" else ""),
             ),
+            (
+                f"{backend}: POST /v1/statements latency",
+                f"p50 {lat['p50_ms']:.1f} / p99 {lat['p99_ms']:.1f} ms",
+                f"max {lat['max_ms']:,.0f} ms; {lat['over_100_ms']} of {args.http} over 100 ms",
+            ),
         ]
         data[backend] = {
             "batch_per_s": round(batch),
@@ -271,6 +288,7 @@ def main() -> None:
             "batch_vs_raw_verify": round(batch / verify, 3),
             "plain_eventsourcing_per_s": round(plain),
             "single_vs_verify_only": round(single / verify_only, 3),
+            "single_post_latency": statuses.pop("latency"),
             "statuses": statuses,
         }
     report("ingest", rows, data)

@@ -66,6 +66,16 @@ def _ingest(d: dict[str, Any]) -> list[Row]:
                 f"{b['single_vs_verify_only']:.0%} (aim ≥ 1,000/s on SQLite)",
             ),
         ]
+        lat = b.get("single_post_latency")
+        if lat is not None:  # results saved before latency was measured have none
+            rows.append(
+                (
+                    f"{backend}: single POST latency p50 / p99",
+                    f"{lat['p50_ms']:.1f} / {lat['p99_ms']:.1f} ms",
+                    "",
+                    f"max {lat['max_ms']:,.0f} ms; {lat['over_100_ms']} over 100 ms",
+                )
+            )
     return rows
 
 

@@ -76,3 +76,35 @@ def test_main_writes_the_table_and_the_figures(
         " | 1.60× (aim ≥ 1.5×); 1.80× on idle cores |"
     ) in lines
     assert json.loads((tmp_path / "summary.json").read_text()) == {"read_side": READ_SIDE}
+
+
+INGEST: dict[str, Any] = {
+    "raw_verify_per_s": 16000,
+    "sqlite": {
+        "batch_per_s": 6400,
+        "single_post_per_s": 1200,
+        "verify_only_per_s": 1800,
+        "batch_vs_raw_verify": 0.4,
+        "plain_eventsourcing_per_s": 40000,
+        "single_vs_verify_only": 0.667,
+        "single_post_latency": {
+            "mean_ms": 22.0,
+            "p50_ms": 21.04,
+            "p99_ms": 33.0,
+            "max_ms": 41.2,
+            "over_100_ms": 0,
+        },
+    },
+}
+
+
+def test_single_post_latency_is_shown_when_measured() -> None:
+    rows = {row[0]: row[1:] for row in bench.summary._ingest(INGEST)}
+    assert rows["sqlite: single POST latency p50 / p99"] == (
+        "21.0 / 33.0 ms",
+        "",
+        "max 41 ms; 0 over 100 ms",
+    )
+    older = {**INGEST, "sqlite": {**INGEST["sqlite"]}}
+    del older["sqlite"]["single_post_latency"]
+    assert not any("latency" in row[0] for row in bench.summary._ingest(older))
