@@ -28,6 +28,7 @@ from api.statement_routes import problem_of
 from domain.audit import VerifyReport, verify_log
 from domain.catalogue import Statement
 from domain.errors import Rejected
+from domain.gc_tuning import tune_gc
 from domain.replay import Axis, parse_instant
 from domain.signing import sign_statement
 from domain.trust import TrustAnchor
@@ -430,6 +431,7 @@ def verify(
     """Verify a ledger without trusting its server: signed checkpoint, every entry, every chain,
     every signature, authorization and rule (by replaying the write path), and consistency with
     the checkpoint seen last time. Exits 1 naming the first bad entry."""
+    tune_gc()  # with one worker, this process replays the write path itself
     seen = SeenCheckpoints(state or Path.home() / ".elevator-ledger" / "seen-checkpoints.json")
     checks: list[str] = []
     try:

@@ -7,7 +7,6 @@ log key, root authority key, genesis statements) and reuses the rest.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from api.migrations import VERSION_TABLE as ACCESS_VERSION_TABLE
 from api.settings import Settings
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
+from domain.gc_tuning import tune_gc
 from domain.group_commit import GroupCommitter
 from domain.onboarding import onboarding_statements
 from domain.roles import Role
@@ -275,19 +275,6 @@ def genesis_statements(
         at=now,
         valid_from=now.date(),
     )
-
-
-#: The write path allocates many short-lived containers, nearly all freed by reference counting
-#: as soon as a statement is judged. With CPython's default first threshold (700 allocations)
-#: the cycle collector still runs every few statements, and its older generations walk the
-#: aggregate caches: measured at 25 µs of the writer's 155 µs per statement. One pass per
-#: 20,000 allocations costs 2.5 µs and keeps as few objects alive (bench/ingest.py).
-GC_THRESHOLDS = (20_000, 20, 20)
-
-
-def tune_gc() -> None:
-    """Collect cycles less often in a ledger process (see GC_THRESHOLDS)."""
-    gc.set_threshold(*GC_THRESHOLDS)
 
 
 def open_node(settings: Settings) -> LedgerNode:

@@ -41,6 +41,7 @@ import orjson
 
 from domain.aggregates import parse_payload
 from domain.catalogue import Subject, statement_type
+from domain.gc_tuning import tune_gc
 from domain.trust import TrustAnchor
 from ledger.audit import Finding, parse_entries
 from ledger.dsse import b64decode_any
@@ -126,6 +127,7 @@ class ShardReplay:
     def __init__(self, config: tuple[TrustAnchor, dict[str, str]]) -> None:
         from domain.audit import Reverifier  # domain.audit imports this module
 
+        tune_gc()  # this process judges statements from now on
         anchor, env = config
         self.replay: Reverifier = Reverifier(anchor, env)
 
