@@ -7,26 +7,15 @@ private key never reaches that process.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine
 
-from ledger.db import make_engine
 from ledger.keys import SigningKey
 from ledger.log import LogReader, MerkleLog
-from ledger.migrate import upgrade
 from ledger.note import NoteSigner, open_checkpoint
 
 ORIGIN = "ledger.test.example/elevators"
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = make_engine(database_url)
-    upgrade(engine)
-    yield engine
-    engine.dispose()
 
 
 def test_a_reader_reads_what_the_log_wrote(engine: Engine) -> None:
