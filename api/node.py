@@ -131,8 +131,7 @@ class LedgerNode:
     def warm_up(self) -> None:
         """Start the worker processes a server needs (signature checks, promise signing) before
         it takes requests, rather than with its first large batch."""
-        if self.app.verifier is not None:
-            self.app.verifier.warm_up()
+        self.app.warm_up()
         self.service.promises.warm_up()
 
     def close(self) -> None:
