@@ -12,6 +12,7 @@ Merkle leaf, so one hash links the chain and the public log.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +47,18 @@ def format_time(at: datetime) -> str:
     )
 
 
+#: What :func:`format_time` writes (an entry's bytes are checked to be exactly that).
+_FORMATTED = re.compile(r"(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)\.(\d{6})Z", re.ASCII)
+
+
 def parse_time(text: str) -> datetime:
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    """The instant :func:`format_time` wrote; other text as ``strptime`` reads the format.
+    (Read straight from the digits: ``strptime`` took 15 µs of every entry re-verified.)"""
+    found = _FORMATTED.fullmatch(text) if isinstance(text, str) else None
+    if found is None:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+    year, month, day, hour, minute, second, micro = map(int, found.groups())
+    return datetime(year, month, day, hour, minute, second, micro, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
