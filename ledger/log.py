@@ -313,7 +313,9 @@ class LogReader:
         known.update(((i, i + 1), nodes[i << 1]) for i in range(lo, size))
         batch = dict(zip(recent, merkle.batch_inclusion_proofs(recent, size, known), strict=True))
         older = [i for i in indices if i not in batch]
-        planned = dict(zip(older, self._planned_proofs(older, size), strict=True))
+        planned = (  # none, usually: the size was checked with the batch's read
+            dict(zip(older, self._planned_proofs(older, size), strict=True)) if older else {}
+        )
         return [list(batch[i]) if i in batch else planned[i] for i in indices]
 
     def _planned_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
