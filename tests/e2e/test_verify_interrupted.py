@@ -15,8 +15,7 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from typer.testing import CliRunner
 from api.cli import app
 from domain.roles import Role
 from tests.support.city import NOW, City, statement
+from tests.support.processes import children, eventually, running
 
 pytestmark = pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
 
@@ -33,41 +33,11 @@ CODES = [f"3110230102015{serial:05d}" for serial in range(201, 206)]
 MADE = NOW - timedelta(days=1)
 
 
-def children(pid: int) -> set[int]:
-    found = set()
-    for status in Path("/proc").glob("[0-9]*/status"):
-        try:
-            lines = status.read_text().splitlines()
-        except OSError:  # ended meanwhile
-            continue
-        ppid = next((line.split()[1] for line in lines if line.startswith("PPid:")), None)
-        if ppid == str(pid):
-            found.add(int(status.parent.name))
-    return found
-
-
 def waiting_on_a_socket(pid: int) -> bool:
     try:
         return "unix_stream_read" in Path(f"/proc/{pid}/wchan").read_text()
     except OSError:
         return False
-
-
-def running(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"
-
-
-def eventually(condition: Callable[[], bool], within: float = 60.0) -> bool:
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def database_url(home: Path) -> str:
@@ -131,7 +101,7 @@ def test_ctrl_c_stops_the_verification_and_its_workers(
                 workers.update(children(child))  # the fork server's children
             return len(workers) == 2 and all(waiting_on_a_socket(pid) for pid in workers)
 
-        assert eventually(workers_up), f"the replay's workers never started: {workers}"
+        assert eventually(workers_up, within=60.0), f"the replay's workers never started: {workers}"
         os.killpg(cli.pid, signal.SIGINT)  # Ctrl-C
         _, stderr = cli.communicate(timeout=60)
     finally:
@@ -140,5 +110,5 @@ def test_ctrl_c_stops_the_verification_and_its_workers(
             cli.kill()
             cli.wait()
     assert cli.returncode != 0
-    assert eventually(lambda: not any(running(pid) for pid in workers)), workers
+    assert eventually(lambda: not any(running(pid) for pid in workers), within=60.0), workers
     assert b"Traceback" not in stderr, stderr.decode()

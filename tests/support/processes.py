@@ -58,6 +58,17 @@ def processes() -> dict[int, Proc]:
     return found
 
 
+def children(pid: int) -> set[int]:
+    """The pids whose parent is ``pid`` now (zombies included)."""
+    return {p.pid for p in processes().values() if p.ppid == pid}
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not ended (a zombie has)."""
+    found = proc(pid)
+    return found is not None and found.state != "Z"
+
+
 def descends_from(p: Proc, ancestor: int, table: dict[int, Proc]) -> bool:
     """Whether ``ancestor`` is on ``p``'s chain of parents (as ``table`` has them)."""
     seen: set[int] = set()
