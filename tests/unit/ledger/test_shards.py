@@ -10,6 +10,7 @@ import time
 import pytest
 
 from ledger.parallel import ShardError, Shards
+from tests.support.processes import eventually, proc
 
 
 class Tally:
@@ -41,14 +42,7 @@ def pids(shards: Shards[int, int | str, tuple[int, int]]) -> list[int]:
 
 def gone(pid: int, within: float = 10.0) -> bool:
     """The process has ended and been reaped (by its parent, the fork server)."""
-    deadline = time.monotonic() + within
-    while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        time.sleep(0.05)
-    return False
+    return eventually(lambda: proc(pid) is None, within)
 
 
 def test_each_shard_keeps_its_state_and_rounds_come_back_in_order() -> None:
