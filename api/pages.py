@@ -1,22 +1,30 @@
 """Server-rendered pages: the QR-code page in the elevator car (mobile-first, Chinese, no
-JavaScript needed), with a section proving that what it shows is what the log holds."""
+JavaScript needed), with a section proving that what it shows is what the log holds.
+
+Everything under ``/e`` answers a page a phone can show — an unknown code, a malformed one or a
+path that is no code at all included — because whoever scanned it may be trapped: every page
+gives 96333. Only a client that asks for JSON and not HTML gets problem+json instead."""
 
 from __future__ import annotations
 
 import base64
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi import Path as PathParam
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
 
+from api.badge import RETIRED, badge, when
 from api.deps import NodeDep
+from api.problems import Problem
 from api.public_routes import today
 from domain.catalogue import CATALOGUE
+from ledger.schema import log_checkpoints
 from projections import read
+from projections.schema import aware
 from projections.scorecard import FUJIAN_2024, scorecard
 
 router = APIRouter(tags=["pages"])
@@ -49,61 +57,84 @@ KIND_ZH = {
 }
 
 
-def badge(view: read.ElevatorView) -> tuple[str, str]:
-    """(Chinese label, css class): the one thing a passenger should see first."""
-    s, f = view.status, view.flags
-    if s.lifecycle in ("scrapped", "cancelled"):
-        return LIFECYCLE_ZH[s.lifecycle], "bad"
-    if s.lifecycle == "stopped":
-        return "停用", "bad"
-    if s.last_inspection_conclusion == "fail" or f["inspection_overdue"]:
-        return "检验逾期" if f["inspection_overdue"] else "检验不合格", "bad"
-    if f["under_supervision"]:
-        return "挂牌督办", "bad"
-    if f["maintenance_overdue"]:
-        return "维保逾期", "warn"
-    if s.lifecycle == "in_service":
-        return "正常使用", "ok"
-    return LIFECYCLE_ZH.get(s.lifecycle or "", "未知"), "warn"
+#: No identifier is longer (a rescue code or a 19-character equipment code with spaces).
+MAX_IDENTIFIER = 64
+
+
+def wants_html(request: Request) -> bool:
+    """A browser (``Accept: text/html``) or a client that states no preference gets HTML."""
+    accept = request.headers.get("accept", "").lower()
+    return "text/html" in accept or "json" not in accept
+
+
+def not_found(request: Request, identifier: str | None, reason: str) -> Response:
+    """The page for whatever is not a known elevator: still the emergency number, and where to
+    report a lift that has no code; problem+json to a client asking for JSON only."""
+    if not wants_html(request):
+        return Problem(404, "not-found", "No such elevator", reason).response(request.url.path)
+    shown = identifier if identifier and len(identifier) <= MAX_IDENTIFIER else None
+    context = {"identifier": shown, "reason": reason}
+    return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
+
+
+@router.get("/e", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/e/", response_class=HTMLResponse, include_in_schema=False)
+def no_identifier(request: Request) -> Response:
+    return not_found(request, None, "地址中没有电梯编号")
+
+
+def as_of(node: NodeDep, size: int) -> dict[str, Any]:
+    """What the page's data reflects: the signed checkpoint (size, when it was signed) and how
+    far into the log the status has been folded."""
+    with node.engine.connect() as conn:
+        signed_at = conn.execute(
+            select(log_checkpoints.c.signed_at).where(log_checkpoints.c.size == size)
+        ).scalar_one_or_none()
+    folded = min(read.position(node.engine, "elevators"), size)
+    return {
+        "size": size,
+        "signed_at": when(aware(signed_at)) if signed_at else None,
+        "folded": folded,
+    }
 
 
 @router.get("/e/{identifier}", response_class=HTMLResponse, include_in_schema=False)
-def elevator_page(
-    request: Request,
-    node: NodeDep,
-    identifier: Annotated[str, PathParam(min_length=1, max_length=64)],
-) -> HTMLResponse:
+def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
+    if len(identifier) > MAX_IDENTIFIER:
+        return not_found(request, identifier, "编号过长，不是电梯编号")
     # no identifier has control characters (and NUL cannot be a PostgreSQL query parameter)
-    code = read.resolve(node.engine, identifier) if identifier.isprintable() else None
+    if not identifier.isprintable() or not identifier.strip():
+        return not_found(request, None, "编号含有无效字符")
+    code = read.resolve(node.engine, identifier)
     view = read.elevator(node.engine, code, today()) if code else None
     if code is None or view is None:
-        return templates.TemplateResponse(
-            request, "not_found.html", {"identifier": identifier}, status_code=404
-        )
+        return not_found(request, identifier, "账本中没有这个编号的电梯")
     checkpoint = node.log.latest_checkpoint()
     _, recent = read.elevator_entries(node.engine, code, 0, 10)
     recent = [e for e in recent if e["log_index"] < checkpoint.size]
     proofs = node.log.inclusion_proofs([e["log_index"] for e in recent], checkpoint.size)
-    parties = {
-        p["role"]: p["organization"]
-        for p in read.responsible_at(node.engine, code, datetime.now(UTC))
-    }
+    now = datetime.now(UTC)
+    retired = view.status.lifecycle in RETIRED
+    parties = {p["role"]: p["organization"] for p in read.responsible_at(node.engine, code, now)}
     if view.maintenance_unit_today:
         parties["maintenance_unit"] = view.maintenance_unit_today
+    if retired:  # nobody insures or maintains a scrapped lift, whatever the rows still say
+        parties.pop("insurer", None)
+        parties.pop("maintenance_unit", None)
     names = read.organization_names(
         node.engine, set(parties.values()) | {e["issuer"] for e in recent}
     )
     grade = None
-    if parties.get("maintenance_unit"):
+    if parties.get("maintenance_unit") and not retired:
         card = scorecard(node.engine, parties["maintenance_unit"], today().year)
         grade = card.grade(FUJIAN_2024)
-    label, tone = badge(view)
     context: dict[str, Any] = {
         "code": code,
         "s": view.status,
         "flags": view.flags,
-        "label": label,
-        "tone": tone,
+        "badge": badge(view.status, view.flags, now),
+        "retired": retired,
+        "as_of": as_of(node, checkpoint.size),
         "parties": [
             (ROLE_ZH[r], parties[r], names.get(parties[r], parties[r]))
             for r in ROLE_ZH
@@ -127,3 +158,10 @@ def elevator_page(
         "origin": node.log.origin,
     }
     return templates.TemplateResponse(request, "elevator.html", context)
+
+
+@router.get("/e/{rest:path}", response_class=HTMLResponse, include_in_schema=False)
+def not_an_identifier(request: Request, rest: str) -> Response:
+    """``/e/a/b`` and the like: more than one path segment is never an elevator's code.
+    Registered last, so that it catches only what :func:`elevator_page` does not."""
+    return not_found(request, None, "地址不是电梯编号")

@@ -16,6 +16,7 @@ from projections.schema import (
     identifiers,
     organizations,
     responsibilities,
+    tracking,
 )
 from projections.status import ElevatorStatus, contract_in_force, flags, from_json
 
@@ -176,3 +177,12 @@ def search(engine: Engine, q: str, limit: int = 20) -> dict[str, list[dict[str, 
         ],
         "organizations": [{"uscc": r.uscc, "name": r.name} for r in orgs],
     }
+
+
+def position(engine: Engine, name: str) -> int:
+    """How many log entries the read model ``name`` has folded (its next log index)."""
+    with engine.connect() as conn:
+        value = conn.execute(
+            select(tracking.c.position).where(tracking.c.name == name)
+        ).scalar_one_or_none()
+    return int(value or 0)

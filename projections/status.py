@@ -16,6 +16,8 @@ from typing import Any
 from domain.catalogue import (
     AssessmentConcluded,
     ElevatorManufactured,
+    ElevatorScrapped,
+    HazardListed,
     InspectionConcluded,
     InspectionConclusion,
     InspectionKind,
@@ -24,11 +26,14 @@ from domain.catalogue import (
     MaintenanceContractSigned,
     MaintenancePerformed,
     MaintenancePolicy,
+    RegistrationCancelled,
     RegistrationChanged,
     RegistrationIssued,
     RegistrationRegime,
+    RescueAlarm,
     RescueCodeAssigned,
     Statement,
+    UseStopped,
 )
 from domain.elevator import ElevatorState, active_contract, evolve_elevator
 from domain.policies import inspection_due, next_maintenance_due
@@ -77,6 +82,20 @@ class ElevatorStatus:
     insured_until: date | None = None
     assessed_on: date | None = None
     assessment_conclusion: str | None = None
+    #: what a passenger must be told first (the QR page's badge), each from a signed entry:
+    #: rescues not yet released: (rescue id, people trapped as alarmed, alarm time)
+    rescues_in_progress: tuple[tuple[str, int, datetime], ...] = ()
+    #: hazards listed for supervision and not closed: (hazard id, description, deadline)
+    hazards_listed: tuple[tuple[str, str, date], ...] = ()
+    stopped_since: datetime | None = None
+    stop_reason: str | None = None
+    #: when the inspection failure not passed since was concluded, and its findings
+    inspection_failed_since: datetime | None = None
+    inspection_findings: tuple[str, ...] = ()
+    scrapped_on: date | None = None
+    scrap_reason: str | None = None
+    cancelled_at: datetime | None = None
+    cancel_reason: str | None = None
     late_entries: int = 0
     entries: int = 0
     head: str | None = None
@@ -120,6 +139,7 @@ class Fold:
             open_rectifications=sum(
                 1 for r in self.state.rectification_orders.values() if r.is_open
             ),
+            **_safety(s, self.state),
             late_entries=s.late_entries + int(late),
             entries=s.entries + 1,
             head=entry_hash,
@@ -129,10 +149,48 @@ class Fold:
         self.version = version
 
 
+def _safety(s: ElevatorStatus, state: ElevatorState) -> dict[str, Any]:
+    """The open rescues, hazards, stop and failure as the domain state has them now: the
+    details were noted when opened (:func:`_noted`); the state says which are still open."""
+    failed = state.failed_inspection_open
+    stopped = state.stopped_at is not None and str(state.lifecycle) == "stopped"
+    return {
+        "rescues_in_progress": tuple(
+            r for r in s.rescues_in_progress if state.rescues[r[0]].stage != "released"
+        ),
+        "hazards_listed": tuple(h for h in s.hazards_listed if state.hazards[h[0]].is_open),
+        "stopped_since": state.stopped_at if stopped else None,
+        "stop_reason": s.stop_reason if stopped else None,
+        "inspection_failed_since": failed.at if failed else None,
+        "inspection_findings": s.inspection_findings if failed else (),
+    }
+
+
+def _noted(s: ElevatorStatus, stmt: Statement, data: Any) -> ElevatorStatus | None:
+    """The details the badge shows, from the statement that opens each state."""
+    r = dataclasses.replace
+    if isinstance(data, RescueAlarm):
+        opened = (data.rescue_id, data.trapped, data.alarm_at)
+        return r(s, rescues_in_progress=(*s.rescues_in_progress, opened))
+    if isinstance(data, HazardListed):
+        listed = (data.hazard_id, data.description, data.deadline)
+        return r(s, hazards_listed=(*s.hazards_listed, listed))
+    if isinstance(data, UseStopped):
+        return r(s, stop_reason=data.reason)
+    if isinstance(data, ElevatorScrapped):
+        return r(
+            s, scrapped_on=data.scrapped_on, scrap_reason=data.reason, next_maintenance_due=None
+        )
+    return None
+
+
 def _apply(s: ElevatorStatus, stmt: Statement, state: ElevatorState) -> ElevatorStatus:
     data = stmt.parsed_data()
     on = stmt.occurred_at.date()
     r = dataclasses.replace
+    noted = _noted(s, stmt, data)
+    if noted is not None:
+        return noted
     if isinstance(data, ElevatorManufactured):
         return r(
             s,
@@ -153,9 +211,11 @@ def _apply(s: ElevatorStatus, stmt: Statement, state: ElevatorState) -> Elevator
             regime=str(regime) if regime else None,
             in_use_since=s.in_use_since or on,
         )
-    if stmt.type == "registration.cancelled":
+    if isinstance(data, RegistrationCancelled):
         return r(
             s,
+            cancelled_at=stmt.occurred_at,
+            cancel_reason=data.reason,
             use_unit=None,
             maintenance_unit=None,
             next_maintenance_due=None,
@@ -181,8 +241,6 @@ def _apply(s: ElevatorStatus, stmt: Statement, state: ElevatorState) -> Elevator
         return r(s, insurer=stmt.issuer, insured_until=until)
     if isinstance(data, AssessmentConcluded):
         return r(s, assessed_on=on, assessment_conclusion=str(data.conclusion))
-    if stmt.type in ("elevator.scrapped", "use.stopped"):
-        return r(s, next_maintenance_due=None) if stmt.type == "elevator.scrapped" else s
     return s
 
 
@@ -245,6 +303,7 @@ def _inspection(
         last_inspection_kind=str(data.kind),
         last_inspection_conclusion=str(data.conclusion),
         inspection_baseline=baseline,
+        inspection_findings=tuple(data.findings) if not passed else s.inspection_findings,
     )
     if baseline is None:
         return s
@@ -322,6 +381,10 @@ def from_json(doc: dict[str, Any]) -> ElevatorStatus:
             )
         elif f.name == "hazard_deadlines":
             values[f.name] = tuple(date.fromisoformat(v) for v in value)
+        elif f.name == "rescues_in_progress":
+            values[f.name] = tuple((i, n, datetime.fromisoformat(t)) for i, n, t in value)
+        elif f.name == "hazards_listed":
+            values[f.name] = tuple((i, d, date.fromisoformat(t)) for i, d, t in value)
         elif isinstance(value, list):
             values[f.name] = tuple(value)
         elif kind.startswith("datetime"):

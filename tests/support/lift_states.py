@@ -1,0 +1,198 @@
+"""Elevators in each state a passenger must be told about, built through the real signed write
+path (tests/support/city.py): one registered lift in service, then one per state, each reached
+from its own copy of that life — for the QR page's tests, in a test client and in a browser."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from domain.roles import Role
+from tests.support.city import NOW, City, Org, statement
+from tests.support.timeline import Days
+
+HISTORY = Days(NOW - timedelta(days=200))
+at, day = HISTORY.at, HISTORY.day
+#: The free texts the page must show (isolated), one distinctive phrase each.
+STOP_REASON = "井道改造施工"
+HAZARD = "曳引钢丝绳断丝超标"
+HAZARD_DEADLINE = (NOW + timedelta(days=20)).date()
+SCRAP_REASON = "安全评估结论为报废"
+CANCEL_REASON = "设备已报废拆除"
+FINDING = "制动器间隙超标"
+TRAPPED = 2
+#: Equipment codes (GB/T 18 digits) per state.
+CODES = {
+    "normal": "311023010201500101",
+    "rescue": "311023010201500102",
+    "stopped": "311023010201500103",
+    "hazard": "311023010201500104",
+    "scrapped": "311023010201500105",
+    "cancelled": "311023010201500106",
+    "failed": "311023010201500107",
+    "unregistered": "311023010201500108",
+}
+
+
+@dataclass
+class Parties:
+    maker: Org
+    builder: Org
+    institute: Org
+    owner: Org
+    maintainer: Org
+    bureau: Org
+    platform: Org
+    insurer: Org
+
+    @classmethod
+    def onboard(cls, city: City) -> Parties:
+        return cls(
+            maker=city.org(Role.MANUFACTURER, name="益阳电梯制造有限公司"),
+            builder=city.org(Role.CONSTRUCTION_UNIT, name="益阳电梯安装有限公司"),
+            institute=city.org(Role.INSPECTION_INSTITUTE, name="益阳市特种设备检验所"),
+            owner=city.org(Role.USE_UNIT, name="赫山花园物业服务有限公司"),
+            maintainer=city.org(Role.MAINTENANCE_UNIT, name="安达电梯维保有限公司"),
+            bureau=city.org(Role.REGULATOR, name="益阳市市场监督管理局"),
+            platform=city.org(Role.RESCUE_PLATFORM, name="96333 应急处置平台"),
+            insurer=city.org(Role.INSURER, name="平安财产保险益阳支公司"),
+        )
+
+
+def in_service(city: City, p: Parties, code: str) -> None:
+    """Manufactured, installed, inspected, registered, a rescue code, a contract, insured and
+    maintained three days ago: nothing a passenger needs to be warned of."""
+    say = city.say
+    say(p.maker, statement("elevator.manufactured", code, p.maker, at(0), manufactured_on=day(0)))
+    say(p.builder, statement("construction.notified", code, p.builder, at(1), planned_start=day(2)))
+    say(
+        p.builder,
+        statement("construction.completed", code, p.builder, at(20), completed_on=day(20)),
+    )
+    say(p.institute, statement("inspection.concluded", code, p.institute, at(25), next_due=None))
+    say(
+        p.bureau,
+        statement(
+            "registration.issued",
+            code,
+            p.bureau,
+            at(30),
+            use_unit=p.owner.uscc,
+            regime="tsg_t7001_2023",
+            registration_code=f"3110430900201605{code[-4:]}",
+            certificate_number=f"梯11湘H{code[-4:]}(16)",
+        ),
+    )
+    say(
+        p.platform,
+        statement("rescue_code.assigned", code, p.platform, at(31), rescue_code=f"09{code[-4:]}"),
+    )
+    say(
+        p.maintainer,
+        statement(
+            "maintenance_contract.signed",
+            code,
+            p.maintainer,
+            at(31),
+            contract_number=f"C-{code[-4:]}",
+            maintenance_unit=p.maintainer.uscc,
+            use_unit=p.owner.uscc,
+            valid_from=day(31),
+            valid_to=day(600),
+        ),
+        p.owner,
+    )
+    say(
+        p.insurer,
+        statement(
+            "insurance.policy_issued",
+            code,
+            p.insurer,
+            at(32),
+            policy_number=f"P-{code[-4:]}",
+            insured=p.owner.uscc,
+            valid_from=day(32),
+            valid_to=day(500),
+        ),
+    )
+    visit = NOW - timedelta(days=3)
+    say(
+        p.maintainer,
+        statement(
+            "maintenance.performed",
+            code,
+            p.maintainer,
+            visit,
+            visit_id=f"V-{code[-4:]}",
+            arrived_at=visit.isoformat(),
+            departed_at=(visit + timedelta(hours=1)).isoformat(),
+        ),
+    )
+
+
+def build(city: City) -> dict[str, str]:
+    """Every state's elevator (state → equipment code), the read models caught up."""
+    p = Parties.onboard(city)
+    say = city.say
+    for state, code in CODES.items():
+        if state == "unregistered":
+            made = statement("elevator.manufactured", code, p.maker, at(0), manufactured_on=day(0))
+            say(p.maker, made)
+            continue
+        in_service(city, p, code)
+        recent = NOW - timedelta(minutes=40)
+        if state == "rescue":
+            alarm = statement(
+                "rescue.alarm",
+                code,
+                p.platform,
+                recent,
+                rescue_id="R-LIVE-1",
+                alarm_at=recent.isoformat(),
+                trapped=TRAPPED,
+            )
+            say(p.platform, alarm)
+        elif state == "stopped":
+            say(p.owner, statement("use.stopped", code, p.owner, at(190), reason=STOP_REASON))
+        elif state == "hazard":
+            listed = statement(
+                "hazard.listed",
+                code,
+                p.bureau,
+                at(195),
+                hazard_id="H-1",
+                description=HAZARD,
+                deadline=HAZARD_DEADLINE.isoformat(),
+            )
+            say(p.bureau, listed)
+        elif state in ("scrapped", "cancelled"):
+            scrap = statement(
+                "elevator.scrapped",
+                code,
+                p.owner,
+                at(196),
+                scrapped_on=day(196),
+                reason=SCRAP_REASON,
+            )
+            say(p.owner, scrap)
+            if state == "cancelled":
+                cancel = statement(
+                    "registration.cancelled", code, p.bureau, at(197), reason=CANCEL_REASON
+                )
+                say(p.bureau, cancel)
+        elif state == "failed":
+            failed = statement(
+                "inspection.concluded",
+                code,
+                p.institute,
+                at(198),
+                kind="periodic",
+                conclusion="fail",
+                report_number="DJ-FAIL-1",
+                findings=[FINDING],
+                rectification_deadline=(NOW + timedelta(days=30)).date().isoformat(),
+                next_due=None,
+            )
+            say(p.institute, failed)
+    city.node.projections.catch_up()
+    return dict(CODES)
