@@ -1,4 +1,5 @@
-"""Operator commands: regulator access tokens (``elevator-ledger token issue|list|revoke``).
+"""Operator commands: regulator access tokens (``elevator-ledger token issue|list|revoke``) and
+the record of reads of personal data made with them (``elevator-ledger token reads``).
 
 Run on the server's host with its ``LEDGER_`` settings: they act on the database directly, never
 over HTTP. The token is printed once, on stdout; everything else goes to stderr.
@@ -18,6 +19,7 @@ import typer
 
 from api.auth import MAX_LIFETIME, TokenStore, is_regulator
 from api.node import LedgerNode, SetupError, open_node
+from api.personal_reads import PersonalReads
 from api.settings import Settings
 from domain.identifiers import InvalidIdentifier, validate_uscc
 
@@ -144,3 +146,40 @@ def revoke(
         say(f"revoked token {record.id} ({record.name} of {record.organization}) at {when}")
     else:
         say(f"token {record.id} was already revoked at {when}")
+
+
+@token_app.command("reads")
+def reads(
+    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table")] = False,
+    token_id: Annotated[
+        str | None, typer.Option("--token", help="only the reads made with this token id")
+    ] = None,
+    entry: Annotated[
+        int | None, typer.Option("--entry", min=0, help="only the reads of this log index")
+    ] = None,
+) -> None:
+    """Every recorded read of personal data: when, which token (holder, organization), which
+    log entry — oldest first (written before the values were served)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    with _store() as (_, store):
+        records = PersonalReads(store.engine).list(token_id=token_id, log_index=entry)
+    if as_json:
+        for record in records:
+            sys.stdout.write(orjson.dumps(record.to_json()).decode() + "\n")
+        return
+    table = Table()
+    for column in ("read at", "token", "name", "organization", "log index"):
+        table.add_column(column)
+    for r in records:
+        cells = (
+            r.read_at.isoformat(timespec="seconds"),
+            r.token_id,
+            r.name,
+            r.organization,
+            str(r.log_index),
+        )
+        table.add_row(*(Text(cell) for cell in cells))
+    Console(highlight=False).print(table)

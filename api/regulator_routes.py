@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
+from sqlalchemy.exc import SQLAlchemyError
 
-from api.auth import regulator_router
+from api.auth import RegulatorDep, TokenStore, access_log, regulator_router, token_store
 from api.deps import NodeDep
 from api.log_routes import MAX_INDEX
+from api.personal_reads import PersonalReads
 from api.problems import Problem, problem_responses
 from api.public_routes import today
 from domain.aggregates import statement_of
@@ -53,15 +55,22 @@ async def worklist_items(
     }
 
 
-@router.get("/entries/{index}", responses=problem_responses(404, 422))
+@router.get(
+    "/entries/{index}",
+    responses=problem_responses(404, 422, (503, "the read could not be recorded")),
+)
 async def entry_with_personal_data(
-    node: NodeDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]
+    node: NodeDep,
+    regulator: RegulatorDep,
+    store: Annotated[TokenStore, Depends(token_store)],
+    index: Annotated[int, Path(ge=0, le=MAX_INDEX)],
 ) -> dict[str, Any]:
     """A log entry's statement with its personal values, and the disclosures they come from.
 
     The public entry holds only salted digests of personal fields; each disclosure here hashes
     to one of them (docs/integration.md, "Personal data"), so the values are provably the ones
-    the signer committed to.
+    the signer committed to. Every read is recorded (who, when, which entry) before the answer
+    is sent, and not answered if it cannot be (api/personal_reads.py).
     """
     try:
         data = await run_in_threadpool(node.log.entry, index)
@@ -77,6 +86,18 @@ async def entry_with_personal_data(
             500, "disclosures-mismatch", "Stored disclosures do not match", str(exc)
         ) from exc
     statement = stmt.model_dump(mode="json", exclude_none=True) | {"data": revealed}
+    try:  # the token store's engine: its migrations made the table
+        await run_in_threadpool(PersonalReads(store.engine).record, regulator, index)
+    except SQLAlchemyError as exc:
+        access_log.error(
+            "read of entry %d by token %s not recorded: %s", index, regulator.token_id, exc
+        )
+        raise Problem(
+            503,
+            "read-not-recorded",
+            "The read could not be recorded",
+            "personal data is served only once the read is recorded; try again later",
+        ) from None
     return {
         "index": index,
         "subject": entry.subject,

@@ -1,4 +1,5 @@
-"""Alembic migrations of the API's own operator state (regulator access tokens)."""
+"""Alembic migrations of the API's own operator state (regulator access tokens, the record of
+reads of personal data)."""
 
 from pathlib import Path
 
