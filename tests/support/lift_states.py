@@ -130,11 +130,14 @@ def in_service(city: City, p: Parties, code: str) -> None:
     )
 
 
-def build(city: City) -> dict[str, str]:
-    """Every state's elevator (state → equipment code), the read models caught up."""
-    p = Parties.onboard(city)
+def build(
+    city: City, states: tuple[str, ...] = tuple(CODES), p: Parties | None = None
+) -> dict[str, str]:
+    """An elevator in each of ``states`` (state → equipment code), the read models caught up."""
+    p = p or Parties.onboard(city)
     say = city.say
-    for state, code in CODES.items():
+    for state in states:
+        code = CODES[state]
         if state == "unregistered":
             made = statement("elevator.manufactured", code, p.maker, at(0), manufactured_on=day(0))
             say(p.maker, made)
@@ -195,4 +198,28 @@ def build(city: City) -> dict[str, str]:
             )
             say(p.institute, failed)
     city.node.projections.catch_up()
-    return dict(CODES)
+    return {state: CODES[state] for state in states}
+
+
+def close(city: City, p: Parties, state: str, code: str) -> None:
+    """End ``state`` (rescue, stopped or hazard) of the elevator ``code`` built by :func:`build`
+    with the statements that end it."""
+    now = NOW - timedelta(minutes=1)
+    steps: dict[str, list[tuple[Org, str, dict[str, object]]]] = {
+        "rescue": [
+            (p.platform, "rescue.dispatched", {"responder": p.maintainer.uscc}),
+            (p.maintainer, "rescue.arrived", {}),
+            (p.maintainer, "rescue.released", {"trapped": TRAPPED}),
+        ],
+        "stopped": [(p.owner, "use.resumed", {})],
+        "hazard": [(p.bureau, "hazard.closed", {"hazard_id": "H-1"})],
+    }
+    moments = {
+        "rescue.dispatched": "dispatched_at",
+        "rescue.arrived": "arrived_at",
+        "rescue.released": "released_at",
+    }
+    for org, kind, data in steps[state]:
+        extra = {"rescue_id": "R-LIVE-1", moments[kind]: now.isoformat()} if kind in moments else {}
+        city.say(org, statement(kind, code, org, now, **data, **extra))
+    city.node.projections.catch_up()
