@@ -144,6 +144,7 @@ def build(
             continue
         in_service(city, p, code)
         recent = NOW - timedelta(minutes=40)
+        ago = NOW - timedelta(days=2)  # after the last maintenance visit (three days ago)
         if state == "rescue":
             alarm = statement(
                 "rescue.alarm",
@@ -156,13 +157,13 @@ def build(
             )
             say(p.platform, alarm)
         elif state == "stopped":
-            say(p.owner, statement("use.stopped", code, p.owner, at(190), reason=STOP_REASON))
+            say(p.owner, statement("use.stopped", code, p.owner, ago, reason=STOP_REASON))
         elif state == "hazard":
             listed = statement(
                 "hazard.listed",
                 code,
                 p.bureau,
-                at(195),
+                ago,
                 hazard_id="H-1",
                 description=HAZARD,
                 deadline=HAZARD_DEADLINE.isoformat(),
@@ -173,14 +174,18 @@ def build(
                 "elevator.scrapped",
                 code,
                 p.owner,
-                at(196),
-                scrapped_on=day(196),
+                ago,
+                scrapped_on=ago.date().isoformat(),
                 reason=SCRAP_REASON,
             )
             say(p.owner, scrap)
             if state == "cancelled":
                 cancel = statement(
-                    "registration.cancelled", code, p.bureau, at(197), reason=CANCEL_REASON
+                    "registration.cancelled",
+                    code,
+                    p.bureau,
+                    NOW - timedelta(days=1),
+                    reason=CANCEL_REASON,
                 )
                 say(p.bureau, cancel)
         elif state == "failed":
@@ -188,7 +193,7 @@ def build(
                 "inspection.concluded",
                 code,
                 p.institute,
-                at(198),
+                ago,
                 kind="periodic",
                 conclusion="fail",
                 report_number="DJ-FAIL-1",
