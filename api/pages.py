@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from api.badge import RETIRED, badge, when
 from api.deps import NodeDep
+from api.node import LedgerNode
 from api.problems import Problem
 from api.public_routes import today
 from domain.catalogue import CATALOGUE
@@ -67,29 +68,33 @@ def wants_html(request: Request) -> bool:
     return "text/html" in accept or "json" not in accept
 
 
-def not_found(request: Request, identifier: str | None, reason: str) -> Response:
+def not_found(request: Request, node: LedgerNode, identifier: str | None, reason: str) -> Response:
     """The page for whatever is not a known elevator: still the emergency number, and where to
     report a lift that has no code; problem+json to a client asking for JSON only."""
     if not wants_html(request):
         return Problem(404, "not-found", "No such elevator", reason).response(request.url.path)
     shown = identifier if identifier and len(identifier) <= MAX_IDENTIFIER else None
-    context = {"identifier": shown, "reason": reason}
+    context = {"identifier": shown, "reason": reason, "as_of": as_of(node, None)}
     return templates.TemplateResponse(request, "not_found.html", context, status_code=404)
 
 
 @router.get("/e", response_class=HTMLResponse, include_in_schema=False)
 @router.get("/e/", response_class=HTMLResponse, include_in_schema=False)
-def no_identifier(request: Request) -> Response:
-    return not_found(request, None, "地址中没有电梯编号")
+def no_identifier(request: Request, node: NodeDep) -> Response:
+    return not_found(request, node, None, "地址中没有电梯编号")
 
 
-def as_of(node: NodeDep, size: int) -> dict[str, Any]:
-    """What the page's data reflects: the signed checkpoint (size, when it was signed) and how
-    far into the log the status has been folded."""
+def as_of(node: LedgerNode, size: int | None) -> dict[str, Any]:
+    """What the page's data reflects: the signed checkpoint (``size``, the latest if None; when
+    it was signed) and how far into the log the read models have folded."""
+    query = select(log_checkpoints.c.size, log_checkpoints.c.signed_at)
+    if size is None:
+        query = query.order_by(log_checkpoints.c.size.desc()).limit(1)
+    else:
+        query = query.where(log_checkpoints.c.size == size)
     with node.engine.connect() as conn:
-        signed_at = conn.execute(
-            select(log_checkpoints.c.signed_at).where(log_checkpoints.c.size == size)
-        ).scalar_one_or_none()
+        row = conn.execute(query).first()
+    size, signed_at = (row.size, row.signed_at) if row else (size or 0, None)
     folded = min(read.position(node.engine, "elevators"), size)
     return {
         "size": size,
@@ -101,14 +106,14 @@ def as_of(node: NodeDep, size: int) -> dict[str, Any]:
 @router.get("/e/{identifier}", response_class=HTMLResponse, include_in_schema=False)
 def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
     if len(identifier) > MAX_IDENTIFIER:
-        return not_found(request, identifier, "编号过长，不是电梯编号")
+        return not_found(request, node, identifier, "编号过长，不是电梯编号")
     # no identifier has control characters (and NUL cannot be a PostgreSQL query parameter)
     if not identifier.isprintable() or not identifier.strip():
-        return not_found(request, None, "编号含有无效字符")
+        return not_found(request, node, None, "编号含有无效字符")
     code = read.resolve(node.engine, identifier)
     view = read.elevator(node.engine, code, today()) if code else None
     if code is None or view is None:
-        return not_found(request, identifier, "账本中没有这个编号的电梯")
+        return not_found(request, node, identifier, "账本中没有这个编号的电梯")
     checkpoint = node.log.latest_checkpoint()
     _, recent = read.elevator_entries(node.engine, code, 0, 10)
     recent = [e for e in recent if e["log_index"] < checkpoint.size]
@@ -161,7 +166,7 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
 
 
 @router.get("/e/{rest:path}", response_class=HTMLResponse, include_in_schema=False)
-def not_an_identifier(request: Request, rest: str) -> Response:
+def not_an_identifier(request: Request, node: NodeDep, rest: str) -> Response:
     """``/e/a/b`` and the like: more than one path segment is never an elevator's code.
     Registered last, so that it catches only what :func:`elevator_page` does not."""
-    return not_found(request, None, "地址不是电梯编号")
+    return not_found(request, node, None, "地址不是电梯编号")

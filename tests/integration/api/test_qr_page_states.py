@@ -131,7 +131,7 @@ def test_whatever_is_not_an_elevator_gets_a_page_with_96333(city: City, path: st
     page = Page(response.status_code, response.text)
     assert "96333" in page.text and 'href="tel:96333"' in page.html
     assert "12315" in page.text and "12345" in page.text
-    assert "未找到该电梯" in page.text
+    assert "未找到该电梯" in page.text and "数据截至" in page.text, "as of when it is not known"
 
 
 def test_an_unknown_identifier_is_echoed_isolated(city: City) -> None:
