@@ -32,6 +32,10 @@ browser:
 	  (apt-get install -y -q chromium >/dev/null 2>&1 || \
 	   (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null)); } || \
 	  echo "chromium not installed: browser tests will be skipped"
+	@# a CJK font, or the QR page's screenshots show boxes instead of Chinese (tests still pass)
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; } || \
+	  echo "no Chinese font: screenshots of the QR page will not be readable"
 
 test: lint browser
 	$(BIN)/pytest -q -m "not slow"
