@@ -573,8 +573,8 @@ class ElevatorLedger(Application[UUID]):
 def _bad_signature(index: int, keyid: str, why: str) -> BadSignature:
     shown = keyid if len(keyid) <= 64 else keyid[:64] + "…"
     return BadSignature(
-        f"signature {index} (keyid {shown!r}) is refused: {why}; every signature must verify"
-        " under the registered key its keyid names",
+        f"signatures[{index}] (keyid {shown!r}) is refused: {why}; every signature must"
+        " verify under the registered key its keyid names",
         signature=index,
         keyid=shown,
         reason=why,
