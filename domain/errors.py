@@ -33,7 +33,7 @@ class InvalidStatement(Rejected):
 
 
 class BadSignature(Rejected):
-    slug, status, title = "bad-signature", 401, "No valid signature from a registered key"
+    slug, status, title = "bad-signature", 401, "A signature does not verify under a registered key"
 
 
 class NotAuthorized(Rejected):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Engine, delete, event, func, insert, select, update
@@ -23,6 +23,14 @@ from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
 ORIGIN = "ledger.test.example/guarded"
 SIGNER = NoteSigner(ORIGIN, SigningKey.generate())
 FORGED = b'{"forged": "by someone with database access"}'
+
+
+@pytest.fixture
+def second_process(engine: Engine) -> Iterator[MerkleLog]:
+    """The same log through an engine (pool, memory) of its own, as another server has it."""
+    other = make_engine(engine.url.render_as_string(hide_password=False))
+    yield MerkleLog(other, SIGNER)
+    other.dispose()
 
 
 @pytest.fixture
@@ -113,14 +121,14 @@ TAMPERING: dict[str, Callable[[MerkleLog], None]] = {
 
 @pytest.mark.parametrize("tamper", TAMPERING.values(), ids=TAMPERING.keys())
 def test_a_log_changed_outside_the_writer_is_never_signed(
-    log: MerkleLog, tamper: Callable[[MerkleLog], None], caplog: pytest.LogCaptureFixture
+    log: MerkleLog,
+    second_process: MerkleLog,
+    tamper: Callable[[MerkleLog], None],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     tamper(log)
     before = log.latest_checkpoint()  # the last good one (after a rollback: an earlier one)
-    for process in (
-        log,
-        MerkleLog(make_engine(log.engine.url.render_as_string(hide_password=False)), SIGNER),
-    ):
+    for process in (log, second_process):
         with caplog.at_level(logging.CRITICAL, "elevator_ledger.log"), pytest.raises(LogTampered):
             process.append([b"the next honest entry"])
         assert log.latest_checkpoint() == before  # nothing signed
@@ -154,10 +162,12 @@ def test_what_this_process_appended_unsigned_it_may_sign_later(log: MerkleLog) -
     assert log.sign_checkpoint().size == 12
 
 
-def test_an_unsigned_stretch_another_process_appended_is_refused(log: MerkleLog) -> None:
+def test_an_unsigned_stretch_another_process_appended_is_refused(
+    log: MerkleLog, second_process: MerkleLog
+) -> None:
     """Every writer of this code signs in the transaction that appends, so an unsigned stretch
     left by another process cannot come from a crash between the two: it is refused."""
-    other = MerkleLog(make_engine(log.engine.url.render_as_string(hide_password=False)), SIGNER)
+    other = second_process
     other.append([b"left unsigned"], checkpoint=False)
     with pytest.raises(LogTampered, match="not appended by this server"):
         log.sign_checkpoint()
@@ -171,8 +181,10 @@ def test_a_rolled_back_append_leaves_no_claim_behind(log: MerkleLog) -> None:
     assert log.append([b"next"]).checkpoint is not None
 
 
-def test_two_processes_taking_turns_sign_each_others_checkpoints(log: MerkleLog) -> None:
-    other = MerkleLog(make_engine(log.engine.url.render_as_string(hide_password=False)), SIGNER)
+def test_two_processes_taking_turns_sign_each_others_checkpoints(
+    log: MerkleLog, second_process: MerkleLog
+) -> None:
+    other = second_process
     for writer in (other, log, other, log):
         assert writer.append([os.urandom(8)]).checkpoint is not None
     assert log.latest_checkpoint().size == 15
