@@ -623,7 +623,7 @@ class MerkleLog(LogReader):
         tree's right edge)."""
         with self.engine.connect() as conn:
             row = conn.execute(self._state_query()).one()
-        self._guard.start(row)
+        self._guard.start(row, locked=False)
         return int(row.size)
 
 
@@ -650,9 +650,11 @@ class _Guard:
         _alarms.critical("log %s: refusing to sign a checkpoint: %s", self.log.origin, found)
         return LogTampered(found)
 
-    def start(self, row: Any) -> bytes:
+    def start(self, row: Any, locked: bool = True) -> bytes:
         """Check the state row (and the checkpoints beside it) a writer starts from; the root
-        the tree at ``row.size`` must fold to."""
+        the tree at ``row.size`` must fold to. ``locked``: read under the writers' lock, so
+        no commit of this process is newer than it (an unlocked read may be older than what
+        another thread has since committed and seen: it is not compared with that)."""
         size, signed = int(row.size), int(row.checkpoint_size)
         latest = None if row.latest_signed is None else int(row.latest_signed)
         if signed > size:
@@ -662,7 +664,7 @@ class _Guard:
                 f"a checkpoint of size {latest} is stored, but log_state says the last signed"
                 f" size is {signed}"
             )
-        if signed < self.highest:
+        if locked and signed < self.highest:
             raise self.alarm(
                 f"this server saw the log signed at size {self.highest};"
                 f" log_state now says {signed}"
@@ -676,7 +678,8 @@ class _Guard:
                     f" {signed}) and were not appended by this server"
                 )
             root = own[2]
-        self.highest = signed
+        if locked:
+            self.highest = signed
         return root
 
     def _signed_root(self, note: str | None, size: int) -> bytes:

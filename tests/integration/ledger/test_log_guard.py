@@ -212,3 +212,14 @@ def test_the_guard_costs_the_same_few_statements_whatever_the_log_size(
     assert counts[0] == counts[1], counts
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(log_checkpoints)).scalar_one() == 4
+
+
+def test_a_look_before_accepting_overtaken_by_a_commit_is_no_alarm(log: MerkleLog) -> None:
+    """The service's unlocked look at the state row (``check_unsigned``) may be older than a
+    checkpoint another thread of this process has since signed: that is not a rollback."""
+    with log.engine.connect() as conn:
+        stale = conn.execute(log._state_query()).one()
+    log.append([b"signed meanwhile by another thread"])
+    log._guard.start(stale, locked=False)  # no LogTampered
+    with pytest.raises(LogTampered, match="saw the log signed at size 12"):
+        log._guard.start(stale)  # read under the lock, it would be one
