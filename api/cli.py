@@ -263,11 +263,15 @@ def _submit_chunk(
     chunk: list[dict[str, Any]], url: str | None, node: LedgerNode | None
 ) -> list[dict[str, Any]]:
     if node is not None:
+        try:
+            results = node.service.submit_batch(chunk)
+        except Rejected as exc:  # the whole chunk: writers kept colliding, or writes stopped
+            fail(f"{exc.title}: {exc.detail}")
         return [
             {"problem": problem_of(r).body("")}
             if isinstance(r, Rejected)
             else {"receipt": r.to_json()}
-            for r in node.service.submit_batch(chunk)
+            for r in results
         ]
     assert url is not None
     try:

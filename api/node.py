@@ -237,7 +237,7 @@ def initialise(settings: Settings) -> tuple[LedgerNode, bool]:
         created = True
     # Events saved just before a crash, never acknowledged, join the log now rather than at
     # the next write.
-    node.service.sequencer.integrate()
+    node.service.integrate_pending()
     return node, created
 
 

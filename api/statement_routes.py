@@ -132,7 +132,7 @@ async def _body(request: Request, limit: int) -> bytes:
             (409, "prev is not the chain head"),
             (413, "envelope over 64 KiB"),
             (422, "invalid statement, or one breaking a ledger rule"),
-            (503, "concurrent writers kept colliding; retry"),
+            (503, "concurrent writers kept colliding (retry), or writes stopped (log-tampered)"),
         ),
     },
 )
@@ -142,7 +142,10 @@ async def submit(request: Request, node: NodeDep) -> Any:
     body = await _body(request, MAX_BODY)
     # The group committer's writer thread does the work; waiting for it holds no thread.
     done = asyncio.wrap_future(node.committer.enqueue(body))
-    result = await asyncio.wait_for(done, timeout=SUBMIT_TIMEOUT)
+    try:
+        result = await asyncio.wait_for(done, timeout=SUBMIT_TIMEOUT)
+    except Rejected as exc:  # the whole group: writers kept colliding, or writes stopped
+        raise problem_of(exc) from exc
     if isinstance(result, Rejected):
         raise problem_of(result) from result
     return Response(
@@ -159,7 +162,7 @@ async def submit(request: Request, node: NodeDep) -> Any:
     responses=problem_responses(
         (400, "not a JSON array of envelope objects"),
         (413, "over 16 MiB, or not 1 to 1,000 envelopes"),
-        (503, "concurrent writers kept colliding; retry"),
+        (503, "concurrent writers kept colliding (retry), or writes stopped (log-tampered)"),
     ),
 )
 async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
@@ -178,7 +181,7 @@ async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
         raise Problem(413, "batch-too-large", "Batch too large", f"1 to {MAX_BATCH} envelopes")
     try:
         results = await run_in_threadpool(node.service.submit_batch, envelopes)
-    except Rejected as exc:  # the whole batch: concurrent writers kept colliding
+    except Rejected as exc:  # the whole batch: writers kept colliding, or writes stopped
         raise problem_of(exc) from exc
     items = [
         BatchItem(accepted=False, problem=problem_of(r).body(""))

@@ -347,20 +347,23 @@ class ElevatorLedger(Application[UUID]):
         batch: _Batch,
         preverified: Mapping[tuple[bytes, bytes], bool] | None = None,
     ) -> list[KeyInfo]:
-        """Keys whose signature over the envelope's PAE verifies (keyid must name the key)."""
+        """The keys that signed: every signature must verify under the registered key its
+        ``keyid`` names, each key once. A signature that does not (junk, an unknown key, a
+        signature over other bytes, a key named twice) rejects the whole envelope, so that
+        whatever the ledger stores lists as signers only keys whose signatures verified —
+        as ``verify`` and the regulator's replay judge every stored entry."""
         message = envelope.pae()
         found: dict[str, KeyInfo] = {}
-        for sig in envelope.signatures:
+        for index, sig in enumerate(envelope.signatures):
+            if sig.keyid in found:
+                raise _bad_signature(index, sig.keyid, "the same key already signed")
             info = self.key_info(sig.keyid, batch)
-            if info is None or info.key_id in found:
-                continue
+            if info is None:
+                raise _bad_signature(index, sig.keyid, "no registered key has this id")
             known = (preverified or {}).get((info.key.public, sig.sig))
-            if known if known is not None else info.key.verify(message, sig.sig):
-                found[info.key_id] = info
-        if not found:
-            raise BadSignature(
-                "no signature verifies under a registered key (keyid must be the key's id)"
-            )
+            if not (known if known is not None else info.key.verify(message, sig.sig)):
+                raise _bad_signature(index, sig.keyid, "it does not verify under that key")
+            found[info.key_id] = info
         return list(found.values())
 
     def key_info(self, key_id: str, batch: _Batch | None = None) -> KeyInfo | None:
@@ -565,6 +568,17 @@ class ElevatorLedger(Application[UUID]):
             for aggregate_id in [*batch.chains, *batch.keys]:
                 with contextlib.suppress(KeyError):
                     cache.get(aggregate_id, evict=True)
+
+
+def _bad_signature(index: int, keyid: str, why: str) -> BadSignature:
+    shown = keyid if len(keyid) <= 64 else keyid[:64] + "…"
+    return BadSignature(
+        f"signatures[{index}] (keyid {shown!r}) is refused: {why}; every signature must"
+        " verify under the registered key its keyid names",
+        signature=index,
+        keyid=shown,
+        reason=why,
+    )
 
 
 def _info(record: KeyRecord) -> KeyInfo:

@@ -33,7 +33,7 @@ class InvalidStatement(Rejected):
 
 
 class BadSignature(Rejected):
-    slug, status, title = "bad-signature", 401, "No valid signature from a registered key"
+    slug, status, title = "bad-signature", 401, "A signature does not verify under a registered key"
 
 
 class NotAuthorized(Rejected):
@@ -68,3 +68,15 @@ class Conflict(Rejected):
     """Concurrent writers kept colliding on the same subject; safe to retry."""
 
     slug, status, title = "write-conflict", 503, "Concurrent write conflict"
+
+
+class WritesStopped(Rejected):
+    """The log holds what this server did not write (``ledger.log.LogTampered``): it signs
+    nothing more and accepts no writes until an operator has restored the log and restarted
+    it. Reads, and the last good checkpoint, are still served."""
+
+    slug, status, title = (
+        "log-tampered",
+        503,
+        "Writes stopped: the log was changed outside the ledger",
+    )

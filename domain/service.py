@@ -9,6 +9,7 @@ integrates everything saved so far (group commit of the log).
 from __future__ import annotations
 
 import contextlib
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -17,9 +18,9 @@ from typing import Any
 
 from domain.aggregates import Elevator, Organization
 from domain.application import Accepted, ElevatorLedger
-from domain.errors import Rejected
+from domain.errors import Rejected, WritesStopped
 from ledger.entry import format_time
-from ledger.log import LogError, MerkleLog, SignedCheckpoint
+from ledger.log import LogError, LogTampered, MerkleLog, SignedCheckpoint
 from ledger.receipt import Promise, PromiseSigner, format_tlog_proof
 from ledger.sequencer import Sequencer
 
@@ -40,6 +41,8 @@ class Receipt:
     def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
+
+_alarms = logging.getLogger("elevator_ledger.write")
 
 #: A lock shared by every process writing to or projecting from one database (see LedgerService).
 Turn = Callable[[], AbstractContextManager[object]]
@@ -62,6 +65,8 @@ class LedgerService:
         self.app, self.log, self.turn = app, log, turn
         self.sequencer = Sequencer(log, app.read_feed)
         self.promises = PromiseSigner(log.signer)
+        #: why writes stopped (the log was found holding what no writer here appended), or None
+        self.stopped: str | None = None
 
     def close(self) -> None:
         self.promises.close()
@@ -77,7 +82,12 @@ class LedgerService:
         envelopes: Sequence[bytes | Mapping[str, Any]],
         recorded_at: Sequence[datetime] | None = None,
     ) -> list[Receipt | Rejected]:
-        size_before = self.log.size()
+        if self.stopped is not None:
+            raise self._refusal()
+        try:  # the size before saving, and a first look for a tampered log: one query
+            size_before = self.log.check_unsigned()
+        except LogTampered as exc:
+            raise self._stop(exc) from None
         with self.turn():
             results = self.app.accept_batch(envelopes, recorded_at)
             saved = {  # handed to the sequencer: it need not read them back
@@ -85,7 +95,10 @@ class LedgerService:
                 for r in results
                 if not isinstance(r, Rejected) and r.notification_id is not None
             }
-            placed = self.sequencer.integrate(known=saved).positions
+            try:
+                placed = self.sequencer.integrate(known=saved).positions
+            except LogTampered as exc:  # saved, not logged: it joins the log once restored
+                raise self._stop(exc) from None
         if all(isinstance(r, Rejected) for r in results):
             return [r for r in results if isinstance(r, Rejected)]
         checkpoint = self.log.latest_checkpoint()  # one checkpoint and one node read per batch
@@ -109,6 +122,36 @@ class LedgerService:
             for a, promise, note, proof in zip(accepted, promises, notes(), proofs, strict=True)
         )
         return [r if isinstance(r, Rejected) else next(receipts) for r in results]
+
+    def integrate_pending(self) -> None:
+        """Integrate what was saved but not yet logged (events of a crash before the log
+        caught up): this server's own sequencer appends them, so they are signed. A log found
+        tampered with stops writes instead; reads go on."""
+        if self.stopped is not None:
+            return
+        try:
+            self.sequencer.integrate()
+        except LogTampered as exc:
+            self._stop(exc)
+
+    def _stop(self, exc: LogTampered) -> WritesStopped:
+        """Stop accepting writes for good (until a restart): the log key must not sign data
+        someone else chose, and nothing accepted now could be logged."""
+        if self.stopped is None:
+            self.stopped = str(exc)
+            _alarms.critical(
+                "writes stopped: the log %s holds what this server did not write (%s); reads"
+                " and the last good checkpoint are still served; restore the log and restart",
+                self.log.origin,
+                exc,
+            )
+        return self._refusal()
+
+    def _refusal(self) -> WritesStopped:
+        return WritesStopped(
+            f"writes are stopped: {self.stopped}. Nothing more is logged or signed; the last"
+            " good checkpoint and every read are still served"
+        )
 
     @staticmethod
     def _receipt(

@@ -197,14 +197,28 @@ def verified_signers(envelope: Envelope, candidates: KeyLookup) -> list[Verifyin
 
 
 def verify(envelope: Envelope, keys: Iterable[VerifyingKey]) -> list[VerifyingKey]:
-    """Verify against a fixed set of trusted keys; raise if none signed."""
+    """Verify against a fixed set of trusted keys: every signature must verify under one of
+    them (the one its keyid names, else any), each key once; the keys, in signature order.
+
+    An envelope carrying one signature that does not verify is refused, not judged by its
+    other signatures: whoever reads the envelope as "signed by these keys" must not be shown
+    a key that did not sign. The error names the signature (index and keyid) and why.
+    """
     trusted = list(keys)
     by_id = {k.key_id: k for k in trusted}
-
-    def lookup(keyid: str) -> list[VerifyingKey]:
-        return [by_id[keyid]] if keyid in by_id else trusted
-
-    signers = verified_signers(envelope, lookup)
-    if not signers:
+    message = envelope.pae()
+    found: dict[str, VerifyingKey] = {}
+    for index, sig in enumerate(envelope.signatures):
+        candidates = [by_id[sig.keyid]] if sig.keyid in by_id else trusted
+        key = next((k for k in candidates if k.verify(message, sig.sig)), None)
+        if key is None:
+            raise EnvelopeError(
+                f"no valid signature from a trusted key: signature {index}"
+                f" (keyid {sig.keyid[:64]!r}) does not verify"
+            )
+        if key.key_id in found:
+            raise EnvelopeError(f"signature {index} (keyid {sig.keyid[:64]!r}) repeats a signer")
+        found[key.key_id] = key
+    if not found:
         raise EnvelopeError("no valid signature from a trusted key")
-    return signers
+    return list(found.values())

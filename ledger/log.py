@@ -44,20 +44,23 @@ never adds to it.
 from __future__ import annotations
 
 import functools
+import logging
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ledger import merkle
 from ledger.db import is_sqlite, writer
-from ledger.note import Checkpoint, NoteSigner
+from ledger.note import Checkpoint, NoteError, NoteSigner, open_checkpoint
 from ledger.schema import log_checkpoints, log_entries, log_state
 
 Node = tuple[int, int, bytes]  # (level, index, hash)
+_alarms = logging.getLogger("elevator_ledger.log")
 _SPANS_KEPT = 4096  # hashes of ranges that end inside a perfect subtree (the right edge)
 
 #: Perfect subtrees of 2**CACHE_LEVEL leaves or more are kept in memory once read (about
@@ -67,11 +70,22 @@ CACHE_MAX_NODES = 1 << 18
 
 # Statements built once: constructing them per call costs more than running them.
 _SIZE = select(log_state.c.size)
+_LOCK_STATE = select(log_state.c.id).where(log_state.c.id == 1).with_for_update()
 _POSITION_AT = select(log_entries.c.source_position).where(log_entries.c.idx == bindparam("idx"))
 
 
 class LogError(ValueError):
     """A request to the log is out of range or inconsistent."""
+
+
+class LogTampered(LogError):
+    """The log's tables hold what this writer did not write, past or around the last signed
+    checkpoint: signing now would put the log key's signature on someone else's data.
+
+    Raised inside the writer's transaction (which then rolls back): nothing is appended or
+    signed. Only someone with database access (or a damaged store) gets the log here, since
+    every writer of this code appends and signs in one transaction (see :class:`LogWriter`).
+    """
 
 
 def node_key(level: int, index: int) -> int:
@@ -103,11 +117,15 @@ class LogWriter:
 
     def __init__(self, log: MerkleLog, conn: Connection) -> None:
         self.log, self.conn = log, conn
-        row = conn.execute(log._state_query()).one()
+        row = log._locked_state(conn)
         self.size = int(row.size)
         self.checkpoint_size = int(row.checkpoint_size)
         self.source_position = int(row.source_position)
         self._frontier: list[Node] | None = None
+        #: what the tree at ``size`` must fold to before this writer adds anything: the root
+        #: of the last signed checkpoint, or of this process's own unsigned append
+        self._expected_root = log._guard.start(row)
+        self.appended = 0  # entries this writer inserted (all of them past the checkpoint)
 
     def append(
         self, entries: Sequence[bytes], positions: Sequence[int] | None = None
@@ -143,8 +161,15 @@ class LogWriter:
             self.source_position = positions[-1]
         if entries:
             columns = ("idx", "data", "leaf_hash", "source_position")
-            _bulk_insert(self.conn, "log_entries", columns, leaves)
-            _bulk_insert(self.conn, "log_nodes", ("id", "hash"), nodes)
+            try:
+                _bulk_insert(self.conn, "log_entries", columns, leaves)
+                _bulk_insert(self.conn, "log_nodes", ("id", "hash"), nodes)
+            except IntegrityError as exc:  # only another hand than a writer's puts rows there
+                raise self.log._guard.alarm(
+                    f"rows are already stored where entries {first}..{self.size - 1} and their"
+                    f" tree nodes go, beyond the log's size {first}: {exc.orig}"
+                ) from None
+            self.appended += len(entries)
         self.conn.execute(
             update(log_state)
             .where(log_state.c.id == 1)
@@ -157,10 +182,21 @@ class LogWriter:
         return _fold([h for _, _, h in frontier])
 
     def sign_checkpoint(self) -> SignedCheckpoint | None:
-        """Sign the tree as it stands in this transaction, if it grew since the last checkpoint."""
+        """Sign the tree as it stands in this transaction, if it grew since the last checkpoint.
+
+        Only what this process appended is signed: the leaves past the last checkpoint must be
+        the ones this writer inserted (or this process's own unsigned append, see
+        :class:`_Guard`), and no entry row may lie beyond them (one primary-key lookup).
+        """
         if self.size <= self.checkpoint_size:
             return None
         root = self.root()
+        beyond = self.conn.execute(select(func.max(log_entries.c.idx))).scalar_one()
+        if beyond is not None and int(beyond) >= self.size:
+            raise self.log._guard.alarm(
+                f"an entry row is stored at index {beyond}, beyond the {self.size} entries"
+                " the log holds"
+            )
         note = Checkpoint(self.log.origin, self.size, root).sign(self.log.signer)
         swapped = self.conn.execute(
             update(log_state)
@@ -175,13 +211,23 @@ class LogWriter:
             )
         )
         self.checkpoint_size = self.size
+        self.log._guard.signed_here(note, root)
         return SignedCheckpoint(self.size, root, note)
 
     def _load_frontier(self) -> list[Node]:
+        """The right edge of the tree at the size this writer started from, checked against
+        the root signed for that size: a stored entry or node on the edge that was changed
+        would otherwise be folded into the next checkpoint."""
         wanted = [(lv, i, node_key(lv, i)) for lv, i in merkle.perfect_subtrees(0, self.size)]
         pieces = [(lv, key) for lv, _, key in wanted]
         found, _ = self.log._hashes(pieces, None, self.conn)
-        return [(lv, i, found[key]) for lv, i, key in wanted]
+        frontier = [(lv, i, found[key]) for lv, i, key in wanted]
+        if _fold([h for _, _, h in frontier]) != self._expected_root:
+            raise self.log._guard.alarm(
+                f"the stored right edge of the tree at size {self.size} does not fold to the"
+                f" root signed for it: an entry or tree node already signed was changed"
+            )
+        return frontier
 
 
 class LogReader:
@@ -510,6 +556,7 @@ class MerkleLog(LogReader):
         )
         self._writer = writer(engine)
         self.signer = signer
+        self._guard = _Guard(self)
 
     # --- writing ---------------------------------------------------------------------------
 
@@ -517,13 +564,20 @@ class MerkleLog(LogReader):
     def writer(self, conn: Connection | None = None) -> Iterator[LogWriter]:
         """Lock the log for writing; everything done through the writer commits together.
 
-        Pass ``conn`` to join a caller's transaction (opened on :func:`ledger.db.writer`).
+        Pass ``conn`` to join a caller's transaction (opened on :func:`ledger.db.writer`); then
+        this process cannot know whether it commits, so an append left unsigned there is not
+        remembered as its own (a later writer refuses to sign it).
+
+        Raises :class:`LogTampered` (and writes nothing) when the log holds what no writer of
+        this process appended past the last checkpoint.
         """
         if conn is not None:
             yield LogWriter(self, conn)
             return
         with self._writer.begin() as own:
-            yield LogWriter(self, own)
+            w = LogWriter(self, own)
+            yield w
+        self._guard.committed(w)
 
     def append(self, entries: Sequence[bytes], checkpoint: bool = True) -> AppendResult:
         """Append entries durably and (by default) sign a checkpoint, in one transaction."""
@@ -539,8 +593,133 @@ class MerkleLog(LogReader):
         return signed or self.latest_checkpoint()
 
     def _state_query(self) -> Any:
-        query = select(log_state).where(log_state.c.id == 1)
-        return query if is_sqlite(self.engine) else query.with_for_update()
+        """The state row with what the guard checks it against, in the same statement: the
+        largest stored checkpoint and the note signed at ``checkpoint_size`` (two primary-key
+        lookups, no extra round trip)."""
+        latest = select(func.max(log_checkpoints.c.size)).scalar_subquery()
+        note = (
+            select(log_checkpoints.c.note)
+            .where(log_checkpoints.c.size == log_state.c.checkpoint_size)
+            .scalar_subquery()
+        )
+        return select(log_state, latest.label("latest_signed"), note.label("signed_note")).where(
+            log_state.c.id == 1
+        )
+
+    def _locked_state(self, conn: Connection) -> Any:
+        """The state row, under the writers' lock. On PostgreSQL the row is locked first and
+        read in a second statement: a ``SELECT … FOR UPDATE`` that waited for another writer
+        returns that writer's row but runs its subqueries on the snapshot taken before the
+        wait, which would not yet show the checkpoint it committed (READ COMMITTED takes a
+        new snapshot per statement). SQLite's ``BEGIN IMMEDIATE`` locked before any read."""
+        if not is_sqlite(self.engine):
+            conn.execute(_LOCK_STATE)
+        return conn.execute(self._state_query()).one()
+
+    def check_unsigned(self) -> int:
+        """The log's size, after the guard's checks of the state row that need no lock (a
+        cheap look before accepting a batch, so that a log found tampered with refuses the
+        batch before anything is stored; the writer checks again, under the lock, with the
+        tree's right edge)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(self._state_query()).one()
+        self._guard.start(row, locked=False)
+        return int(row.size)
+
+
+class _Guard:
+    """What this process knows of the log it signs, so that it signs nothing else.
+
+    Every writer of this code appends and signs a checkpoint in one transaction (the
+    sequencer, :meth:`MerkleLog.append`), so at the start of a writer's transaction the log
+    holds exactly the signed tree: ``size == checkpoint_size``, and the stored right edge folds
+    to the signed root. A committed but unsigned stretch cannot come from a crash (commit and
+    signature are one); it comes from another hand in the database — or from this very
+    process's ``append(checkpoint=False)``, which it remembers (in memory: after a restart such
+    a stretch is refused too). Anything else raises :class:`LogTampered`, after a
+    ``logging.critical`` alarm saying what was found.
+    """
+
+    def __init__(self, log: MerkleLog) -> None:
+        self.log = log
+        self.verified: dict[str, bytes] = {}  # checkpoint notes that verified -> their roots
+        self.highest = -1  # the largest checkpoint size seen under the lock or signed here
+        self.own_unsigned: tuple[int, int, bytes] | None = None  # (signed size, size, root)
+
+    def alarm(self, found: str) -> LogTampered:
+        _alarms.critical("log %s: refusing to sign a checkpoint: %s", self.log.origin, found)
+        return LogTampered(found)
+
+    def start(self, row: Any, locked: bool = True) -> bytes:
+        """Check the state row (and the checkpoints beside it) a writer starts from; the root
+        the tree at ``row.size`` must fold to. ``locked``: read under the writers' lock, so
+        no commit of this process is newer than it (an unlocked read may be older than what
+        another thread has since committed and seen: it is not compared with that)."""
+        size, signed = int(row.size), int(row.checkpoint_size)
+        latest = None if row.latest_signed is None else int(row.latest_signed)
+        if signed > size:
+            raise self.alarm(f"log_state holds {size} entries, fewer than the {signed} signed")
+        if latest is not None and latest != signed:
+            raise self.alarm(
+                f"a checkpoint of size {latest} is stored, but log_state says the last signed"
+                f" size is {signed}"
+            )
+        if locked and signed < self.highest:
+            raise self.alarm(
+                f"this server saw the log signed at size {self.highest};"
+                f" log_state now says {signed}"
+            )
+        root = self._signed_root(row.signed_note, signed)
+        if size > max(signed, 0):  # -1: nothing signed yet, not even the empty tree
+            own = self.own_unsigned
+            if own is None or own[:2] != (signed, size):
+                raise self.alarm(
+                    f"entries {max(signed, 0)}..{size - 1} are past the last checkpoint (size"
+                    f" {signed}) and were not appended by this server"
+                )
+            root = own[2]
+        if locked:
+            self.highest = signed
+        return root
+
+    def _signed_root(self, note: str | None, size: int) -> bytes:
+        if note is None:
+            if size > 0:
+                raise self.alarm(
+                    f"no checkpoint of size {size} is stored, though log_state says so"
+                )
+            return merkle.EMPTY_ROOT
+        root = self.verified.get(note)
+        if root is not None:
+            return root
+        try:
+            checkpoint = open_checkpoint(note, self.log.signer.verifier, self.log.origin)
+        except NoteError as exc:
+            raise self.alarm(
+                f"the checkpoint stored for size {size} does not verify: {exc}"
+            ) from None
+        if checkpoint.size != size:
+            raise self.alarm(f"the checkpoint stored for size {size} signs size {checkpoint.size}")
+        self._remember(note, checkpoint.root)
+        return checkpoint.root
+
+    def _remember(self, note: str, root: bytes) -> None:
+        if len(self.verified) >= 64:  # forgetting only costs a verification
+            self.verified.clear()
+        self.verified[note] = root
+
+    def signed_here(self, note: str, root: bytes) -> None:
+        """A note this process signed needs no verification when it reads it back."""
+        self._remember(note, root)
+
+    def committed(self, w: LogWriter) -> None:
+        """After the writer's own transaction committed: what this process has seen signed,
+        and the stretch it appended without signing, if any."""
+        self.highest = max(self.highest, w.checkpoint_size)
+        if w.size == w.checkpoint_size:
+            self.own_unsigned = None
+        elif w.appended:
+            self.own_unsigned = (w.checkpoint_size, w.size, w.root())
 
 
 #: Proofs for entries among the last RECENT_WINDOW leaves are built together from those

@@ -68,7 +68,13 @@ class LoggedEntry:
 
     @property
     def signer_key_ids(self) -> list[str]:
-        return [str(s.get("keyid", "")) for s in self.entry.envelope["signatures"]]
+        """The keys that signed, each once, in the envelope's order. Every one verified: the
+        write path refuses an envelope with any signature that does not verify under the
+        registered key its keyid names (or names a key twice), and ``verify`` and the replay
+        name a logged entry that has one; so the keyids are exactly the verified signers."""
+        return list(
+            dict.fromkeys(str(s.get("keyid", "")) for s in self.entry.envelope["signatures"])
+        )
 
 
 class Projection(Protocol):

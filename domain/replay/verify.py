@@ -76,12 +76,14 @@ def _verify(
     message = envelope.pae()
     signers: dict[str, KeyInfo] = {}
     for number, sig in enumerate(envelope.signatures, 1):
+        if sig.keyid in signers:  # the write path refuses a key named twice
+            raise _Broken(f"signature {number} names key {_short(sig.keyid)} a second time")
         info = keys(sig.keyid)
         if info is None:
             raise _Broken(f"signature {number} names key {_short(sig.keyid)}, which is not known")
         if not info.key.verify(message, sig.sig):
             raise _Broken(f"signature {number} (key {_short(sig.keyid)}) does not verify")
-        signers.setdefault(info.key_id, info)
+        signers[info.key_id] = info
     if not is_canonical(envelope.payload):
         raise _Broken("the payload is not canonical JSON")
     try:

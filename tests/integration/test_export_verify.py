@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ import httpx
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import delete, func, select, text, update
+from sqlalchemy import delete, insert, select, text, update
 from typer.testing import CliRunner, Result
 
 import api.cli
@@ -37,6 +37,7 @@ from ledger.canonical import canonical_json
 from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
 from ledger.log import is_stored_level, node_key
+from ledger.note import Checkpoint
 from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
 from tests.support.city import NOW, City, Org, statement
 from tests.support.timeline import Days
@@ -338,12 +339,17 @@ def _rewrite_stored_entry(town: Town, index: int, new: bytes) -> None:
                     .where(log_nodes.c.id == node_key(level, index >> level))
                     .values(hash=tree.node(level, index >> level))
                 )
-        # the checkpoints that covered the old entry disappear; a new one is signed below
+        # the checkpoints that covered the old entry disappear; the attacker signs a new one
+        # with the log key itself (the server signs only what it appended: ledger.log._Guard)
         conn.execute(delete(log_checkpoints).where(log_checkpoints.c.size > index))
-        kept = conn.execute(select(func.max(log_checkpoints.c.size))).scalar_one()
-        conn.execute(update(log_state).values(checkpoint_size=kept or 0))
-    signed = node.log.sign_checkpoint()
-    assert signed.root == tree.root()
+        note = Checkpoint(node.log.origin, size, tree.root()).sign(node.log.signer)
+        conn.execute(
+            insert(log_checkpoints).values(
+                size=size, root=tree.root(), note=note, signed_at=datetime.now(UTC)
+            )
+        )
+        conn.execute(update(log_state).values(checkpoint_size=size))
+    assert node.log.latest_checkpoint().root == tree.root()
     town.reopen()
 
 

@@ -548,6 +548,25 @@ def test_a_signature_the_ledger_must_not_trust_is_refused(
     assert doc.get("rule") == rule
 
 
+def test_a_signature_that_does_not_verify_beside_a_valid_one_is_named(hostile: Hostile) -> None:
+    """A junk co-signature makes the whole envelope refused, alone or in a batch: the problem
+    names the signature (its index in ``signatures`` and its keyid) and why."""
+    h = hostile
+    envelope = h.saying(h.sold())
+    junk = {"keyid": h.maker.key.key_id[::-1], "sig": base64.b64encode(bytes(64)).decode()}
+    envelope["signatures"].append(junk)
+    doc = refused(h, envelope, 401, "bad-signature")
+    assert (doc["signature"], doc["keyid"]) == (1, junk["keyid"])
+    assert doc["reason"] == "no registered key has this id" and "signatures[1]" in doc["detail"]
+    before = h.snapshot()
+    response, _ = h.post("/v1/statements/batch", [envelope])
+    assert response.status_code == 200, response.text
+    item = response.json()["results"][0]
+    assert not item["accepted"] and item["problem"]["signature"] == 1
+    assert item["problem"]["keyid"] == junk["keyid"]
+    assert h.snapshot() == before
+
+
 @pytest.mark.parametrize("encoding", ["as-sent", "url-safe-unpadded"])
 def test_a_replayed_envelope_gets_its_original_receipt(hostile: Hostile, encoding: str) -> None:
     h = hostile
