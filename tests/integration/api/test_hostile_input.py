@@ -623,3 +623,24 @@ def test_instants_at_the_ends_of_time_in_queries_are_answered(shared: Hostile) -
             response = h.client.get(url.replace("+", "%2B"), headers=headers)
             assert response.status_code == 200, response.text
             assert time.perf_counter() - start < QUICK
+
+
+# --- text that could deceive ------------------------------------------------------------------
+
+
+DECEPTIVE: list[Any] = [
+    pytest.param("buyer_name", "物业\u202e司公", "U+202E", id="right-to-left-override"),
+    pytest.param("contract_number", "XS-\u2066-2015", "U+2066", id="left-to-right-isolate"),
+    pytest.param("contract_number", "XS\u200b2015", "U+200B", id="zero-width-space"),
+    pytest.param("buyer_name", "\ufeff物业公司", "U+FEFF", id="byte-order-mark"),
+    pytest.param("buyer_name", "物业\u009b31m公司", "U+009B", id="c1-control"),
+]
+
+
+@pytest.mark.parametrize("field, text, code_point", DECEPTIVE)
+def test_text_that_could_deceive_is_refused_naming_the_field_and_the_code_point(
+    shared: Hostile, field: str, text: str, code_point: str
+) -> None:
+    doc = refused(shared, _data(**{field: text})(shared), 422, "invalid-statement")
+    assert [e["loc"] for e in doc["errors"]] == [f"data.{field}"], doc
+    assert code_point in doc["errors"][0]["msg"] and code_point in doc["detail"], doc
