@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import (
+    body_limit,
     log_routes,
     openapi,
     pages,
@@ -42,6 +43,10 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
         lifespan=lifespan,
     )
     problems.install(app)
+    app.add_middleware(
+        body_limit.BodyLimit,
+        limit_of=body_limit.limits(statement_routes.BODY_LIMITS, statement_routes.MAX_BODY),
+    )
     app.include_router(log_routes.router)
     app.include_router(statement_routes.router)
     app.include_router(statement_routes.envelopes)

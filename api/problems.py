@@ -36,6 +36,7 @@ STATUS_MEANING = {
     404: "not found",
     409: "conflict with the current state",
     413: "request too large",
+    415: "unsupported media type",
     422: "invalid request",
     500: "internal error",
     503: "unavailable for now; retry",
@@ -108,7 +109,11 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        """Starlette's own refusals (404, 405...), as problems; their headers kept, so a 405
+        says in ``Allow`` which methods the path takes."""
         slug = {404: "not-found", 405: "method-not-allowed"}.get(exc.status_code, "http-error")
-        return Problem(exc.status_code, slug, str(exc.detail), str(exc.detail)).response(
+        answer = Problem(exc.status_code, slug, str(exc.detail), str(exc.detail)).response(
             request.url.path
         )
+        answer.headers.update(exc.headers or {})
+        return answer

@@ -21,7 +21,17 @@ router = APIRouter(prefix="/v1/statements", tags=["statements"])
 envelopes = APIRouter(prefix="/v1/envelopes", tags=["statements"])
 MAX_BATCH = 1000
 MAX_BODY = 64 * 1024
-MAX_BATCH_BODY = 16 * 1024 * 1024
+#: A batch's envelopes average at most this (a typical one is 1 to 2 KiB; one alone may be 64).
+BATCH_AVERAGE = 16 * 1024
+#: The batch's byte bound, from its count bound: 1,000 envelopes of 16 KiB, 16,384,000 bytes.
+MAX_BATCH_BODY = MAX_BATCH * BATCH_AVERAGE
+#: What each write route reads at most, counted as the body streams in (api/body_limit.py);
+#: every other request's body is held to MAX_BODY.
+BODY_LIMITS = {
+    "/v1/statements": MAX_BODY,
+    "/v1/statements/batch": MAX_BATCH_BODY,
+    "/v1/envelopes/verify": MAX_BODY,
+}
 SUBMIT_TIMEOUT = 120  # seconds a submission may wait for the group committer
 
 
@@ -105,13 +115,25 @@ def _receipt(r: Receipt) -> ReceiptModel:
     return ReceiptModel(**r.to_json())
 
 
+def _is_json(content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    return media == "application/json" or (
+        media.startswith("application/") and media.endswith("+json")
+    )
+
+
 async def _body(request: Request, limit: int) -> bytes:
-    try:
-        size = int(request.headers.get("content-length") or 0)
-    except ValueError:
-        raise Problem(400, "bad-request", "Bad request", "Content-Length is not a number") from None
-    if size > limit:
-        raise Problem(413, "too-large", "Request too large", f"body exceeds {limit} bytes")
+    """The body, JSON by its content type if it names one; its size is held to ``limit``
+    while it streams in by :class:`api.body_limit.BodyLimit` (checked here too, for an app
+    mounted without it)."""
+    content_type = request.headers.get("content-type")
+    if content_type is not None and not _is_json(content_type):
+        raise Problem(
+            415,
+            "unsupported-media-type",
+            "Unsupported media type",
+            f"the body must be application/json, not {content_type}",
+        )
     body = await request.body()
     if len(body) > limit:
         raise Problem(413, "too-large", "Request too large", f"body exceeds {limit} bytes")
@@ -131,6 +153,7 @@ async def _body(request: Request, limit: int) -> bytes:
             (403, "the signer may not say this"),
             (409, "prev is not the chain head"),
             (413, "envelope over 64 KiB"),
+            (415, "a content type other than application/json"),
             (422, "invalid statement, or one breaking a ledger rule"),
             (503, "concurrent writers kept colliding (retry), or writes stopped (log-tampered)"),
         ),
@@ -161,7 +184,8 @@ async def submit(request: Request, node: NodeDep) -> Any:
     openapi_extra=_json_body({"type": "array", "items": SUBMITTED, "maxItems": MAX_BATCH}),
     responses=problem_responses(
         (400, "not a JSON array of envelope objects"),
-        (413, "over 16 MiB, or not 1 to 1,000 envelopes"),
+        (413, "over 16,384,000 bytes, or not 1 to 1,000 envelopes"),
+        (415, "a content type other than application/json"),
         (503, "concurrent writers kept colliding (retry), or writes stopped (log-tampered)"),
     ),
 )
@@ -201,6 +225,7 @@ async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
         (400, "malformed envelope"),
         (401, "no signature verifies under a registered key"),
         (413, "envelope over 64 KiB"),
+        (415, "a content type other than application/json"),
     ),
 )
 async def verify(request: Request, node: NodeDep) -> VerifyResult:

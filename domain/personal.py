@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from domain.catalogue import Statement, statement_type
+from domain.catalogue import Statement, statement_type, validate_data_json
 from ledger.disclosure import Disclosure, DisclosureError, check_concealed, conceal, reveal
 
 #: At most this many disclosures beside one envelope (a maintenance record needs four).
@@ -64,7 +64,7 @@ def check_personal(
     except DisclosureError as exc:
         return [{"loc": exc.loc, "msg": exc.message}]
     try:
-        stmt.statement_type.data_model.model_validate_json(orjson.dumps(revealed), strict=True)
+        validate_data_json(stmt.statement_type.data_model, orjson.dumps(revealed))
     except ValidationError as exc:
         return [
             {"loc": "data." + ".".join(str(p) for p in e["loc"][:-1]), "msg": e["msg"]}

@@ -91,6 +91,7 @@ from domain.catalogue.registry import (
 )
 from domain.catalogue.statement import (
     Statement,
+    validate_data_json,
 )
 from domain.catalogue.trust_data import (
     KeyRegistered,
@@ -169,4 +170,5 @@ __all__ = [
     "example_statement",
     "public_view",
     "statement_type",
+    "validate_data_json",
 ]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from domain.catalogue.visible import MULTILINE
 from domain.identifiers import validate_factory_serial
 
 
@@ -24,8 +25,8 @@ class _Data(BaseModel):
 Ref = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^\S(?:.*\S)?$")]
 #: A name (organization, model, person): 1..200 characters, one line, no surrounding whitespace.
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=r"^\S(?:.*\S)?$")]
-#: Free text: 1..2000 characters, not blank.
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S")]
+#: Free text: 1..2000 characters, not blank; may hold tab, line feed and carriage return.
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, pattern=r"\S"), MULTILINE]
 #: Money in yuan, exact to the fen.
 Yuan = Annotated[Decimal, Field(ge=0, max_digits=15, decimal_places=2)]
 Count = Annotated[int, Field(ge=0)]

@@ -37,6 +37,7 @@ from domain.catalogue.registry import (
     UnknownStatementType,
     statement_type,
 )
+from domain.catalogue.visible import invisible_fields, surely_visible
 from domain.identifiers import USCC, EquipmentCode, category_of, is_escalator
 
 Nonce = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[!-~]+$")]
@@ -47,18 +48,19 @@ def _error(loc: tuple[str | int, ...], message: str, value: Any) -> InitErrorDet
     return InitErrorDetails(type=PydanticCustomError("statement", message), loc=loc, input=value)
 
 
-def _fail(errors: list[InitErrorDetails]) -> NoReturn:
-    raise ValidationError.from_exception_data("Statement", errors)
+def _fail(errors: list[InitErrorDetails], title: str = "Statement") -> NoReturn:
+    raise ValidationError.from_exception_data(title, errors)
 
 
 def _validate_data(st: StatementType, data: dict[str, Any]) -> BaseModel:
-    """Validate ``data`` as strict JSON against the type's model; errors located under ``data``."""
+    """Validate ``data`` as strict JSON against the type's model, every string visible text
+    (:mod:`domain.catalogue.visible`); errors located under ``data``."""
     try:
         raw = to_json(data)
     except PydanticSerializationError as e:
         _fail([_error(("data",), f"data is not JSON-serializable: {e}", None)])
     try:
-        return st.data_model.model_validate_json(raw, strict=True)
+        parsed = validate_data_json(st.data_model, raw)
     except ValidationError as e:
         _fail(
             [
@@ -70,6 +72,18 @@ def _validate_data(st: StatementType, data: dict[str, Any]) -> BaseModel:
                 for e_ in e.errors(include_url=False)
             ]
         )
+    return parsed
+
+
+def validate_data_json(model: type[BaseModel], raw: bytes) -> BaseModel:
+    """``raw`` validated as strict JSON against a ``data`` model, then every string in it
+    checked to be visible text; pydantic's ValidationError otherwise, located in the model."""
+    parsed = model.model_validate_json(raw, strict=True)
+    if not surely_visible(raw):
+        errors = [_error(loc, why, value) for loc, why, value in invisible_fields(parsed)]
+        if errors:
+            _fail(errors, model.__name__)
+    return parsed
 
 
 def _check_manufactured(stmt: Statement, data: BaseModel) -> None:

@@ -642,3 +642,104 @@ def test_instants_at_the_ends_of_time_in_queries_are_answered(shared: Hostile) -
             response = h.client.get(url.replace("+", "%2B"), headers=headers)
             assert response.status_code == 200, response.text
             assert time.perf_counter() - start < QUICK
+
+
+# --- text that could deceive ------------------------------------------------------------------
+
+
+DECEPTIVE: list[Any] = [
+    pytest.param("buyer_name", "物业\u202e司公", "U+202E", id="right-to-left-override"),
+    pytest.param("contract_number", "XS-\u2066-2015", "U+2066", id="left-to-right-isolate"),
+    pytest.param("contract_number", "XS\u200b2015", "U+200B", id="zero-width-space"),
+    pytest.param("buyer_name", "\ufeff物业公司", "U+FEFF", id="byte-order-mark"),
+    pytest.param("buyer_name", "物业\u009b31m公司", "U+009B", id="c1-control"),
+]
+
+
+@pytest.mark.parametrize("field, text, code_point", DECEPTIVE)
+def test_text_that_could_deceive_is_refused_naming_the_field_and_the_code_point(
+    shared: Hostile, field: str, text: str, code_point: str
+) -> None:
+    doc = refused(shared, _data(**{field: text})(shared), 422, "invalid-statement")
+    assert [e["loc"] for e in doc["errors"]] == [f"data.{field}"], doc
+    assert code_point in doc["errors"][0]["msg"] and code_point in doc["detail"], doc
+
+
+# --- malformed requests -----------------------------------------------------------------------
+
+
+def answered(
+    h: Hostile, method: str, url: str, status: int, slug: str, **kw: Any
+) -> httpx.Response:
+    """A problem document with this status and type, and nothing stored."""
+    before = h.snapshot()
+    response: httpx.Response = h.client.request(method, url, **kw)
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == PROBLEM_JSON
+    assert response.json()["type"].endswith("/problems/" + slug), response.json()
+    assert h.snapshot() == before
+    return response
+
+
+@pytest.mark.parametrize(
+    "method, url, allow",
+    [
+        ("GET", "/v1/statements", {"POST"}),
+        ("DELETE", "/v1/statements/batch", {"POST"}),
+        ("POST", "/v1/log/checkpoint", {"GET"}),
+        ("PUT", "/v1/elevators/311023010201500098", {"GET"}),
+    ],
+)
+def test_a_method_the_path_does_not_take_is_405_naming_the_ones_it_does(
+    shared: Hostile, method: str, url: str, allow: set[str]
+) -> None:
+    response = answered(shared, method, url, 405, "method-not-allowed")
+    assert {m.strip() for m in response.headers["allow"].split(",")} == allow
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x"],
+)
+@pytest.mark.parametrize("url", ["/v1/statements", "/v1/statements/batch", "/v1/envelopes/verify"])
+def test_a_body_that_says_it_is_not_json_is_415(
+    shared: Hostile, url: str, content_type: str
+) -> None:
+    body = orjson.dumps(shared.saying(shared.sold()))
+    kw: dict[str, Any] = {"content": body, "headers": {"content-type": content_type}}
+    response = answered(shared, "POST", url, 415, "unsupported-media-type", **kw)
+    assert content_type in response.json()["detail"]
+
+
+def test_json_with_parameters_or_a_json_suffix_is_json(shared: Hostile) -> None:
+    for content_type in ["application/json; charset=utf-8", "application/vnd.dsse+json"]:
+        headers = {"content-type": content_type}
+        response = shared.client.post("/v1/envelopes/verify", content=b"{", headers=headers)
+        assert response.status_code == 400, response.text  # read as JSON: a malformed one
+
+
+@pytest.mark.parametrize(
+    "url, slug",
+    [("/v1/statements", "malformed-envelope"), ("/v1/statements/batch", "malformed-batch")],
+)
+def test_a_body_that_is_not_json_is_400(shared: Hostile, url: str, slug: str) -> None:
+    kw: dict[str, Any] = {
+        "content": b'{"payloadType": ',
+        "headers": {"content-type": "application/json"},
+    }
+    answered(shared, "POST", url, 400, slug, **kw)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/v1/log/entries/abc",  # a path parameter of the wrong type
+        "/v1/log/entries/1e3",
+        "/v1/log/proof/inclusion?index=one&size=2",  # query parameters of the wrong type
+        "/v1/log/proof/consistency?old=1&size=",
+        "/v1/log/proof/inclusion",  # missing
+    ],
+)
+def test_parameters_of_the_wrong_type_are_422(shared: Hostile, url: str) -> None:
+    response = answered(shared, "GET", url, 422, "invalid-request")
+    assert response.json()["errors"], response.json()
