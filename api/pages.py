@@ -4,7 +4,6 @@ JavaScript needed), with a section proving that what it shows is what the log ho
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -14,7 +13,6 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import NodeDep
-from api.public_routes import today
 from domain.catalogue import CATALOGUE
 from projections import read
 from projections.scorecard import FUJIAN_2024, scorecard
@@ -75,7 +73,8 @@ def elevator_page(
 ) -> HTMLResponse:
     # no identifier has control characters (and NUL cannot be a PostgreSQL query parameter)
     code = read.resolve(node.engine, identifier) if identifier.isprintable() else None
-    view = read.elevator(node.engine, code, today()) if code else None
+    today = node.today()  # the ledger's zone: one date for the badge, parties and grade
+    view = read.elevator(node.engine, code, today) if code else None
     if code is None or view is None:
         return templates.TemplateResponse(
             request, "not_found.html", {"identifier": identifier}, status_code=404
@@ -85,8 +84,7 @@ def elevator_page(
     recent = [e for e in recent if e["log_index"] < checkpoint.size]
     proofs = node.log.inclusion_proofs([e["log_index"] for e in recent], checkpoint.size)
     parties = {
-        p["role"]: p["organization"]
-        for p in read.responsible_at(node.engine, code, datetime.now(UTC))
+        p["role"]: p["organization"] for p in read.responsible_at(node.engine, code, node.now())
     }
     if view.maintenance_unit_today:
         parties["maintenance_unit"] = view.maintenance_unit_today
@@ -95,7 +93,9 @@ def elevator_page(
     )
     grade = None
     if parties.get("maintenance_unit"):
-        card = scorecard(node.engine, parties["maintenance_unit"], today().year)
+        card = scorecard(
+            node.engine, parties["maintenance_unit"], today.year, zone=node.settings.zone
+        )
         grade = card.grade(FUJIAN_2024)
     label, tone = badge(view)
     context: dict[str, Any] = {
