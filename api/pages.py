@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.deps import NodeDep
+from api.local_time import local_date, local_time
 from domain.catalogue import CATALOGUE
 from projections import read
 from projections.scorecard import FUJIAN_2024, scorecard
@@ -73,6 +74,7 @@ def elevator_page(
 ) -> HTMLResponse:
     # no identifier has control characters (and NUL cannot be a PostgreSQL query parameter)
     code = read.resolve(node.engine, identifier) if identifier.isprintable() else None
+    zone = node.settings.zone
     today = node.today()  # the ledger's zone: one date for the badge, parties and grade
     view = read.elevator(node.engine, code, today) if code else None
     if code is None or view is None:
@@ -93,9 +95,7 @@ def elevator_page(
     )
     grade = None
     if parties.get("maintenance_unit"):
-        card = scorecard(
-            node.engine, parties["maintenance_unit"], today.year, zone=node.settings.zone
-        )
+        card = scorecard(node.engine, parties["maintenance_unit"], today.year, zone=zone)
         grade = card.grade(FUJIAN_2024)
     label, tone = badge(view)
     context: dict[str, Any] = {
@@ -116,6 +116,10 @@ def elevator_page(
         "recent": [
             {
                 **e,
+                # on the ledger's clock (e["occurred_at"] keeps the signed offset)
+                "occurred_on": local_date(e["occurred_at"], zone),
+                "occurred_local": local_time(e["occurred_at"], zone),
+                "recorded_local": local_time(e["recorded_at"], zone),
                 "summary": CATALOGUE[e["type"]].summary_zh or e["type"],
                 "issuer_name": names.get(e["issuer"], e["issuer"]),
                 "proof": [base64.b64encode(h).decode() for h in proof],
@@ -125,5 +129,6 @@ def elevator_page(
         "checkpoint": checkpoint,
         "root": base64.b64encode(checkpoint.root).decode(),
         "origin": node.log.origin,
+        "time_zone": node.settings.time_zone,
     }
     return templates.TemplateResponse(request, "elevator.html", context)

@@ -226,3 +226,19 @@ def test_the_time_zone_is_a_setting(lift: Lift) -> None:
     finally:
         node.settings = shanghai
     assert not flags["maintenance_overdue"]
+
+
+def test_the_qr_page_offers_each_recent_entry_on_the_ledgers_clock(lift: Lift) -> None:
+    """For the template: ``occurred_on`` / ``occurred_local`` / ``recorded_local`` are the entry's
+    instants in Asia/Shanghai, whatever offset they were signed at."""
+    response = lift.client.get(f"/e/{CODE}")
+    recent = response.context["recent"]
+    assert recent and response.context["time_zone"] == "Asia/Shanghai"
+    for e in recent:
+        occurred = datetime.fromisoformat(e["occurred_at"]).astimezone(SHANGHAI)
+        recorded = datetime.fromisoformat(e["recorded_at"]).astimezone(SHANGHAI)
+        assert e["occurred_on"] == occurred.date().isoformat()
+        assert e["occurred_local"] == f"{occurred:%Y-%m-%d %H:%M} (UTC+08:00)"
+        assert e["recorded_local"] == f"{recorded:%Y-%m-%d %H:%M} (UTC+08:00)"
+    visit = next(e for e in recent if e["type"] == "maintenance.performed")
+    assert visit["occurred_at"] == VISIT.isoformat()
