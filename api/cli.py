@@ -609,7 +609,8 @@ def replay(
         fail(f"--as-of: {exc}")
     node = _node()
     try:
-        result = replay_elevator(node.app, code, at, axis)
+        # the same instant on the ledger's clock: the report's dates are dates in its zone
+        result = replay_elevator(node.app, code, at.astimezone(node.settings.zone), axis)
         if result is None:
             fail(f"no elevator {code} in this ledger")
         if as_json:

@@ -87,7 +87,8 @@ def get_replay(
             f"as_of: {exc}",
             errors=[{"loc": ["query", "as_of"], "msg": str(exc)}],
         ) from None
-    result = replay_elevator(node.app, code, at, axis)
+    # the same instant on the ledger's clock, so "overdue on <date>" is a date of its zone
+    result = replay_elevator(node.app, code, at.astimezone(node.settings.zone), axis)
     if result is None:
         raise Problem(404, "not-found", "No such elevator", f"no elevator {code} in this ledger")
     return Response(

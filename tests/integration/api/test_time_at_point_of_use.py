@@ -242,3 +242,24 @@ def test_the_qr_page_offers_each_recent_entry_on_the_ledgers_clock(lift: Lift) -
         assert e["recorded_local"] == f"{recorded:%Y-%m-%d %H:%M} (UTC+08:00)"
     visit = next(e for e in recent if e["type"] == "maintenance.performed")
     assert visit["occurred_at"] == VISIT.isoformat()
+
+
+def test_the_replay_judges_overdue_visits_by_the_date_in_the_ledgers_time_zone(
+    lift: Lift,
+) -> None:
+    """Asked in UTC at 16:30 on the due date, it is 00:30 the day after in Yiyang: the visit
+    is overdue, and the report says so on that date; the instant asked is the same."""
+    due = _due(lift)
+    asked = (day_start(due + timedelta(days=1), SHANGHAI) + timedelta(minutes=30)).astimezone(UTC)
+    token, _ = TokenStore.open(lift.city.node.engine).issue(
+        lift.city.authority.uscc, "time-test", timedelta(days=1)
+    )
+    body = lift.client.get(
+        f"/v1/elevators/{CODE}/replay",
+        params={"as_of": asked.isoformat()},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    assert datetime.fromisoformat(body["as_of"]) == asked
+    overdue = {o["obligation"]: o for o in body["report"]["overdue"]}
+    assert overdue["maintenance"]["due"] == due.isoformat()
+    assert f"before {due + timedelta(days=1)}" in overdue["maintenance"]["detail"]
