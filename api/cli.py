@@ -55,6 +55,22 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+@app.callback()
+def settings_first() -> None:
+    """Read the ``LEDGER_*`` settings before any command: a bad one (an unknown
+    ``LEDGER_TIME_ZONE``…) is one line and exit 2, not a traceback half-way through."""
+    try:
+        Settings()
+    except ValidationError as exc:
+        fail(
+            "; ".join(
+                f"LEDGER_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            ),
+            2,
+        )
+
+
 def say(message: str) -> None:
     """One line on stderr, as given: never wrapped, never read as Rich markup."""
     console.print(message, markup=False, highlight=False, soft_wrap=True)
