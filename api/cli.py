@@ -617,6 +617,7 @@ def replay(
     from rich.table import Table
     from rich.text import Text
 
+    from api.local_time import on_ledger_clock
     from api.replay_routes import replay_elevator
 
     try:
@@ -626,7 +627,7 @@ def replay(
     node = _node()
     try:
         # the same instant on the ledger's clock: the report's dates are dates in its zone
-        result = replay_elevator(node.app, code, at.astimezone(node.settings.zone), axis)
+        result = replay_elevator(node.app, code, on_ledger_clock(at, node.settings.zone), axis)
         if result is None:
             fail(f"no elevator {code} in this ledger")
         if as_json:

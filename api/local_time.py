@@ -17,6 +17,15 @@ def _instant(value: datetime | str) -> datetime:
     return at
 
 
+def on_ledger_clock(at: datetime, zone: tzinfo) -> datetime:
+    """The same instant at ``zone``'s offset; as given where ``zone`` has no wall time for it
+    (within hours of year 1 or 9999: datetime's range ends there)."""
+    try:
+        return at.astimezone(zone)
+    except OverflowError:
+        return at
+
+
 def local_date(value: datetime | str, zone: tzinfo) -> str:
     """``YYYY-MM-DD``: the date the instant falls on in ``zone``."""
     return _instant(value).astimezone(zone).date().isoformat()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
@@ -89,6 +89,12 @@ def responsible_at(engine: Engine, code: str, at: datetime) -> list[dict[str, An
     """Who held which role for the elevator at instant ``at``, with the proving log entries.
     The intervals are compared as instants in SQL (``[valid_from, valid_to)``), whatever
     offsets they and ``at`` were written with."""
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError:  # hours before year 1 or after 9999 in UTC, beyond any stored instant
+        if at.replace(tzinfo=None) < datetime(2, 1, 1):
+            return []  # before everything
+        at = datetime.max.replace(tzinfo=UTC)  # after everything: the intervals still open
     r = responsibilities.c
     with engine.connect() as conn:
         rows = conn.execute(

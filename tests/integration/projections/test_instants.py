@@ -130,6 +130,21 @@ def test_an_instant_written_at_any_offset_asks_the_same_question(
         assert roles == {"manufacturer", "construction_unit"}
 
 
+def test_beyond_the_ends_of_utc_nothing_was_held_before_and_the_open_roles_are_held_after(
+    city: City, maker: Org
+) -> None:
+    """Year 1 at +14:00 and year 9999 at −14:00 have no UTC wall time; they are still answered."""
+    code = new_code()
+    city.say(maker, statement("elevator.manufactured", code, maker, NOW - timedelta(days=9)))
+    city.node.projections.catch_up()
+    first = datetime.fromisoformat("0001-01-01T00:00:00+14:00")
+    last = datetime.fromisoformat("9999-12-31T23:59:59-14:00")
+    assert read.responsible_at(city.node.engine, code, first) == []
+    assert [p["role"] for p in read.responsible_at(city.node.engine, code, last)] == [
+        "manufacturer"
+    ]
+
+
 def _projections_to(engine: Engine, revision: str, down: bool) -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
