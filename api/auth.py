@@ -38,7 +38,6 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import (
     Column,
-    DateTime,
     Engine,
     Index,
     MetaData,
@@ -55,6 +54,7 @@ from api.node import LedgerNode
 from api.problems import Problem, problem_responses
 from domain.roles import Role
 from ledger.db import writer
+from ledger.instant import Instant
 from ledger.migrate import upgrade
 
 PREFIX = "elr"
@@ -73,9 +73,10 @@ access_tokens = Table(
     Column("token_hash", String(64), nullable=False),  # hex SHA-256 of the whole token
     Column("organization", String(18), nullable=False),
     Column("name", String(200), nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=False),
-    Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # Instant: UTC on both backends (same DDL as DateTime(timezone=True), so no migration)
+    Column("created_at", Instant, nullable=False),
+    Column("expires_at", Instant, nullable=False),
+    Column("revoked_at", Instant, nullable=True),
     Index("api_access_tokens_organization", "organization"),
 )
 _NO_HASH = "0" * 64  # compared against when the id is unknown, so both paths do the same work
@@ -83,11 +84,6 @@ _NO_HASH = "0" * 64  # compared against when the id is unknown, so both paths do
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _utc(value: datetime) -> datetime:
-    """SQLite hands back naive datetimes; every stored one is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -103,14 +99,8 @@ class AccessToken:
 
     @classmethod
     def of(cls, row: Row[Any]) -> AccessToken:
-        revoked = row.revoked_at
         return cls(
-            row.id,
-            row.organization,
-            row.name,
-            _utc(row.created_at),
-            _utc(row.expires_at),
-            None if revoked is None else _utc(revoked),
+            row.id, row.organization, row.name, row.created_at, row.expires_at, row.revoked_at
         )
 
     def status(self, now: datetime) -> str:

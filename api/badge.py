@@ -19,13 +19,14 @@ stopped lift with an open hazard says both. Every detail comes from the folded s
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, tzinfo
 from enum import IntEnum
+from zoneinfo import ZoneInfo
 
 from projections.status import ElevatorStatus
 
-#: Instants are shown on the city's clock (China has one time zone and no daylight saving).
-BEIJING = timezone(timedelta(hours=8), "北京时间")
+#: Instants are shown on the ledger's clock (``LEDGER_TIME_ZONE``); this is its default.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 RETIRED = frozenset({"scrapped", "cancelled"})
 UNREGISTERED_ZH = {
     None: "账本中尚无出厂记录",
@@ -80,9 +81,9 @@ class Badge:
         return self.main.tone
 
 
-def when(moment: datetime) -> str:
-    """``2026-12-04 14:03`` on Beijing time."""
-    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+def when(moment: datetime, zone: tzinfo = SHANGHAI) -> str:
+    """``2026-12-04 14:03`` on the ledger's clock."""
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _for(elapsed: timedelta) -> str:
@@ -93,13 +94,13 @@ def _for(elapsed: timedelta) -> str:
     return f"{hours} 小时 {rest} 分钟" if hours < 48 else f"{hours // 24} 天"
 
 
-def rescue(s: ElevatorStatus, now: datetime) -> Notice | None:
+def rescue(s: ElevatorStatus, now: datetime, zone: tzinfo) -> Notice | None:
     if not s.open_rescues and not s.rescues_in_progress:
         return None
     lines = [
-        Line(f"{trapped} 人被困 · 报警于 {when(at)}（已 {_for(now - at)}）")
+        Line(f"{trapped} 人被困 · 报警于 {when(at, zone)}（已 {_for(now - at)}）")
         if trapped
-        else Line(f"被困报警于 {when(at)}（已 {_for(now - at)}）")
+        else Line(f"被困报警于 {when(at, zone)}（已 {_for(now - at)}）")
         for _, trapped, at in s.rescues_in_progress
     ]
     unknown = s.open_rescues - len(s.rescues_in_progress)
@@ -109,7 +110,7 @@ def rescue(s: ElevatorStatus, now: datetime) -> Notice | None:
     return Notice(Level.RESCUE, "困人救援中", "alarm", tuple(lines))
 
 
-def prohibited(s: ElevatorStatus) -> Notice | None:
+def prohibited(s: ElevatorStatus, zone: tzinfo) -> Notice | None:
     lines: list[Line] = []
     if s.lifecycle == "scrapped":
         on = f"（{s.scrapped_on.isoformat()}）" if s.scrapped_on else ""
@@ -117,14 +118,15 @@ def prohibited(s: ElevatorStatus) -> Notice | None:
             Line(f"已报废{on}，原因：", s.scrap_reason) if s.scrap_reason else Line(f"已报废{on}")
         )
     elif s.lifecycle == "cancelled":
-        on = f"（{when(s.cancelled_at)}）" if s.cancelled_at else ""
+        on = f"（{when(s.cancelled_at, zone)}）" if s.cancelled_at else ""
         lines.append(
             Line(f"使用登记已注销{on}，原因：", s.cancel_reason)
             if s.cancel_reason
             else Line(f"使用登记已注销{on}")
         )
     elif s.inspection_failed_since is not None:
-        lines.append(Line(f"检验不合格（{when(s.inspection_failed_since)}），未经复检合格不得使用"))
+        failed = when(s.inspection_failed_since, zone)
+        lines.append(Line(f"检验不合格（{failed}），未经复检合格不得使用"))
         lines.extend(Line("问题：", finding) for finding in s.inspection_findings)
         if s.next_inspection_due:
             lines.append(Line(f"整改复检期限 {s.next_inspection_due.isoformat()}"))
@@ -136,14 +138,14 @@ def prohibited(s: ElevatorStatus) -> Notice | None:
     return Notice(Level.PROHIBITED, "禁止使用", "bad", tuple(lines))
 
 
-def stopped(s: ElevatorStatus) -> Notice | None:
+def stopped(s: ElevatorStatus, zone: tzinfo) -> Notice | None:
     if s.lifecycle != "stopped":
         return None
     lines = []
     if s.stop_reason:
         lines.append(Line("停用原因：", s.stop_reason))
     if s.stopped_since:
-        lines.append(Line(f"停用自 {when(s.stopped_since)}"))
+        lines.append(Line(f"停用自 {when(s.stopped_since, zone)}"))
     lines.append(Line("请勿乘坐"))
     return Notice(Level.STOPPED, "停用", "bad", tuple(lines))
 
@@ -176,12 +178,15 @@ def overdue(s: ElevatorStatus, flags: dict[str, bool]) -> list[Notice]:
     return out
 
 
-def badge(s: ElevatorStatus, flags: dict[str, bool], now: datetime) -> Badge:
-    """The badge for a status and its flags (``projections.status.flags``) at ``now``."""
-    today = now.astimezone(BEIJING).date()
+def badge(
+    s: ElevatorStatus, flags: dict[str, bool], now: datetime, zone: tzinfo = SHANGHAI
+) -> Badge:
+    """The badge for a status and its flags (``projections.status.flags``) at ``now``, its
+    instants and dates on the clock of ``zone`` (the ledger's time zone)."""
+    today = now.astimezone(zone).date()
     notices = [
         n
-        for n in (rescue(s, now), prohibited(s), stopped(s), supervised(s, today))
+        for n in (rescue(s, now, zone), prohibited(s, zone), stopped(s, zone), supervised(s, today))
         if n is not None
     ]
     if s.lifecycle not in RETIRED:

@@ -55,6 +55,22 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+@app.callback()
+def settings_first() -> None:
+    """Read the ``LEDGER_*`` settings before any command: a bad one (an unknown
+    ``LEDGER_TIME_ZONE``…) is one line and exit 2, not a traceback half-way through."""
+    try:
+        Settings()
+    except ValidationError as exc:
+        fail(
+            "; ".join(
+                f"LEDGER_{'_'.join(str(p) for p in e['loc']).upper()}: {e['msg']}"
+                for e in exc.errors()
+            ),
+            2,
+        )
+
+
 def say(message: str) -> None:
     """One line on stderr, as given: never wrapped, never read as Rich markup."""
     console.print(message, markup=False, highlight=False, soft_wrap=True)
@@ -605,6 +621,7 @@ def replay(
     from rich.table import Table
     from rich.text import Text
 
+    from api.local_time import on_ledger_clock
     from api.replay_routes import replay_elevator
 
     try:
@@ -613,7 +630,8 @@ def replay(
         fail(f"--as-of: {exc}")
     node = _node()
     try:
-        result = replay_elevator(node.app, code, at, axis)
+        # the same instant on the ledger's clock: the report's dates are dates in its zone
+        result = replay_elevator(node.app, code, on_ledger_clock(at, node.settings.zone), axis)
         if result is None:
             fail(f"no elevator {code} in this ledger")
         if as_json:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -38,6 +38,7 @@ from ledger.migrate import upgrade
 from ledger.note import NoteError, NoteSigner
 from ledger.parallel import ParallelVerifier
 from ledger.turns import Turns
+from projections.clock import today_in
 from projections.core import (
     ElevatorsProjection,
     EntriesProjection,
@@ -107,6 +108,16 @@ class LedgerNode:
     projections: ProjectionRunner
     worker: ProjectionWorker | None = None
     process: ProjectionProcess | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))
+    """What the read side takes "now" from (an aware instant); tests set a fixed one."""
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    def today(self) -> date:
+        """Today in the ledger's time zone (``LEDGER_TIME_ZONE``): what due dates, flags, work
+        lists and scorecard years are judged against."""
+        return today_in(self.settings.zone, self.clock())
 
     def start_projection_worker(self) -> None:
         """Follow the log into the read models on a thread of this process (for callers that

@@ -8,7 +8,6 @@ gives 96333. Only a client that asks for JSON and not HTML gets problem+json ins
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,12 @@ from sqlalchemy import select
 
 from api.badge import RETIRED, badge, when
 from api.deps import NodeDep
+from api.local_time import local_date, local_time
 from api.node import LedgerNode
 from api.problems import Problem
-from api.public_routes import today
 from domain.catalogue import CATALOGUE
 from ledger.schema import log_checkpoints
 from projections import read
-from projections.schema import aware
 from projections.scorecard import FUJIAN_2024, scorecard
 
 router = APIRouter(tags=["pages"])
@@ -84,6 +82,11 @@ def no_identifier(request: Request, node: NodeDep) -> Response:
     return not_found(request, node, None, "地址中没有电梯编号")
 
 
+def zone_label(name: str) -> str:
+    """How the page names the ledger's clock: 北京时间 for China's one zone, else its name."""
+    return "北京时间" if name in ("Asia/Shanghai", "PRC", "Asia/Chongqing") else name
+
+
 def as_of(node: LedgerNode, size: int | None) -> dict[str, Any]:
     """What the page's data reflects: the signed checkpoint (``size``, the latest if None; when
     it was signed) and how far into the log the read models have folded."""
@@ -98,7 +101,8 @@ def as_of(node: LedgerNode, size: int | None) -> dict[str, Any]:
     folded = min(read.position(node.engine, "elevators"), size)
     return {
         "size": size,
-        "signed_at": when(aware(signed_at)) if signed_at else None,
+        "signed_at": when(signed_at, node.settings.zone) if signed_at else None,
+        "zone": zone_label(node.settings.time_zone),
         "folded": folded,
     }
 
@@ -111,14 +115,16 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
     if not identifier.isprintable() or not identifier.strip():
         return not_found(request, node, None, "编号含有无效字符")
     code = read.resolve(node.engine, identifier)
-    view = read.elevator(node.engine, code, today()) if code else None
+    zone = node.settings.zone
+    today = node.today()  # the ledger's zone: one date for the badge, parties and grade
+    view = read.elevator(node.engine, code, today) if code else None
     if code is None or view is None:
         return not_found(request, node, identifier, "账本中没有这个编号的电梯")
     checkpoint = node.log.latest_checkpoint()
     _, recent = read.elevator_entries(node.engine, code, 0, 10)
     recent = [e for e in recent if e["log_index"] < checkpoint.size]
     proofs = node.log.inclusion_proofs([e["log_index"] for e in recent], checkpoint.size)
-    now = datetime.now(UTC)
+    now = node.now()
     retired = view.status.lifecycle in RETIRED
     parties = {p["role"]: p["organization"] for p in read.responsible_at(node.engine, code, now)}
     if view.maintenance_unit_today:
@@ -131,13 +137,13 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
     )
     grade = None
     if parties.get("maintenance_unit") and not retired:
-        card = scorecard(node.engine, parties["maintenance_unit"], today().year)
+        card = scorecard(node.engine, parties["maintenance_unit"], today.year, zone=zone)
         grade = card.grade(FUJIAN_2024)
     context: dict[str, Any] = {
         "code": code,
         "s": view.status,
         "flags": view.flags,
-        "badge": badge(view.status, view.flags, now),
+        "badge": badge(view.status, view.flags, now, zone),
         "retired": retired,
         "as_of": as_of(node, checkpoint.size),
         "parties": [
@@ -152,6 +158,10 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
         "recent": [
             {
                 **e,
+                # on the ledger's clock (e["occurred_at"] keeps the signed offset)
+                "occurred_on": local_date(e["occurred_at"], zone),
+                "occurred_local": local_time(e["occurred_at"], zone),
+                "recorded_local": local_time(e["recorded_at"], zone),
                 "summary": CATALOGUE[e["type"]].summary_zh or e["type"],
                 "issuer_name": names.get(e["issuer"], e["issuer"]),
                 "proof": [base64.b64encode(h).decode() for h in proof],
@@ -161,6 +171,7 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
         "checkpoint": checkpoint,
         "root": base64.b64encode(checkpoint.root).decode(),
         "origin": node.log.origin,
+        "time_zone": node.settings.time_zone,
     }
     return templates.TemplateResponse(request, "elevator.html", context)
 

@@ -3,7 +3,8 @@ scorecards, search, trust configuration. No personal fields ever leave through h
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
@@ -33,10 +34,6 @@ Uscc = Annotated[
 ]
 
 
-def today() -> date:
-    return datetime.now(UTC).date()
-
-
 def resolve_or_404(node: Any, identifier: str) -> str:
     code = read.resolve(node.engine, identifier)
     if code is None:
@@ -59,7 +56,7 @@ def elevator(node: NodeDep, identifier: Identifier) -> dict[str, Any]:
     rescue code: lifecycle, responsible parties, last and next maintenance and inspection, open
     faults and hazards, and today's flags."""
     code = resolve_or_404(node, identifier)
-    view = read.elevator(node.engine, code, today())
+    view = read.elevator(node.engine, code, node.today())
     if view is None:
         raise Problem(404, "no-such-elevator", "No such elevator", f"{code} has no status yet")
     return {
@@ -100,7 +97,7 @@ def responsibility(
 ) -> dict[str, Any]:
     """Who held each role for the elevator at an instant, with the entries proving it."""
     code = resolve_or_404(node, identifier)
-    when = at or datetime.now(UTC)
+    when = at or node.now()
     if when.tzinfo is None:
         raise Problem(422, "invalid-request", "Invalid request", "at: needs a UTC offset")
     return {
@@ -132,7 +129,13 @@ async def organization_scorecard(
     if read.organization(node.engine, uscc) is None:
         raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
     chosen = POLICIES[policy]
-    card = await run_in_threadpool(scorecard, node.engine, uscc, year or today().year, chosen)
+    card = await run_in_threadpool(
+        partial(scorecard, zone=node.settings.zone),
+        node.engine,
+        uscc,
+        year or node.today().year,
+        chosen,
+    )
     return card.to_json(chosen)
 
 

@@ -3,6 +3,7 @@ operation needs a regulator's bearer token (api/auth.py)."""
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
@@ -14,7 +15,6 @@ from api.deps import NodeDep
 from api.log_routes import MAX_INDEX
 from api.personal_reads import PersonalReads
 from api.problems import Problem, problem_responses
-from api.public_routes import today
 from domain.aggregates import statement_of
 from domain.catalogue import public_view
 from domain.personal import revealed_data
@@ -45,11 +45,14 @@ async def worklist_items(
         raise Problem(
             404, "no-such-worklist", "No such work list", f"{name!r}; known: {', '.join(NAMES)}"
         )
-    items = await run_in_threadpool(worklist, node.engine, name, today(), district)
+    today = node.today()  # once: the list and the date it names are the same day
+    items = await run_in_threadpool(
+        partial(worklist, zone=node.settings.zone), node.engine, name, today, district
+    )
     return {
         "name": name,
         "district": district,
-        "date": today().isoformat(),
+        "date": today.isoformat(),
         "count": len(items),
         "items": items,
     }

@@ -14,6 +14,7 @@ from fastapi import Query, Response
 
 from api.auth import regulator_router
 from api.deps import NodeDep
+from api.local_time import on_ledger_clock
 from api.problems import Problem
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
@@ -87,7 +88,8 @@ def get_replay(
             f"as_of: {exc}",
             errors=[{"loc": ["query", "as_of"], "msg": str(exc)}],
         ) from None
-    result = replay_elevator(node.app, code, at, axis)
+    # the same instant on the ledger's clock, so "overdue on <date>" is a date of its zone
+    result = replay_elevator(node.app, code, on_ledger_clock(at, node.settings.zone), axis)
     if result is None:
         raise Problem(404, "not-found", "No such elevator", f"no elevator {code} in this ledger")
     return Response(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,8 +23,26 @@ class Settings(BaseSettings):
     """The root authority (the regulator running the ledger): its unified social credit code."""
     authority_name: str = "益阳市市场监督管理局"
     authority_district: str = "430900"
+    time_zone: str = "Asia/Shanghai"
+    """The ledger's time zone (IANA name): "today" for due dates, work lists, flags, the QR
+    page and scorecard years is the date there, not UTC's. Instants are never shifted by it."""
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {name!r}: an IANA name such as Asia/Shanghai"
+            ) from None
+        return name
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
 
     @cached_property
     def resolved_database_url(self) -> str:

@@ -5,13 +5,14 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
-    DateTime,
     Integer,
     LargeBinary,
     MetaData,
     Table,
     Text,
 )
+
+from ledger.instant import Instant
 
 metadata = MetaData()
 
@@ -55,5 +56,5 @@ log_checkpoints = Table(
     Column("size", BigInteger, primary_key=True, autoincrement=False),
     Column("root", LargeBinary(32), nullable=False),
     Column("note", Text, nullable=False),
-    Column("signed_at", DateTime(timezone=True), nullable=False),
+    Column("signed_at", Instant, nullable=False),  # same DDL as DateTime(timezone=True)
 )

@@ -31,6 +31,7 @@ from domain.catalogue import (
     public_view,
 )
 from domain.identifiers import IdentifierKind
+from ledger.instant import offset_seconds
 from projections.runner import LoggedEntry
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
 from projections.status import ElevatorStatus, Fold, from_json, to_json
@@ -55,6 +56,7 @@ class EntriesProjection:
                 "issuer": e.statement.issuer,
                 "signers": e.signer_key_ids,
                 "occurred_at": e.statement.occurred_at,
+                "occurred_offset": offset_seconds(e.statement.occurred_at),
                 "recorded_at": e.recorded_at,
                 "late": e.late,
                 "public": public_view(e.statement),
@@ -200,7 +202,9 @@ class ResponsibilityProjection:
                     (r.valid_to.is_(None)) | (r.valid_to > start),
                     r.valid_from <= start,
                 )
-                .values(valid_to=start, until_log_index=index)
+                .values(
+                    valid_to=start, valid_to_offset=offset_seconds(start), until_log_index=index
+                )
             )
         if org is not None:
             conn.execute(
@@ -209,7 +213,9 @@ class ResponsibilityProjection:
                     role=role,
                     organization=org,
                     valid_from=start,
+                    valid_from_offset=offset_seconds(start),
                     valid_to=end,
+                    valid_to_offset=None if end is None else offset_seconds(end),
                     since_log_index=index,
                     until_log_index=None,
                 )

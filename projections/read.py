@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
 from domain.identifiers import parse_identifier
+from ledger.instant import at_offset
 from projections.schema import (
-    aware,
     elevators,
     entries,
     identifiers,
@@ -79,35 +79,35 @@ def _entry(r: Any) -> dict[str, Any]:
         "type": r.type,
         "issuer": r.issuer,
         "signers": r.signers,
-        "occurred_at": aware(r.occurred_at).isoformat(),
-        "recorded_at": aware(r.recorded_at).isoformat(),
+        "occurred_at": at_offset(r.occurred_at, r.occurred_offset).isoformat(),
+        "recorded_at": r.recorded_at.isoformat(),
         "late": r.late,
         "statement": r.public,
     }
 
 
 def responsible_at(engine: Engine, code: str, at: datetime) -> list[dict[str, Any]]:
-    """Who held which role for the elevator at instant ``at``, with the proving log entries."""
+    """Who held which role for the elevator at instant ``at``, with the proving log entries.
+    The intervals are compared as instants in SQL (``[valid_from, valid_to)``), whatever
+    offsets they and ``at`` were written with."""
+    try:
+        at = at.astimezone(UTC)
+    except OverflowError:  # hours before year 1 or after 9999 in UTC, beyond any stored instant
+        if at.replace(tzinfo=None) < datetime(2, 1, 1):
+            return []  # before everything
+        at = datetime.max.replace(tzinfo=UTC)  # after everything: the intervals still open
     r = responsibilities.c
     with engine.connect() as conn:
         rows = conn.execute(
-            select(responsibilities).where(r.equipment_code == code).order_by(r.role, r.valid_from)
-        ).all()
-    out = []
-    for row in rows:
-        start, end = aware(row.valid_from), row.valid_to and aware(row.valid_to)
-        if start <= at and (end is None or at < end):
-            out.append(
-                {
-                    "role": row.role,
-                    "organization": row.organization,
-                    "from": start.isoformat(),
-                    "to": end.isoformat() if end else None,
-                    "since_log_index": row.since_log_index,
-                    "until_log_index": row.until_log_index,
-                }
+            select(responsibilities)
+            .where(
+                r.equipment_code == code,
+                r.valid_from <= at,
+                r.valid_to.is_(None) | (r.valid_to > at),
             )
-    return out
+            .order_by(r.role, r.valid_from, r.id)
+        ).all()
+    return [_interval(row) for row in rows]
 
 
 def timeline(engine: Engine, code: str) -> list[dict[str, Any]]:
@@ -116,17 +116,23 @@ def timeline(engine: Engine, code: str) -> list[dict[str, Any]]:
         rows = conn.execute(
             select(responsibilities).where(r.equipment_code == code).order_by(r.valid_from, r.id)
         ).all()
-    return [
-        {
-            "role": row.role,
-            "organization": row.organization,
-            "from": aware(row.valid_from).isoformat(),
-            "to": aware(row.valid_to).isoformat() if row.valid_to else None,
-            "since_log_index": row.since_log_index,
-            "until_log_index": row.until_log_index,
-        }
-        for row in rows
-    ]
+    return [_interval(row) for row in rows]
+
+
+def _interval(row: Any) -> dict[str, Any]:
+    """One responsibility, its bounds shown at the offsets they were signed with."""
+    return {
+        "role": row.role,
+        "organization": row.organization,
+        "from": at_offset(row.valid_from, row.valid_from_offset).isoformat(),
+        "to": (
+            at_offset(row.valid_to, row.valid_to_offset).isoformat()
+            if row.valid_to is not None
+            else None
+        ),
+        "since_log_index": row.since_log_index,
+        "until_log_index": row.until_log_index,
+    }
 
 
 def organization(engine: Engine, uscc: str) -> dict[str, Any] | None:

@@ -1,8 +1,11 @@
-"""Read-model tables (SQLAlchemy Core). Disposable: a rebuild from the log gives the same rows."""
+"""Read-model tables (SQLAlchemy Core). Disposable: a rebuild from the log gives the same rows.
+
+Every instant is an :class:`~ledger.instant.Instant` column (UTC on both backends, so queries
+compare and sort instants); where a read model shows an instant, the offset it was signed with is
+kept beside it in seconds (``*_offset``) and the read shows it at that offset."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import (
@@ -11,7 +14,6 @@ from sqlalchemy import (
     Boolean,
     Column,
     Date,
-    DateTime,
     Index,
     Integer,
     MetaData,
@@ -19,12 +21,9 @@ from sqlalchemy import (
     Table,
 )
 
+from ledger.instant import Instant
+
 MIGRATIONS = Path(__file__).parent / "migrations"
-
-
-def aware(at: datetime) -> datetime:
-    """A stored instant as an aware UTC datetime (SQLite's DateTime drops the offset)."""
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 metadata = MetaData()
@@ -48,8 +47,9 @@ entries = Table(
     Column("type", String(64), nullable=False),
     Column("issuer", String(18), nullable=False),
     Column("signers", JSON, nullable=False),  # key ids
-    Column("occurred_at", DateTime(timezone=True), nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("occurred_at", Instant, nullable=False),  # the instant (UTC), compared and sorted
+    Column("occurred_offset", Integer, nullable=False),  # seconds east of UTC, as signed
+    Column("recorded_at", Instant, nullable=False),  # the ledger's clock, signed in UTC
     Column("late", Boolean, nullable=False),
     Column("public", JSON, nullable=False),  # the statement without personal fields
     Index("read_entries_subject_version", "subject", "version", unique=True),
@@ -93,8 +93,10 @@ responsibilities = Table(
     Column("equipment_code", String(19), nullable=False),
     Column("role", String(32), nullable=False),
     Column("organization", String(18), nullable=False),
-    Column("valid_from", DateTime(timezone=True), nullable=False),
-    Column("valid_to", DateTime(timezone=True), nullable=True),
+    Column("valid_from", Instant, nullable=False),
+    Column("valid_from_offset", Integer, nullable=False),  # as the opening statement said it
+    Column("valid_to", Instant, nullable=True),
+    Column("valid_to_offset", Integer, nullable=True),  # as the closing statement said it
     Column("since_log_index", BigInteger, nullable=False),
     Column("until_log_index", BigInteger, nullable=True),
     Index("read_responsibilities_elevator_role", "equipment_code", "role", "valid_from"),

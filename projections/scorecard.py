@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
-from projections.schema import aware, entries, responsibilities
+from projections.clock import day_start, local_date
+from projections.schema import entries, responsibilities
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,17 @@ class Scorecard:
 
 
 def scorecard(
-    engine: Engine, uscc: str, year: int, policy: ScoringPolicy = FUJIAN_2024
+    engine: Engine,
+    uscc: str,
+    year: int,
+    policy: ScoringPolicy = FUJIAN_2024,
+    *,
+    zone: tzinfo,
 ) -> Scorecard:
-    start = datetime(year, 1, 1, tzinfo=UTC) - timedelta(hours=8)  # the year in China time
-    end = datetime(year + 1, 1, 1, tzinfo=UTC) - timedelta(hours=8)
+    """The card for ``year`` as a calendar year of the ledger's ``zone`` (its months and the
+    days between visits likewise)."""
+    start = day_start(date(year, 1, 1), zone)
+    end = day_start(date(year + 1, 1, 1), zone)
     card = Scorecard(uscc, year, policy.id)
     with engine.connect() as conn:
         own = conn.execute(
@@ -124,9 +132,9 @@ def scorecard(
         ).all()
     maintained = _maintained(periods)
     _rescues(card, policy, own, theirs)
-    _faults(card, policy, theirs, maintained, start)
+    _faults(card, policy, theirs, maintained, start, zone)
     _pass_rate(card, policy, theirs, maintained, start)
-    _overdue(card, policy, own)
+    _overdue(card, policy, own, zone)
     for p in penalties:
         if p.public["data"].get("target") == uscc:
             card.points.append(
@@ -144,9 +152,7 @@ def scorecard(
 def _maintained(periods: Any) -> dict[str, list[tuple[datetime, datetime | None]]]:
     out: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for p in periods:
-        out[f"elevator:{p.equipment_code}"].append(
-            (aware(p.valid_from), aware(p.valid_to) if p.valid_to else None)
-        )
+        out[f"elevator:{p.equipment_code}"].append((p.valid_from, p.valid_to))
     return out
 
 
@@ -197,12 +203,13 @@ def _faults(
     theirs: Any,
     maintained: dict[str, list[tuple[datetime, datetime | None]]],
     start: datetime,
+    zone: tzinfo,
 ) -> None:
     by_month: dict[tuple[str, int], list[Any]] = defaultdict(list)
     for r in theirs:
-        at = aware(r.occurred_at)
+        at = r.occurred_at
         if r.type == "fault.reported" and at >= start and _covered(maintained, r.subject, at):
-            by_month[(r.subject, (at + timedelta(hours=8)).month)].append(r)
+            by_month[(r.subject, local_date(at, zone).month)].append(r)
     for (_, month), rows in sorted(by_month.items()):
         if len(rows) >= policy.faults_in_a_month:
             card.points.append(
@@ -228,8 +235,8 @@ def _pass_rate(
         for r in theirs
         if r.type == "inspection.concluded"
         and r.public["data"]["kind"] in ("periodic", "supervisory")
-        and aware(r.occurred_at) >= start
-        and _covered(maintained, r.subject, aware(r.occurred_at))
+        and r.occurred_at >= start
+        and _covered(maintained, r.subject, r.occurred_at)
     ]
     if not first:
         return
@@ -249,14 +256,14 @@ def _pass_rate(
         )
 
 
-def _overdue(card: Scorecard, policy: ScoringPolicy, own: Any) -> None:
+def _overdue(card: Scorecard, policy: ScoringPolicy, own: Any, zone: tzinfo) -> None:
     last: dict[str, Any] = {}
     for r in own:
         if r.type != "maintenance.performed":
             continue
         previous = last.get(r.subject)
         if previous is not None:
-            gap = aware(r.occurred_at).date() - aware(previous.occurred_at).date()
+            gap = local_date(r.occurred_at, zone) - local_date(previous.occurred_at, zone)
             if gap > policy.overdue_gap:
                 card.points.append(
                     _point(

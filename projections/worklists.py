@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
 from sqlalchemy import Engine, select
 
+from projections.clock import day_start
 from projections.schema import elevators, entries
 from projections.status import flags, from_json
 
@@ -24,10 +25,11 @@ SHORT_VISIT = timedelta(minutes=20)
 
 
 def worklist(
-    engine: Engine, name: str, today: date, district: str | None = None
+    engine: Engine, name: str, today: date, district: str | None = None, *, zone: tzinfo
 ) -> list[dict[str, Any]]:
+    """The elevators on list ``name`` on ``today``, a date of the ledger's ``zone``."""
     if name == "suspicious-maintenance":
-        return suspicious_maintenance(engine, today, district)
+        return suspicious_maintenance(engine, today, district, zone=zone)
     flag, _ = WORKLISTS[name]
     query = select(elevators.c.equipment_code, elevators.c.status)
     if district:
@@ -56,10 +58,11 @@ def worklist(
 
 
 def suspicious_maintenance(
-    engine: Engine, today: date, district: str | None, days: int = 90
+    engine: Engine, today: date, district: str | None, days: int = 90, *, zone: tzinfo
 ) -> list[dict[str, Any]]:
-    """Maintenance records worth a second look: visits under 20 minutes, or recorded late."""
-    since = datetime.combine(today - timedelta(days=days), datetime.min.time(), tzinfo=UTC)
+    """Maintenance records worth a second look: visits under 20 minutes, or recorded late,
+    over the last ``days`` days of the ledger's ``zone`` (from midnight there)."""
+    since = day_start(today - timedelta(days=days), zone)
     query = select(entries).where(
         entries.c.type == "maintenance.performed", entries.c.occurred_at >= since
     )

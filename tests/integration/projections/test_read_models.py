@@ -159,7 +159,7 @@ def test_status_responsibility_and_identifiers_after_a_life(city: City) -> None:
     assert "certificate_number" not in str(items[0]["statement"])  # personal fields never public
 
     later = NOW.date() + timedelta(days=30)  # nobody has visited for a month by then
-    overdue = worklist(node.engine, "maintenance-overdue", later)
+    overdue = worklist(node.engine, "maintenance-overdue", later, zone=node.settings.zone)
     assert [r["equipment_code"] for r in overdue] == [CODE]
 
 
@@ -193,7 +193,7 @@ def test_scorecard_points_trace_to_entries(city: City) -> None:
     city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
     city.node.projections.catch_up()
     cards = [
-        scorecard(city.node.engine, org.uscc, NOW.year - 1)
+        scorecard(city.node.engine, org.uscc, NOW.year - 1, zone=city.node.settings.zone)
         for org in plan.organizations
         if Role.MAINTENANCE_UNIT in org.roles
     ]
