@@ -132,7 +132,11 @@ async def _body(request: Request, limit: int) -> bytes:
             (409, "prev is not the chain head"),
             (413, "envelope over 64 KiB"),
             (422, "invalid statement, or one breaking a ledger rule"),
-            (503, "concurrent writers kept colliding; retry"),
+            (
+                503,
+                "concurrent writers kept colliding (retry), or writes are refused: the event"
+                " store disagrees with the log",
+            ),
         ),
     },
 )
@@ -142,7 +146,10 @@ async def submit(request: Request, node: NodeDep) -> Any:
     body = await _body(request, MAX_BODY)
     # The group committer's writer thread does the work; waiting for it holds no thread.
     done = asyncio.wrap_future(node.committer.enqueue(body))
-    result = await asyncio.wait_for(done, timeout=SUBMIT_TIMEOUT)
+    try:
+        result = await asyncio.wait_for(done, timeout=SUBMIT_TIMEOUT)
+    except Rejected as exc:  # the whole group: writes refused, or writers kept colliding
+        raise problem_of(exc) from exc
     if isinstance(result, Rejected):
         raise problem_of(result) from result
     return Response(
@@ -159,7 +166,11 @@ async def submit(request: Request, node: NodeDep) -> Any:
     responses=problem_responses(
         (400, "not a JSON array of envelope objects"),
         (413, "over 16 MiB, or not 1 to 1,000 envelopes"),
-        (503, "concurrent writers kept colliding; retry"),
+        (
+            503,
+            "concurrent writers kept colliding (retry), or writes are refused: the event"
+            " store disagrees with the log",
+        ),
     ),
 )
 async def submit_batch(request: Request, node: NodeDep) -> BatchResult:

@@ -68,3 +68,15 @@ class Conflict(Rejected):
     """Concurrent writers kept colliding on the same subject; safe to retry."""
 
     slug, status, title = "write-conflict", 503, "Concurrent write conflict"
+
+
+class StoreDisagrees(Rejected):
+    """The event store (which the write path judges against) and the log disagree: writes are
+    refused until an operator has looked (``elevator-ledger check``); reads, all from the log,
+    go on."""
+
+    slug, status, title = (
+        "event-store-disagrees",
+        503,
+        "Writes refused: the event store disagrees with the log",
+    )

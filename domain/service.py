@@ -17,7 +17,7 @@ from typing import Any
 
 from domain.aggregates import Elevator, Organization
 from domain.application import Accepted, ElevatorLedger
-from domain.errors import Rejected
+from domain.errors import Rejected, StoreDisagrees
 from ledger.entry import format_time
 from ledger.log import LogError, MerkleLog, SignedCheckpoint
 from ledger.receipt import Promise, PromiseSigner, format_tlog_proof
@@ -62,6 +62,9 @@ class LedgerService:
         self.app, self.log, self.turn = app, log, turn
         self.sequencer = Sequencer(log, app.read_feed)
         self.promises = PromiseSigner(log.signer)
+        #: Why writes are refused, if they are: the event store was found to disagree with the
+        #: log (``LedgerNode.check_recent``), so judging against it could log a lie.
+        self.refusal: str | None = None
 
     def close(self) -> None:
         self.promises.close()
@@ -77,6 +80,8 @@ class LedgerService:
         envelopes: Sequence[bytes | Mapping[str, Any]],
         recorded_at: Sequence[datetime] | None = None,
     ) -> list[Receipt | Rejected]:
+        if self.refusal is not None:
+            raise StoreDisagrees(self.refusal)
         size_before = self.log.size()
         with self.turn():
             results = self.app.accept_batch(envelopes, recorded_at)
