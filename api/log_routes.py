@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import LogDep
 from api.problems import Problem, problem_responses
 from ledger.log import LogError
-from ledger.stored_entries import stored_range
+from ledger.stored_entries import stored_at, stored_range
 
 #: Where damaged entries are reported (the same logger as api.node's integrity alarms; not
 #: imported from there: this router is domain-free).
@@ -120,15 +120,15 @@ def _damaged(indices: list[int]) -> dict[str, str]:
 )
 def entry(log: LogDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]) -> Response:
     """The entry's exact stored bytes, the preimage of its leaf hash."""
-    rows = stored_range(log.engine, index, index + 1)
-    if not rows:
+    stored = stored_at(log.engine, index)
+    if stored is None:
         raise Problem(404, "no-such-entry", "No such entry", f"no entry at index {index}")
     headers = (
         {"Cache-Control": "public, max-age=31536000, immutable"}
-        if rows[0].intact
+        if stored.intact
         else _damaged([index])
     )
-    return Response(rows[0].data, media_type="application/json", headers=headers)
+    return Response(stored.data, media_type="application/json", headers=headers)
 
 
 @router.get(

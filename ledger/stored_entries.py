@@ -82,3 +82,10 @@ def stored_range(engine: Engine, start: int, end: int) -> list[StoredEntry]:
             .order_by(log_entries.c.idx)
         ).all()
     return [_entry(tuple(row)) for row in rows]
+
+
+def stored_at(engine: Engine, index: int) -> StoredEntry | None:
+    """Entry ``index`` as stored, or None."""
+    with engine.connect() as conn:
+        row = conn.execute(select(*_COLUMNS).where(log_entries.c.idx == index)).first()
+    return None if row is None else _entry(tuple(row))
