@@ -23,7 +23,9 @@ from sqlalchemy import Engine
 from api.migrations import MIGRATIONS as ACCESS_MIGRATIONS
 from api.migrations import VERSION_TABLE as ACCESS_VERSION_TABLE
 from api.settings import Settings
+from domain.aggregates import SubjectChain
 from domain.application import ElevatorLedger
+from domain.errors import StoreDisagrees
 from domain.gc_tuning import tune_gc
 from domain.group_commit import GroupCommitter
 from domain.log_chains import LogChains
@@ -31,7 +33,7 @@ from domain.onboarding import onboarding_statements
 from domain.roles import Role
 from domain.service import LedgerService
 from domain.signing import sign_statement
-from domain.store_check import RECENT, Disagreement, compare, recent_start
+from domain.store_check import RECENT, Disagreement, check_head, compare, recent_start
 from domain.trust import TrustAnchor
 from ledger.db import database_mutex, make_engine
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
@@ -140,12 +142,23 @@ class LedgerNode:
         ``event-store-disagrees``); reads, all from the log, are served as before."""
         found = compare(self.app, self.engine, recent_start(self.engine, recent))
         if found is not None:
-            self.service.refusal = (
-                f"the event store disagrees with the log at {found}; writes are refused until"
-                " an operator has run `elevator-ledger check` and repaired the event store"
-            )
-            INTEGRITY_LOG.critical("%s", self.service.refusal)
+            self._refuse(found)
         return found
+
+    def check_loaded(self, chain: SubjectChain) -> None:
+        """Before the write path judges a statement against a chain it loaded from the event
+        store: its head must be the log's, or writes are refused from now on."""
+        found = check_head(self.app, self.engine, chain.id, chain.version)
+        if found is not None:
+            raise StoreDisagrees(self._refuse(found))
+
+    def _refuse(self, found: Disagreement) -> str:
+        self.service.refusal = (
+            f"the event store disagrees with the log at {found}; writes are refused until"
+            " an operator has run `elevator-ledger check` and repaired the event store"
+        )
+        INTEGRITY_LOG.critical("%s", self.service.refusal)
+        return self.service.refusal
 
     def warm_up(self) -> None:
         """Start the worker processes a server needs (signature checks, promise signing) before
@@ -313,6 +326,7 @@ def open_node(settings: Settings, check: bool = True) -> LedgerNode:
     service = LedgerService(app, log, turn=turns(engine).writer)
     runner = projection_runner(engine, log, app)
     node = LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
+    app.check_loaded = node.check_loaded
     if check:
         node.check_recent()
     return node

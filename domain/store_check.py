@@ -22,6 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
+from uuid import UUID
 
 import orjson
 from sqlalchemy import Engine, select
@@ -30,9 +31,9 @@ from domain.aggregates import chain_id_of, statement_of
 from domain.application import CHAIN_TOPICS, ElevatorLedger
 from domain.personal import revealed_data
 from ledger.disclosure import DisclosureError
-from ledger.entry import Entry, EntryError
+from ledger.entry import Entry, EntryError, entry_hash
 from ledger.schema import log_state
-from ledger.stored_entries import StoredEntry, stored_range
+from ledger.stored_entries import StoredEntry, at_positions, stored_range
 
 #: Entries the server compares with their stored events when it starts.
 RECENT = 1000
@@ -136,6 +137,8 @@ def _one(row: StoredEntry, event: _Event | None) -> Disagreement | None:
         return fault("the stored event at its feed position belongs to another chain or version")
     if str(event.state.get("entry", "")).encode() != row.data:
         return fault("the stored event's entry differs from the log's")
+    if event.state.get("entry_hash") != entry_hash(row.data):
+        return fault("the stored event's entry hash differs from the log's")
     try:
         revealed_data(statement_of(row.data.decode()), event.state.get("disclosures") or [])
     except (DisclosureError, ValueError) as exc:
@@ -174,6 +177,26 @@ def _events(app: ElevatorLedger, first: int, last: int) -> Iterator[_Event]:
         if len(batch) < PAGE:
             return
         start = batch[-1].id + 1
+
+
+def check_head(
+    app: ElevatorLedger, engine: Engine, chain: UUID, version: int
+) -> Disagreement | None:
+    """How the stored event of a chain's head (``version``) and its log entry disagree, if
+    they do: what the write path asks of every chain it loads from the event store before it
+    judges a statement against it (a few point queries)."""
+    position = app.chain_positions(chain, version).get(version)
+    if position is None:
+        return Disagreement(None, version, None, f"chain {chain} has no event at its head")
+    stored = at_positions(engine, [position]).get(position)
+    events = list(_events(app, position, position))
+    if stored is None:
+        with engine.connect() as conn:
+            integrated = int(conn.execute(select(log_state.c.source_position)).scalar_one())
+        if position > integrated or not events:
+            return None  # saved a moment ago: the log integrates it next
+        return _passed_over(events[0])
+    return _one(stored, events[0] if events else None)
 
 
 def _log_size(engine: Engine) -> int:

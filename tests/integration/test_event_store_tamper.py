@@ -28,9 +28,10 @@ from api.app import create_app
 from api.auth import TokenStore
 from api.cli import app as cli_app
 from api.log_routes import DAMAGED_HEADER
-from api.node import LedgerNode, initialise, projection_runner
+from api.node import LedgerNode, initialise, open_node, projection_runner
 from api.settings import Settings
 from domain.aggregates import chain_id_of
+from domain.errors import StoreDisagrees
 from domain.roles import Role
 from domain.service import Receipt
 from ledger.schema import log_entries
@@ -156,7 +157,10 @@ def test_an_edited_stored_event_never_reaches_the_api_or_the_qr_page(ledger: Tam
     """The attack found on main: the event of the elevator's first entry edited, then the next
     statement for it folded with a cold cache (what a restarted projection process does)."""
     ledger.forge_model(ledger.made.subject, 1)
-    ledger.city.say(ledger.maker, _fault(ledger, 1))  # the live writer's cache is untouched
+    # The write path would refuse it now (next tests); the read side must hold on its own,
+    # so the next statement is written by a writer without that check, as on main.
+    ledger.node.app.check_loaded = None
+    ledger.city.say(ledger.maker, _fault(ledger, 1))
     cold = projection_runner(ledger.node.engine, ledger.node.log, ledger.node.app)
     assert cold.catch_up()["elevators"] == 1  # refolded from version 1, read from the log
     assert ledger.model_shown() == (MODEL, MODEL)
@@ -315,6 +319,28 @@ def test_start_up_detects_an_edited_event_and_refuses_writes_but_serves_reads(
         assert where in answer.json()["detail"]
     assert ledger.node.log.size() == size  # nothing written
     assert read.status_code == 200 and read.json()["status"]["model"] == MODEL
+
+
+def test_the_write_path_checks_the_head_of_every_chain_it_loads(ledger: Tampered) -> None:
+    """An edit older than the stretch checked at start-up: the first statement judged against
+    the chain, loaded from the event store, finds its head is not the log's; it and every
+    write after it are refused."""
+    last = ledger.city.say(ledger.maker, _fault(ledger, 1))
+    ledger.forge(last.subject, last.version, "fault_id", "F-FORGED")
+    ledger.city.node.close()
+    ledger.city.node = open_node(Settings(home=ledger.home, database_url=ledger.url), check=False)
+    ledger.city.submit = ledger.city.node.service.submit
+    assert ledger.node.service.refusal is None  # not checked at start-up
+    size = ledger.node.log.size()
+    with pytest.raises(StoreDisagrees) as refused:
+        ledger.city.say(ledger.maker, _fault(ledger, 2))
+    where = f"{last.subject} version {last.version}, log index {last.log_index}"
+    assert where in str(refused.value), refused.value
+    assert ledger.node.service.refusal is not None and where in ledger.node.service.refusal
+    other = statement("elevator.manufactured", "311023010201500101", ledger.maker, NOW)
+    with pytest.raises(StoreDisagrees):
+        ledger.city.say(ledger.maker, other)
+    assert ledger.node.log.size() == size
 
 
 def test_start_up_detects_a_deleted_event(ledger: Tampered) -> None:
