@@ -637,7 +637,7 @@ def replay(
         try:
             result = replay_elevator(node, code, at, axis)
         except ChainFault as fault:
-            fail(f"the event store disagrees with the log: {fault}")
+            fail(f"cannot replay the chain from the log: {fault}")
         if result is None:
             fail(f"no elevator {code} in this ledger")
         if as_json:

@@ -50,11 +50,12 @@ def replay_elevator(
 
 
 def chain_fault_problem(fault: ChainFault) -> Problem:
-    """A chain the log and the event store disagree about: named, never replayed."""
+    """A chain with an entry that is damaged in the log, or that the log and its index (the
+    event store) disagree about: named, never replayed."""
     return Problem(
         409,
-        "event-store-disagrees",
-        "The event store disagrees with the log",
+        "chain-fault",
+        "An entry of this chain is damaged or misindexed",
         str(fault),
         subject=fault.subject,
         version=fault.version,
@@ -71,7 +72,8 @@ def chain_fault_problem(fault: ChainFault) -> Problem:
         404: {"content": {"application/problem+json": {}}, "description": "unknown elevator"},
         409: {
             "content": {"application/problem+json": {}},
-            "description": "the log and the event store disagree about an entry of the chain",
+            "description": "an entry of the chain is damaged in the log, or the log and the"
+            " event store disagree about it",
         },
         422: {"content": {"application/problem+json": {}}, "description": "bad as_of or axis"},
     },

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import text, update
+from sqlalchemy import select, text, update
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -32,6 +32,7 @@ from api.node import LedgerNode, initialise, open_node, projection_runner
 from api.settings import Settings
 from domain.aggregates import chain_id_of
 from domain.errors import StoreDisagrees
+from domain.log_chains import ChainFault, LogChains
 from domain.roles import Role
 from domain.service import Receipt
 from ledger.schema import log_entries
@@ -380,3 +381,92 @@ def test_a_page_of_entries_with_a_damaged_entry_is_never_served_as_immutable(
         assert answer.headers[DAMAGED_HEADER] == str(index)
     assert page.content.splitlines()[index] == damaged and one.content == damaged
     _named(ledger.check(), f"log index {index}: ", "do not match its stored leaf hash")
+
+    # the regulator replay, over HTTP and on the command line, names it instead of replaying
+    token, _ = TokenStore.open(ledger.node.engine).issue(
+        ledger.city.authority.uscc, "alice", timedelta(days=1)
+    )
+    with ledger.client() as client:
+        replayed = client.get(
+            f"/v1/elevators/{CODE}/replay",
+            params={"as_of": (NOW + timedelta(days=1)).isoformat()},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+    assert replayed.status_code == 409, replayed.text
+    problem = replayed.json()
+    assert problem["type"].endswith("/chain-fault") and problem["log_index"] == index
+    fault = f"{ledger.made.subject} version 1 (log index {index}): its stored bytes do not match"
+    assert problem["detail"].startswith(fault)
+    env = {"LEDGER_HOME": str(ledger.home), "LEDGER_DATABASE_URL": ledger.url, "COLUMNS": "250"}
+    as_of = (NOW + timedelta(days=1)).isoformat()
+    cli = CliRunner().invoke(cli_app, ["replay", CODE, "--as-of", as_of], env=env)
+    assert cli.exit_code == 1 and cli.stdout == "", cli.output
+    assert cli.stderr.splitlines() == [
+        f"error: cannot replay the chain from the log: {fault} their leaf hash"
+    ]
+
+
+def test_check_names_a_deleted_log_entry(ledger: Tampered) -> None:
+    """Deleting a logged entry is for ``verify`` to name (indices, root); ``check`` names the
+    stored event the log no longer holds."""
+    ledger.city.say(ledger.maker, _fault(ledger, 1))
+    with ledger.node.engine.begin() as conn:
+        conn.execute(log_entries.delete().where(log_entries.c.idx == ledger.made.log_index))
+    _named(
+        ledger.check(),
+        f"{ledger.made.subject} version 1: ",
+        "is not in the log, which integrated past it",
+    )
+
+
+def test_a_chain_read_from_the_log_names_each_disagreement_with_its_index(
+    ledger: Tampered,
+) -> None:
+    """What every reader of a chain (cold fold, replay, CLI) gets when the log and its index
+    disagree: a ``ChainFault`` naming the entry, never a value."""
+    chains = LogChains(ledger.node.app, ledger.node.engine)
+    subject = ledger.made.subject
+    second = ledger.city.say(ledger.maker, _fault(ledger, 1))
+    assert [e.index for e in chains.entries(subject)] == [ledger.made.log_index, second.log_index]
+
+    # the index points the first version at another subject's entry
+    with ledger.node.engine.begin() as conn:
+        positions = {
+            idx: pos
+            for idx, pos in conn.execute(select(log_entries.c.idx, log_entries.c.source_position))
+        }
+        made, other = ledger.made.log_index, ledger.made.log_index - 1
+        for idx, pos in ((made, -1), (other, positions[made]), (made, positions[other])):
+            conn.execute(
+                update(log_entries).where(log_entries.c.idx == idx).values(source_position=pos)
+            )
+    with pytest.raises(ChainFault) as fault:
+        chains.entries(subject)
+    assert (fault.value.version, fault.value.log_index) == (1, other)
+    assert "is organization:" in str(fault.value)
+
+    # the entry's bytes no longer match their leaf hash
+    with ledger.node.engine.begin() as conn:
+        for idx, pos in ((other, -1), (made, positions[made]), (other, positions[other])):
+            conn.execute(
+                update(log_entries).where(log_entries.c.idx == idx).values(source_position=pos)
+            )
+        stored = ledger.node.log.entry(made)
+        conn.execute(
+            update(log_entries)
+            .where(log_entries.c.idx == made)
+            .values(data=stored.replace(b'"version":1', b'"version":7'))
+        )
+    with pytest.raises(ChainFault) as fault:
+        chains.entries(subject, upto=1)
+    assert str(fault.value) == (
+        f"{subject} version 1 (log index {made}): its stored bytes do not match their leaf hash"
+    )
+
+    # the event store lost the first version's event
+    with ledger.node.engine.begin() as conn:
+        conn.execute(update(log_entries).where(log_entries.c.idx == made).values(data=stored))
+    ledger.delete_event(subject, 1)
+    with pytest.raises(ChainFault) as fault:
+        chains.entries(subject, upto=2)
+    assert str(fault.value) == f"{subject} version 1: the event store has no event for it"
