@@ -54,6 +54,7 @@ from domain.errors import (
     Rejected,
     RuleBroken,
     StaleChainHead,
+    StoreDisagrees,
 )
 from domain.fresh_cache import FreshAggregates
 from domain.organization import OrganizationState, check_organization_statement
@@ -197,6 +198,9 @@ class ElevatorLedger(Application[UUID]):
                 at = self.clock() if recorded_at is None else recorded_at[i]
                 try:
                     results.append(self._accept_one(envelope, batch, at, i))
+                except StoreDisagrees:  # judging against the event store is unsafe: save nothing
+                    self._evict_all(batch)
+                    raise
                 except Rejected as exc:
                     results.append(exc)
             fresh = [a for a in batch.accepted if not a.duplicate]

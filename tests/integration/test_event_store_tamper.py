@@ -333,14 +333,20 @@ def test_the_write_path_checks_the_head_of_every_chain_it_loads(ledger: Tampered
     ledger.city.submit = ledger.city.node.service.submit
     assert ledger.node.service.refusal is None  # not checked at start-up
     size = ledger.node.log.size()
-    with pytest.raises(StoreDisagrees) as refused:
-        ledger.city.say(ledger.maker, _fault(ledger, 2))
+    other = "311023010201500101"
+    made_other = statement("elevator.manufactured", other, ledger.maker, NOW)
+    batch = [
+        ledger.city.envelope([ledger.maker], made_other),
+        ledger.city.envelope([ledger.maker], _fault(ledger, 2)),
+    ]
+    with pytest.raises(StoreDisagrees) as refused:  # the whole batch: nothing is saved
+        ledger.node.service.submit_batch(batch)
     where = f"{last.subject} version {last.version}, log index {last.log_index}"
     assert where in str(refused.value), refused.value
     assert ledger.node.service.refusal is not None and where in ledger.node.service.refusal
-    other = statement("elevator.manufactured", "311023010201500101", ledger.maker, NOW)
-    with pytest.raises(StoreDisagrees):
-        ledger.city.say(ledger.maker, other)
+    assert ledger.node.app.elevator(other) is None
+    with pytest.raises(StoreDisagrees):  # and every write after it
+        ledger.node.service.submit_batch(batch[:1])
     assert ledger.node.log.size() == size
 
 
