@@ -62,12 +62,18 @@ class LogChains:
         for version in range(1, last + 1):
             if version not in positions:
                 raise ChainFault(subject, version, None, "the event store has no event for it")
-        found = at_positions(self.engine, [positions[v] for v in range(1, last + 1)])
+        wanted = [positions[v] for v in range(1, last + 1)]
+        found = at_positions(self.engine, wanted)
+        integrated: int | None = None
+        if len(found) < len(wanted):  # integrated meanwhile? (read the log's position first)
+            integrated = self._integrated()
+            found.update(at_positions(self.engine, [p for p in wanted if p not in found]))
         out: list[StoredEntry] = []
         for version in range(1, last + 1):
             stored = found.get(positions[version])
             if stored is None:
-                if upto is None and self._not_yet_logged(positions[version]):
+                assert integrated is not None
+                if upto is None and positions[version] > integrated:
                     break  # saved a moment ago; the log will hold it after the next integration
                 raise ChainFault(
                     subject,
@@ -79,10 +85,11 @@ class LogChains:
             out.append(_checked(stored, subject, version))
         return out
 
-    def _not_yet_logged(self, position: int) -> bool:
+    def _integrated(self) -> int:
+        """The feed position the log has integrated up to: an entry from a position up to it
+        is in the log for whoever looks *after* reading it (they commit together)."""
         with self.engine.connect() as conn:
-            integrated = int(conn.execute(select(log_state.c.source_position)).scalar_one())
-        return position > integrated
+            return int(conn.execute(select(log_state.c.source_position)).scalar_one())
 
 
 def _checked(stored: StoredEntry, subject: str, version: int) -> StoredEntry:

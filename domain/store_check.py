@@ -189,13 +189,15 @@ def check_head(
     if position is None:
         return Disagreement(None, version, None, f"chain {chain} has no event at its head")
     stored = at_positions(engine, [position]).get(position)
-    events = list(_events(app, position, position))
-    if stored is None:
+    if stored is None:  # integrated meanwhile? (the log's position first, then the entry)
         with engine.connect() as conn:
             integrated = int(conn.execute(select(log_state.c.source_position)).scalar_one())
-        if position > integrated or not events:
+        stored = at_positions(engine, [position]).get(position)
+        if stored is None and position > integrated:
             return None  # saved a moment ago: the log integrates it next
-        return _passed_over(events[0])
+    events = list(_events(app, position, position))
+    if stored is None:
+        return _passed_over(events[0]) if events else None
     return _one(stored, events[0] if events else None)
 
 
