@@ -25,12 +25,16 @@ from api.log_routes import MAX_PAGE as ENTRIES_PAGE
 from api.node import LedgerNode, SetupError, initialise, open_node
 from api.settings import Settings
 from api.statement_routes import problem_of
+from domain.aggregates import statement_of
 from domain.audit import VerifyReport, verify_log
 from domain.catalogue import Statement
 from domain.errors import Rejected
 from domain.gc_tuning import tune_gc
+from domain.log_chains import ChainFault, LogChains
+from domain.organization import OrganizationState, evolve_organization
 from domain.replay import Axis, parse_instant
 from domain.signing import sign_statement
+from domain.store_check import compare
 from domain.trust import TrustAnchor
 from ledger.audit import ConsistencyError, SeenCheckpoint, SeenCheckpoints, check_consistency
 from ledger.export import ENTRIES_FILE, EntryLines, ExportError, export_log, open_manifest
@@ -583,19 +587,40 @@ def _audit(
 
 
 class _OrgNames:
-    """USCC -> "name (USCC)" from the ledger's organization chains, memoized."""
+    """USCC -> "name (USCC)" from the organizations' chains in the log, memoized."""
 
     def __init__(self, node: LedgerNode) -> None:
-        self.node, self.names = node, dict[str, str]()
+        self.chains, self.names = LogChains(node.app, node.engine), dict[str, str]()
 
     def __call__(self, uscc: str | None) -> str:
         if uscc is None:
             return "—"
         if uscc not in self.names:
-            org = self.node.app.organization(uscc)
-            label = org.state.name if org is not None else ""
-            self.names[uscc] = f"{label} ({uscc})" if label else uscc
+            state = OrganizationState.empty(uscc)
+            for entry in self.chains.entries(f"organization:{uscc}"):
+                state = evolve_organization(state, statement_of(entry.data.decode()))
+            self.names[uscc] = f"{state.name} ({uscc})" if state.name else uscc
         return self.names[uscc]
+
+
+@app.command()
+def check() -> None:
+    """Compare this ledger's event store with its log, entry by entry (on the server's host):
+    the read side shows only the log, but the write path judges against the event store, so
+    any difference is a fault. Exits 1 naming the first disagreeing entry (subject, version,
+    log index)."""
+    try:
+        node = open_node(Settings(), check=False)
+    except SetupError as exc:
+        fail(str(exc))
+    try:
+        size = node.log.size()
+        found = compare(node.app, node.engine)
+    finally:
+        node.close()
+    if found is not None:
+        fail(f"the event store disagrees with the log: {found}")
+    sys.stdout.write(f"the event store agrees with the log: {size} entries compared\n")
 
 
 @app.command()
@@ -630,8 +655,10 @@ def replay(
         fail(f"--as-of: {exc}")
     node = _node()
     try:
-        # the same instant on the ledger's clock: the report's dates are dates in its zone
-        result = replay_elevator(node.app, code, on_ledger_clock(at, node.settings.zone), axis)
+        try:  # the same instant on the ledger's clock: the report's dates are in its zone
+            result = replay_elevator(node, code, on_ledger_clock(at, node.settings.zone), axis)
+        except ChainFault as fault:
+            fail(f"cannot replay the chain from the log: {fault}")
         if result is None:
             fail(f"no elevator {code} in this ledger")
         if as_json:

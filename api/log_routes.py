@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Response
@@ -11,6 +12,11 @@ from pydantic import BaseModel, Field
 from api.deps import LogDep
 from api.problems import Problem, problem_responses
 from ledger.log import LogError
+from ledger.stored_entries import stored_at, stored_range
+
+#: Where damaged entries are reported (the same logger as api.node's integrity alarms; not
+#: imported from there: this router is domain-free).
+INTEGRITY_LOG = logging.getLogger("elevator_ledger.integrity")
 
 router = APIRouter(prefix="/v1/log", tags=["log"])
 TEXT = "text/plain; charset=utf-8"
@@ -83,10 +89,28 @@ def entry_range(
     if start >= size:
         raise Problem(404, "no-such-entry", "No such entry", f"the log holds {size} entries")
     end = min(size, start + count)
-    body = b"".join(data + b"\n" for data in log.entries(start, end))
+    rows = stored_range(log.engine, start, end)
+    body = b"".join(row.data + b"\n" for row in rows)
+    damaged = [row.index for row in rows if not row.intact]
+    if damaged:
+        return Response(body, media_type=JSON_LINES, headers=_damaged(damaged))
     full = end - start == count
     cache = "public, max-age=31536000, immutable" if full else "no-cache"
     return Response(body, media_type=JSON_LINES, headers={"Cache-Control": cache})
+
+
+#: Names the entries of a response whose stored bytes do not match their stored leaf hash.
+DAMAGED_HEADER = "Ledger-Damaged-Entries"
+
+
+def _damaged(indices: list[int]) -> dict[str, str]:
+    """What is stored, served as it is (a verifier must see it to name it), but never as
+    immutable: never cached, and each damaged entry named (and raised as an alarm)."""
+    INTEGRITY_LOG.critical(
+        "log entries whose stored bytes do not match their leaf hash: %s",
+        ", ".join(map(str, indices)),
+    )
+    return {"Cache-Control": "no-store", DAMAGED_HEADER: ", ".join(map(str, indices))}
 
 
 @router.get(
@@ -96,15 +120,15 @@ def entry_range(
 )
 def entry(log: LogDep, index: Annotated[int, Path(ge=0, le=MAX_INDEX)]) -> Response:
     """The entry's exact stored bytes, the preimage of its leaf hash."""
-    try:
-        data = log.entry(index)
-    except LogError as exc:
-        raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
-    return Response(
-        data,
-        media_type="application/json",
-        headers={"Cache-Control": "public, max-age=31536000, immutable"},
+    stored = stored_at(log.engine, index)
+    if stored is None:
+        raise Problem(404, "no-such-entry", "No such entry", f"no entry at index {index}")
+    headers = (
+        {"Cache-Control": "public, max-age=31536000, immutable"}
+        if stored.intact
+        else _damaged([index])
     )
+    return Response(stored.data, media_type="application/json", headers=headers)
 
 
 @router.get(

@@ -7,6 +7,7 @@ log key, root authority key, genesis statements) and reuses the rest.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -22,14 +23,17 @@ from sqlalchemy import Engine
 from api.migrations import MIGRATIONS as ACCESS_MIGRATIONS
 from api.migrations import VERSION_TABLE as ACCESS_VERSION_TABLE
 from api.settings import Settings
-from domain.aggregates import Elevator
+from domain.aggregates import SubjectChain
 from domain.application import ElevatorLedger
+from domain.errors import WritesStopped
 from domain.gc_tuning import tune_gc
 from domain.group_commit import GroupCommitter
+from domain.log_chains import LogChains
 from domain.onboarding import onboarding_statements
 from domain.roles import Role
 from domain.service import LedgerService
 from domain.signing import sign_statement
+from domain.store_check import RECENT, Disagreement, check_head, compare, recent_start
 from domain.trust import TrustAnchor
 from ledger.db import database_mutex, make_engine
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
@@ -51,6 +55,10 @@ from projections.worker import ProjectionWorker
 
 if TYPE_CHECKING:
     from api.projection_process import ProjectionProcess
+
+
+#: Where a disagreement between the event store and the log is reported (critical).
+INTEGRITY_LOG = logging.getLogger("elevator_ledger.integrity")
 
 
 class SetupError(RuntimeError):
@@ -138,6 +146,30 @@ class LedgerNode:
             self.process = ProjectionProcess(self.settings, interval=interval)
             self.process.start()
             self.committer.on_commit = Coalesced(self.process.nudge, PROJECTION_DELAY)
+
+    def check_recent(self, recent: int = RECENT) -> Disagreement | None:
+        """Compare the log's last ``recent`` entries with their stored events (start-up: well
+        under a second). On a disagreement, raise the alarm and refuse writes (503
+        ``event-store-disagrees``); reads, all from the log, are served as before."""
+        found = compare(self.app, self.engine, recent_start(self.engine, recent))
+        if found is not None:
+            self._refuse(found)
+        return found
+
+    def check_loaded(self, chain: SubjectChain) -> None:
+        """Before the write path judges a statement against a chain it loaded from the event
+        store: its head must be the log's, or writes are refused from now on."""
+        found = check_head(self.app, self.engine, chain.id, chain.version)
+        if found is not None:
+            raise self._refuse(found)
+
+    def _refuse(self, found: Disagreement) -> WritesStopped:
+        reason = (
+            f"the event store disagrees with the log at {found}; writes are refused until"
+            " an operator has run `elevator-ledger check` and repaired the event store"
+        )
+        INTEGRITY_LOG.critical("%s", reason)
+        return self.service.refuse(reason)
 
     def warm_up(self) -> None:
         """Start the worker processes a server needs (signature checks, promise signing) before
@@ -287,7 +319,9 @@ def genesis_statements(
     )
 
 
-def open_node(settings: Settings) -> LedgerNode:
+def open_node(settings: Settings, check: bool = True) -> LedgerNode:
+    """The node on the settings' database. ``check``: compare the most recent stretch of the
+    log with its stored events first (:meth:`LedgerNode.check_recent`)."""
     tune_gc()
     url = settings.resolved_database_url
     if url.startswith("sqlite:///"):
@@ -302,7 +336,11 @@ def open_node(settings: Settings) -> LedgerNode:
     upgrade(engine, ACCESS_MIGRATIONS, ACCESS_VERSION_TABLE)  # regulators' access tokens
     service = LedgerService(app, log, turn=turns(engine).writer)
     runner = projection_runner(engine, log, app)
-    return LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
+    node = LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
+    app.check_loaded = node.check_loaded
+    if check:
+        node.check_recent()
+    return node
 
 
 def turns(engine: Engine) -> Turns:
@@ -321,7 +359,7 @@ def turns(engine: Engine) -> Turns:
 def projection_runner(engine: Engine, log: LogReader, app: ElevatorLedger) -> ProjectionRunner:
     """The read models over ``log``, in short transactions taken in turn with the writers."""
     return ProjectionRunner(
-        engine, log, read_models(app), batch=PROJECTION_BATCH, turn=turns(engine).runner
+        engine, log, read_models(app, engine), batch=PROJECTION_BATCH, turn=turns(engine).runner
     )
 
 
@@ -348,12 +386,15 @@ def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedge
             conn.commit()
 
 
-def read_models(app: ElevatorLedger) -> list[Projection]:
-    def read_chain(code: str, upto: int) -> list[bytes]:
+def read_models(app: ElevatorLedger, engine: Engine) -> list[Projection]:
+    """The read models; a cold fold of an elevator reads its chain from the log (the event
+    store only says where its entries are: ``domain.log_chains``)."""
+    chains = LogChains(app, engine)
+
+    def read_chain(code: str, upto: int) -> list[tuple[int, bytes]]:
         if upto < 1:
             return []
-        events = app.events.get(Elevator.create_id(code), lte=upto)
-        return [e.entry.encode() for e in events]  # type: ignore[attr-defined]
+        return [(e.index, e.data) for e in chains.entries(f"elevator:{code}", upto)]
 
     return [
         EntriesProjection(),

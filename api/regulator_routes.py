@@ -60,7 +60,12 @@ async def worklist_items(
 
 @router.get(
     "/entries/{index}",
-    responses=problem_responses(404, 422, (503, "the read could not be recorded")),
+    responses=problem_responses(
+        404,
+        (409, "the stored disclosures are missing, or do not match the signed entry's digests"),
+        422,
+        (503, "the read could not be recorded"),
+    ),
 )
 async def entry_with_personal_data(
     node: NodeDep,
@@ -81,12 +86,27 @@ async def entry_with_personal_data(
         raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
     entry = Entry.from_bytes(data)
     stmt = statement_of(data.decode())
-    disclosures = await run_in_threadpool(node.app.disclosures_of, entry.subject, entry.version)
+    where = f"entry {index} ({entry.subject} version {entry.version})"
     try:
-        revealed = revealed_data(stmt, disclosures)
-    except DisclosureError as exc:  # cannot happen for an entry this ledger accepted
+        disclosures = await run_in_threadpool(node.app.disclosures_of, entry.subject, entry.version)
+    except KeyError:  # the stored event was deleted: the personal values are lost
         raise Problem(
-            500, "disclosures-mismatch", "Stored disclosures do not match", str(exc)
+            409,
+            "disclosures-missing",
+            "The stored disclosures are missing",
+            f"{where}: the event store holds no event beside this log entry, so no"
+            " personal values can be shown",
+            log_index=index,
+        ) from None
+    try:  # checked against the digests in the signed entry from the log
+        revealed = revealed_data(stmt, disclosures)
+    except DisclosureError as exc:  # the stored event was tampered with
+        raise Problem(
+            409,
+            "disclosures-mismatch",
+            "The stored disclosures do not match the signed entry",
+            f"{where}: {exc}; no personal values are shown",
+            log_index=index,
         ) from exc
     statement = stmt.model_dump(mode="json", exclude_none=True) | {"data": revealed}
     try:  # the token store's engine: its migrations made the table

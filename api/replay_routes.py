@@ -7,7 +7,7 @@ it needs a regulator's bearer token (api/auth.py).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 from fastapi import Query, Response
@@ -16,34 +16,51 @@ from api.auth import regulator_router
 from api.deps import NodeDep
 from api.local_time import on_ledger_clock
 from api.problems import Problem
-from domain.aggregates import Elevator
-from domain.application import ElevatorLedger
+from domain.log_chains import ChainFault, LogChains
 from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
+
+if TYPE_CHECKING:
+    from api.node import LedgerNode
 
 router = regulator_router("/v1/elevators")
 
 
-def chain_entries(app: ElevatorLedger, equipment_code: str) -> list[str]:
-    """The elevator's chain entries in version order, as stored (one query); [] if unknown."""
-    events = app.events.get(Elevator.create_id(equipment_code))
-    return [event.entry for event in events]  # type: ignore[attr-defined]
+def chain_entries(node: LedgerNode, equipment_code: str) -> list[str]:
+    """The elevator's chain entries in version order, from the log (the event store only says
+    where they are: ``domain.log_chains``); [] if unknown. Raises ``ChainFault``."""
+    chains = LogChains(node.app, node.engine)
+    return [e.data.decode() for e in chains.entries(f"elevator:{equipment_code}")]
 
 
 def replay_elevator(
-    app: ElevatorLedger, equipment_code: str, as_of: datetime, axis: Axis | str
+    node: LedgerNode, equipment_code: str, as_of: datetime, axis: Axis | str
 ) -> Replay | None:
-    """Replay one elevator from the ledger's own chain, key index and log order; None if it
-    has no chain."""
-    entries = chain_entries(app, equipment_code)
+    """Replay one elevator from its chain in the log, the key index and the log order; None
+    if it has no chain. Raises ``ChainFault`` where the log and the event store disagree."""
+    entries = chain_entries(node, equipment_code)
     if not entries:
         return None
     return replay(
         entries,
         as_of,
         axis,
-        app.key_info,
-        order=LedgerOrder(app),
+        node.app.key_info,
+        order=LedgerOrder(node.app, LogChains(node.app, node.engine)),
         equipment_code=equipment_code,
+    )
+
+
+def chain_fault_problem(fault: ChainFault) -> Problem:
+    """A chain with an entry that is damaged in the log, or that the log and its index (the
+    event store) disagree about: named, never replayed."""
+    return Problem(
+        409,
+        "chain-fault",
+        "An entry of this chain is damaged or misindexed",
+        str(fault),
+        subject=fault.subject,
+        version=fault.version,
+        log_index=fault.log_index,
     )
 
 
@@ -54,6 +71,11 @@ def replay_elevator(
     responses={
         200: {"content": {"application/json": {}}, "description": "steps, state, report"},
         404: {"content": {"application/problem+json": {}}, "description": "unknown elevator"},
+        409: {
+            "content": {"application/problem+json": {}},
+            "description": "an entry of the chain is damaged in the log, or the log and the"
+            " event store disagree about it",
+        },
         422: {"content": {"application/problem+json": {}}, "description": "bad as_of or axis"},
     },
 )
@@ -88,8 +110,10 @@ def get_replay(
             f"as_of: {exc}",
             errors=[{"loc": ["query", "as_of"], "msg": str(exc)}],
         ) from None
-    # the same instant on the ledger's clock, so "overdue on <date>" is a date of its zone
-    result = replay_elevator(node.app, code, on_ledger_clock(at, node.settings.zone), axis)
+    try:  # the same instant on the ledger's clock, so "overdue on <date>" is a date of its zone
+        result = replay_elevator(node, code, on_ledger_clock(at, node.settings.zone), axis)
+    except ChainFault as fault:
+        raise chain_fault_problem(fault) from fault
     if result is None:
         raise Problem(404, "not-found", "No such elevator", f"no elevator {code} in this ledger")
     return Response(

@@ -155,7 +155,11 @@ async def _body(request: Request, limit: int) -> bytes:
             (413, "envelope over 64 KiB"),
             (415, "a content type other than application/json"),
             (422, "invalid statement, or one breaking a ledger rule"),
-            (503, "concurrent writers kept colliding (retry), or writes stopped (log-tampered)"),
+            (
+                503,
+                "concurrent writers kept colliding (retry), or writes stopped (log-tampered,"
+                " event-store-disagrees)",
+            ),
         ),
     },
 )
@@ -186,7 +190,11 @@ async def submit(request: Request, node: NodeDep) -> Any:
         (400, "not a JSON array of envelope objects"),
         (413, "over 16,384,000 bytes, or not 1 to 1,000 envelopes"),
         (415, "a content type other than application/json"),
-        (503, "concurrent writers kept colliding (retry), or writes stopped (log-tampered)"),
+        (
+            503,
+            "concurrent writers kept colliding (retry), or writes stopped (log-tampered,"
+            " event-store-disagrees)",
+        ),
     ),
 )
 async def submit_batch(request: Request, node: NodeDep) -> BatchResult:

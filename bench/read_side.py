@@ -32,6 +32,7 @@ from bench.load import get_all
 from domain.aggregates import Elevator
 from domain.application import ElevatorLedger
 from domain.audit import verify_log
+from domain.log_chains import LogChains
 from domain.replay import Axis, LedgerOrder, replay
 from domain.signing import sign_statement
 from ledger.keys import load_signing_key
@@ -137,7 +138,7 @@ def replay_vs_read(settings: Settings, code: str) -> dict[str, float]:
             datetime.now(UTC) + timedelta(days=1),
             Axis.RECORDED,
             node.app.key_info,
-            order=LedgerOrder(node.app),
+            order=LedgerOrder(node.app, LogChains(node.app, node.engine)),
         )
         replay_s = time.perf_counter() - started
         assert result.verified, result.problem

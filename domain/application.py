@@ -54,6 +54,7 @@ from domain.errors import (
     Rejected,
     RuleBroken,
     StaleChainHead,
+    StoreDisagrees,
 )
 from domain.fresh_cache import FreshAggregates
 from domain.organization import OrganizationState, check_organization_statement
@@ -145,6 +146,10 @@ class ElevatorLedger(Application[UUID]):
         # Across processes: judging and saving under one database-wide lock means no writer
         # ever judges against a state another process is about to change (no conflicts).
         self.writer_lock = writer_lock or contextlib.nullcontext
+        #: Asked about every chain loaded from the event store (not from the cache) before a
+        #: statement is judged against it; raises a ``Rejected`` (``StoreDisagrees``) when the
+        #: chain's head is not the log's (``LedgerNode`` sets it; see domain.store_check).
+        self.check_loaded: Callable[[SubjectChain], None] | None = None
 
     def warm_up(self) -> None:
         """Start the signature pool's workers before the first large batch needs them."""
@@ -193,6 +198,9 @@ class ElevatorLedger(Application[UUID]):
                 at = self.clock() if recorded_at is None else recorded_at[i]
                 try:
                     results.append(self._accept_one(envelope, batch, at, i))
+                except StoreDisagrees:  # judging against the event store is unsafe: save nothing
+                    self._evict_all(batch)
+                    raise
                 except Rejected as exc:
                     results.append(exc)
             fresh = [a for a in batch.accepted if not a.duplicate]
@@ -428,10 +436,20 @@ class ElevatorLedger(Application[UUID]):
         cid = cls.create_id(ident)
         if cid in batch.chains:
             return batch.chains[cid]
+        cache = self.repository.cache
+        cold = cache is None or cid not in cache.cache
         try:  # no copy: commands mutate the cached chain; a failed save evicts it
             chain: SubjectChain = self._fresh.get(cid)
         except AggregateNotFoundError:
             return None
+        if cold and self.check_loaded is not None:
+            try:
+                self.check_loaded(chain)
+            except Rejected:
+                if cache is not None:  # judged again, and checked again, next time
+                    with contextlib.suppress(KeyError):
+                        cache.get(cid, evict=True)
+                raise
         batch.chains[cid] = chain
         return chain
 

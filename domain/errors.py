@@ -71,12 +71,31 @@ class Conflict(Rejected):
 
 
 class WritesStopped(Rejected):
+    """Writes are stopped until an operator has repaired the store and restarted the server;
+    reads, and the last good checkpoint, are still served. Each kind says what was found."""
+
+    slug, status, title = "writes-stopped", 503, "Writes stopped"
+
+
+class LogWritesStopped(WritesStopped):
     """The log holds what this server did not write (``ledger.log.LogTampered``): it signs
     nothing more and accepts no writes until an operator has restored the log and restarted
-    it. Reads, and the last good checkpoint, are still served."""
+    it."""
 
     slug, status, title = (
         "log-tampered",
         503,
         "Writes stopped: the log was changed outside the ledger",
+    )
+
+
+class StoreDisagrees(WritesStopped):
+    """The event store (which the write path judges against) and the log disagree: writes are
+    refused until an operator has looked (``elevator-ledger check``); reads, all from the log,
+    go on."""
+
+    slug, status, title = (
+        "event-store-disagrees",
+        503,
+        "Writes refused: the event store disagrees with the log",
     )

@@ -18,7 +18,7 @@ from typing import Any
 
 from domain.aggregates import Elevator, Organization
 from domain.application import Accepted, ElevatorLedger
-from domain.errors import Rejected, WritesStopped
+from domain.errors import LogWritesStopped, Rejected, StoreDisagrees, WritesStopped
 from ledger.entry import format_time
 from ledger.log import LogError, LogTampered, MerkleLog, SignedCheckpoint
 from ledger.receipt import Promise, PromiseSigner, format_tlog_proof
@@ -65,8 +65,11 @@ class LedgerService:
         self.app, self.log, self.turn = app, log, turn
         self.sequencer = Sequencer(log, app.read_feed)
         self.promises = PromiseSigner(log.signer)
-        #: why writes stopped (the log was found holding what no writer here appended), or None
-        self.stopped: str | None = None
+        #: Why writes are stopped, if they are (every write then gets this problem): the log
+        #: was found holding what no writer here appended (``LogWritesStopped``), or the event
+        #: store disagrees with the log (``StoreDisagrees``: judging against it could log a
+        #: lie). Reads go on either way.
+        self.stopped: WritesStopped | None = None
 
     def close(self) -> None:
         self.promises.close()
@@ -138,7 +141,10 @@ class LedgerService:
         """Stop accepting writes for good (until a restart): the log key must not sign data
         someone else chose, and nothing accepted now could be logged."""
         if self.stopped is None:
-            self.stopped = str(exc)
+            self.stopped = LogWritesStopped(
+                f"writes are stopped: {exc}. Nothing more is logged or signed; the last"
+                " good checkpoint and every read are still served"
+            )
             _alarms.critical(
                 "writes stopped: the log %s holds what this server did not write (%s); reads"
                 " and the last good checkpoint are still served; restore the log and restart",
@@ -147,11 +153,17 @@ class LedgerService:
             )
         return self._refusal()
 
+    def refuse(self, reason: str) -> WritesStopped:
+        """Stop accepting writes because the event store disagrees with the log (the caller
+        raised the alarm); the first reason found stays."""
+        if self.stopped is None:
+            self.stopped = StoreDisagrees(reason)
+        return self._refusal()
+
     def _refusal(self) -> WritesStopped:
-        return WritesStopped(
-            f"writes are stopped: {self.stopped}. Nothing more is logged or signed; the last"
-            " good checkpoint and every read are still served"
-        )
+        """A fresh problem of the kind and detail writes were stopped with."""
+        assert self.stopped is not None
+        return type(self.stopped)(self.stopped.detail)
 
     @staticmethod
     def _receipt(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
@@ -24,9 +25,10 @@ log_entries = Table(
     Column("data", LargeBinary, nullable=False),
     Column("leaf_hash", LargeBinary(32), nullable=False),
     # Position of the entry in the feed it came from (e.g. its event notification id),
-    # increasing with idx. Not indexed: a writer waiting for its receipt knows the log
-    # size before it wrote, and scans only what was appended since.
+    # increasing with idx. Indexed (migration 0002): the read side finds a chain's entries in
+    # the log by the positions its index (the event store) gives (ledger.stored_entries).
     Column("source_position", BigInteger, nullable=True),
+    Index("log_entries_source_position", "source_position"),
 )
 
 # Hashes of perfect subtrees at even levels >= 2, keyed by flat-tree number

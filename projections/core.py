@@ -36,8 +36,9 @@ from projections.runner import LoggedEntry
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
 from projections.status import ElevatorStatus, Fold, from_json, to_json
 
-#: Reads an elevator's chain entries (entry bytes, in version order) up to a version.
-ChainReader = Callable[[str, int], Iterable[bytes]]
+#: Reads an elevator's chain entries up to a version from the log: (log index, entry bytes), in
+#: version order (``domain.log_chains``: never from the event store).
+ChainReader = Callable[[str, int], Iterable[tuple[int, bytes]]]
 
 
 class EntriesProjection:
@@ -76,7 +77,7 @@ class ElevatorsProjection:
     The fold of each elevator (domain state + status) is kept in memory between
     batches; when this process has not seen an elevator's earlier versions (after
     a restart, or when another runner advanced the model) it replays that
-    elevator's chain once through ``read_chain``.
+    elevator's chain once through ``read_chain``, from the log's entries.
     """
 
     name = "elevators"
@@ -109,9 +110,9 @@ class ElevatorsProjection:
         if fold is not None and fold.version == version - 1:
             return fold
         fold = Fold.start(code)
-        for v, data in enumerate(self.read_chain(code, version - 1), start=1):
-            e = LoggedEntry(-1, data)
-            fold.apply(e.statement, v, e.hash, -1, e.recorded_at, e.late)
+        for v, (index, data) in enumerate(self.read_chain(code, version - 1), start=1):
+            e = LoggedEntry(index, data)
+            fold.apply(e.statement, v, e.hash, index, e.recorded_at, e.late)
         return fold
 
     def _remember(self, code: str, fold: Fold) -> None:

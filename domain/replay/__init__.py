@@ -1,6 +1,6 @@
 """Regulator replay: one elevator's history as of any instant, re-verified entry by entry.
 
-Given the entries of one elevator's chain (the stored text, in version order), :func:`replay`
+Given the entries of one elevator's chain (from the log, in version order), :func:`replay`
 checks each again — well-formed and canonical, versions 1..n, ``prev`` equal to the hash of the
 entry before, every envelope signature valid under the key its ``keyid`` names, a key of the
 issuer among them (and, for a type that needs a co-signer, a key of the co-signer) whose
@@ -21,7 +21,7 @@ Nothing here raises for bad data: a chain that does not verify gives ``verified=
 ``problem`` naming the first version that failed; the replay stops there. The only outside
 access is the key lookup, a callable such as ``ElevatorLedger.key_info``, and the
 :class:`LogOrder` placing entries and key registrations and revocations in the log, such as
-``LedgerOrder(app)``.
+``LedgerOrder(app, chains)``.
 """
 
 from __future__ import annotations

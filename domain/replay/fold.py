@@ -68,15 +68,15 @@ def replay(
 ) -> Replay:
     """Re-verify one elevator's chain and replay it as of ``as_of`` on ``axis``.
 
-    ``entries`` are the chain's entries in version order, as stored. ``keys`` finds a registered
-    key by id (``ElevatorLedger.key_info``); it is asked once per key id. ``order`` places
-    entries and key statements in the log (``LedgerOrder(app)``): a key signs an entry validly
-    only if the log holds its registration before the entry and no revocation of it before the
-    entry, whatever ``recorded_at`` the entry claims — the issuer's key, and the co-signer's
-    for a type that needs one. It is asked once per key the issuer or co-signer signed with
-    (its registration and revocation) and once per entry. With ``equipment_code``, every entry
-    must be about that elevator. Raises ``ValueError`` only for a naive ``as_of`` or an unknown
-    axis (caller errors); data problems are in the result.
+    ``entries`` are the chain's entries in version order, from the log. ``keys`` finds a
+    registered key by id (``ElevatorLedger.key_info``); it is asked once per key id. ``order``
+    places entries and key statements in the log (``LedgerOrder(app, chains)``): a key signs an
+    entry validly only if the log holds its registration before the entry and no revocation of
+    it before the entry, whatever ``recorded_at`` the entry claims — the issuer's key, and the
+    co-signer's for a type that needs one. It is asked once per key the issuer or co-signer
+    signed with (its registration and revocation) and once per entry. With ``equipment_code``,
+    every entry must be about that elevator. Raises ``ValueError`` only for a naive ``as_of`` or
+    an unknown axis (caller errors); data problems are in the result.
     """
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be timezone-aware")

@@ -9,9 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from domain.aggregates import Organization, chain_id_of, statement_of
+from domain.aggregates import statement_of
 from domain.application import ElevatorLedger
 from domain.catalogue.trust_data import KeyRegistered, KeyRevoked
+from domain.log_chains import LogChains
 from domain.rules import statement_data
 from domain.trust import KeyInfo
 from ledger.keys import KeyFormatError, VerifyingKey
@@ -52,32 +53,37 @@ class _KeyStatements:
 
 
 class LedgerOrder:
-    """Log positions from the ledger itself: the feed position (event notification id) of each
-    chain entry, which the log is appended in the order of and keeps as its
-    ``source_position`` — so two positions compare as the entries' log indexes do, and an
-    entry not yet integrated already has one.
+    """Log positions from the ledger's log itself: the log index of each chain entry, read
+    with the chain from the log (:class:`domain.log_chains.LogChains`; the event store only
+    says where the entries are), and the key statements of each signer's organization from
+    its chain in the log.
 
-    Lazy and cached, so a replay costs a few queries whatever the chain's length: the
-    positions of a chain's entries are read in one query the first time one is asked for, and
-    the key statements of an organization (registrations and revocations, found in the owner's
-    chain, where the organization rules require them) in one read of its chain the first time
-    one of its keys is asked about.
+    Lazy and cached, so a replay costs a few queries whatever the chain's length: a chain is
+    read the first time one of its entries is asked for (again if asked for a version beyond
+    it), and an organization's key statements (registrations and revocations, found in the
+    owner's chain, where the organization rules require them) the first time one of its keys
+    is asked about.
     """
 
-    def __init__(self, app: ElevatorLedger) -> None:
-        self.app = app
-        self._positions: dict[str, dict[int, int]] = {}  # by subject: version → position
+    def __init__(self, app: ElevatorLedger, chains: LogChains) -> None:
+        self.app, self.chains = app, chains
+        self._positions: dict[str, list[int]] = {}  # by subject: log index of each version
         self._keys: dict[str, _KeyStatements] = {}
 
     def of_entry(self, subject: str, version: int) -> int | None:
         positions = self._positions.get(subject)
-        if positions is None or version not in positions:  # unread, or grown since
-            try:
-                chain = chain_id_of(subject)
-            except ValueError:  # not "<kind>:<id>"
-                return None
-            positions = self._positions[subject] = self.app.chain_positions(chain)
-        return positions.get(version)
+        if positions is None or version > len(positions):  # unread, or grown since
+            positions = self._read(subject)
+        return positions[version - 1] if 1 <= version <= len(positions) else None
+
+    def _read(self, subject: str) -> list[int]:
+        entries = self.chains.entries(subject)
+        positions = self._positions[subject] = [e.index for e in entries]
+        if subject.startswith("organization:"):
+            self._keys[subject.removeprefix("organization:")] = _key_statements(
+                [e.data.decode() for e in entries]
+            )
+        return positions
 
     def of_registration(self, key: KeyInfo) -> int | None:
         anchor = self.app.anchor
@@ -105,13 +111,18 @@ class LedgerOrder:
         return None if version is None else self.of_entry(f"organization:{key.owner}", version)
 
     def _statements(self, owner: str) -> _KeyStatements:
-        found = self._keys.get(owner)
-        if found is None:
-            found = self._keys[owner] = _KeyStatements()
-            for event in self.app.events.get(Organization.create_id(owner)):
-                data = statement_data(statement_of(event.entry))  # type: ignore[attr-defined]
-                if isinstance(data, KeyRegistered):
-                    found.registered.setdefault(data.key_id, (event.originator_version, data))
-                elif isinstance(data, KeyRevoked):
-                    found.revoked.setdefault(data.key_id, event.originator_version)
-        return found
+        if owner not in self._keys:
+            self._read(f"organization:{owner}")
+        return self._keys[owner]
+
+
+def _key_statements(entries: list[str]) -> _KeyStatements:
+    """The key registrations and revocations in one organization's chain (version order)."""
+    found = _KeyStatements()
+    for version, entry in enumerate(entries, start=1):
+        data = statement_data(statement_of(entry))
+        if isinstance(data, KeyRegistered):
+            found.registered.setdefault(data.key_id, (version, data))
+        elif isinstance(data, KeyRevoked):
+            found.revoked.setdefault(data.key_id, version)
+    return found

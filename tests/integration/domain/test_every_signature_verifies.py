@@ -167,9 +167,7 @@ def _check_agreement(signers: Signers, accepted: list[tuple[dict[str, Any], Rece
     node.projections.catch_up()
     for envelope, receipt in accepted:
         code = receipt.subject.removeprefix("elevator:")
-        replayed = replay_elevator(
-            node.app, code, datetime.now(UTC) + timedelta(minutes=1), "recorded"
-        )
+        replayed = replay_elevator(node, code, datetime.now(UTC) + timedelta(minutes=1), "recorded")
         assert replayed is not None and replayed.verified, replayed and replayed.problem
         keyids = list(dict.fromkeys(s["keyid"] for s in envelope["signatures"]))
         assert list(replayed.steps[0].signer_key_ids) == keyids
@@ -271,6 +269,6 @@ def test_verify_and_the_replay_name_a_stored_entry_with_a_signature_that_does_no
     )
     assert report.problem is not None and report.problem.index == index
     assert "bad-signature" in report.problem.reason and "signatures[1]" in report.problem.reason
-    replayed = replay_elevator(node.app, code, datetime.now(UTC), "recorded")
+    replayed = replay_elevator(node, code, datetime.now(UTC), "recorded")
     assert replayed is not None and not replayed.verified and replayed.failed_version == 2
     assert replayed.problem is not None and "signature 2" in replayed.problem  # 1-based there

@@ -27,6 +27,7 @@ from api.auth import TokenStore
 from api.cli import app as cli_app
 from api.replay_routes import chain_entries
 from domain.errors import Rejected
+from domain.log_chains import LogChains
 from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
 from domain.roles import Role
 from domain.service import Receipt
@@ -64,11 +65,11 @@ class History:
 
     @property
     def entries(self) -> list[str]:
-        return chain_entries(self.city.node.app, CODE)
+        return chain_entries(self.city.node, CODE)
 
     @property
     def order(self) -> LedgerOrder:
-        return LedgerOrder(self.city.node.app)
+        return LedgerOrder(self.city.node.app, LogChains(self.city.node.app, self.city.node.engine))
 
     def replay(self, as_of: datetime, axis: Axis = Axis.OCCURRED) -> Replay:
         return replay(self.entries, as_of, axis, self.city.node.app.key_info, order=self.order)
@@ -455,6 +456,7 @@ def test_the_log_order_is_asked_once_per_entry_and_once_per_key(
     and the ledger reads each chain's positions in one query."""
     reads: Counter[UUID] = Counter()
     app = history.city.node.app
+    chain = history.entries  # read from the log (through the positions) before counting
     read_positions = app.chain_positions
 
     def counted(chain: UUID, version: int | None = None) -> dict[int, int]:
@@ -463,7 +465,7 @@ def test_the_log_order_is_asked_once_per_entry_and_once_per_key(
 
     monkeypatch.setattr(app, "chain_positions", counted)
     order = _Counting(history.order)
-    result = replay(history.entries, on_day(300), Axis.OCCURRED, app.key_info, order=order)
+    result = replay(chain, on_day(300), Axis.OCCURRED, app.key_info, order=order)
     assert result.verified and len(result.steps) == 20, result.problem
     assert set(order.asked.values()) == {1}
     entries = {what for kind, what in order.asked if kind == "entry"}

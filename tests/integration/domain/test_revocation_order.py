@@ -19,6 +19,7 @@ from api.replay_routes import chain_entries, replay_elevator
 from domain.aggregates import KeyRecord
 from domain.audit import verify_log
 from domain.errors import BadSignature, NotAuthorized
+from domain.log_chains import LogChains
 from domain.onboarding import key_registration
 from domain.replay import BEFORE_THE_LOG, Axis, LedgerOrder, replay
 from domain.roles import Role
@@ -134,7 +135,7 @@ def test_the_replay_of_one_elevator_judges_keys_by_log_order_too(
         # what the key signed before its revocation stays valid, in the replay too
         city.say(maker, statement("elevator.manufactured", CODE, maker, NOW - timedelta(days=40)))
         revocation, revoked_at = _revoke_first_key(city, maker)
-        before = replay_elevator(app, CODE, NOW + timedelta(days=1), Axis.RECORDED)
+        before = replay_elevator(city.node, CODE, NOW + timedelta(days=1), Axis.RECORDED)
         assert before is not None
         assert before.verified and before.entries_checked == 1, before.problem
 
@@ -151,7 +152,7 @@ def test_the_replay_of_one_elevator_judges_keys_by_log_order_too(
 
         # the regulator's replay of the elevator refuses it just as verify does, on both axes
         for axis in Axis:
-            result = replay_elevator(app, CODE, NOW + timedelta(days=1), axis)
+            result = replay_elevator(city.node, CODE, NOW + timedelta(days=1), axis)
             assert result is not None and not result.verified, axis
             assert result.failed_version == 2 and result.entries_checked == 1
             assert result.problem is not None
@@ -167,7 +168,11 @@ def test_the_replay_of_one_elevator_judges_keys_by_log_order_too(
             return None if info is None else dataclasses.replace(info, revoked_at=None)
 
         hidden = replay(
-            chain_entries(app, CODE), NOW, Axis.RECORDED, unrevoked, order=LedgerOrder(app)
+            chain_entries(city.node, CODE),
+            NOW,
+            Axis.RECORDED,
+            unrevoked,
+            order=LedgerOrder(app, LogChains(app, city.node.engine)),
         )
         assert not hidden.verified and hidden.failed_version == 2
         assert hidden.problem is not None and hidden.problem.startswith(
@@ -213,7 +218,7 @@ def test_the_replay_of_one_elevator_refuses_a_key_registered_after_the_entry(
 
         # the regulator's replay of the elevator refuses it just as verify does, on both axes
         for axis in Axis:
-            result = replay_elevator(app, CODE, NOW + timedelta(days=1), axis)
+            result = replay_elevator(city.node, CODE, NOW + timedelta(days=1), axis)
             assert result is not None and not result.verified, axis
             assert result.failed_version == 2 and result.entries_checked == 1
             assert result.problem is not None
@@ -237,7 +242,6 @@ def test_the_replay_of_one_elevator_judges_the_cosigners_key_by_log_order_too(
 ) -> None:
     city = City.open(tmp_path, database_url)
     try:
-        app = city.node.app
         maker = city.org(Role.MANUFACTURER)
         owner = city.org(Role.USE_UNIT)
         maintainer = city.org(Role.MAINTENANCE_UNIT)
@@ -245,7 +249,7 @@ def test_the_replay_of_one_elevator_judges_the_cosigners_key_by_log_order_too(
         # co-signed by the use unit's first key before its revocation: stays valid
         city.say(maintainer, _contract(maintainer, owner, "WB-A", NOW - timedelta(days=35)), owner)
         revocation, revoked_at = _revoke_first_key(city, owner)
-        before = replay_elevator(app, CODE, NOW + timedelta(days=1), Axis.RECORDED)
+        before = replay_elevator(city.node, CODE, NOW + timedelta(days=1), Axis.RECORDED)
         assert before is not None
         assert before.verified and before.entries_checked == 2, before.problem
 
@@ -282,7 +286,7 @@ def test_the_replay_of_one_elevator_judges_the_cosigners_key_by_log_order_too(
             "missing": f"version 3: no signature by a key of the co-signer {owner.uscc}",
         }[cosigner]
         for axis in Axis:
-            result = replay_elevator(app, CODE, NOW + timedelta(days=1), axis)
+            result = replay_elevator(city.node, CODE, NOW + timedelta(days=1), axis)
             assert result is not None and not result.verified, axis
             assert result.failed_version == 3 and result.entries_checked == 2
             assert result.problem is not None and result.problem.startswith(expected), (
@@ -300,7 +304,7 @@ def test_the_root_authority_key_counts_as_registered_from_the_start(
     city = City.open(tmp_path, database_url)
     try:
         app, anchor = city.node.app, city.node.anchor
-        order = LedgerOrder(app)
+        order = LedgerOrder(app, LogChains(app, city.node.engine))
         indexed = app.key_info(anchor.key.key_id)  # from the genesis key.registered
         assert indexed is not None and indexed.registered_at is not None
         assert order.of_registration(indexed) == BEFORE_THE_LOG

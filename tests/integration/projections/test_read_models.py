@@ -17,6 +17,7 @@ from sqlalchemy import Engine, select
 from api.demo import SignedCity
 from api.demo_city import plan_city
 from api.node import LedgerNode
+from domain.log_chains import LogChains
 from domain.roles import Role
 from ledger.keys import load_signing_key
 from projections import read
@@ -263,7 +264,7 @@ class LedgerMachine(RuleBasedStateMachine):
                 datetime.now(UTC) + timedelta(days=1),
                 Axis.RECORDED,
                 self.node.app.key_info,
-                order=LedgerOrder(self.node.app),
+                order=LedgerOrder(self.node.app, LogChains(self.node.app, self.node.engine)),
             )
             assert result.verified and result.state == live.state
 

@@ -102,7 +102,7 @@ def test_a_runner_takes_the_turn_around_each_short_transaction(
         def reset(self, conn: Connection) -> None:
             self.inner.reset(conn)
 
-    models = [Watched(p) for p in read_models(node.app)]
+    models = [Watched(p) for p in read_models(node.app, node.engine)]
     runner = ProjectionRunner(node.engine, node.log, models, batch=3, turn=recorder)
     assert runner.catch_up() == {p.name: size for p in models}
     assert all(held for _, _, held in applied), applied
@@ -125,7 +125,7 @@ def test_a_runner_asked_to_stop_ends_after_its_current_transaction(
 ) -> None:
     for i in range(5):
         node.service.submit(seeded.fault(CODES[i % 2]))
-    runner = ProjectionRunner(node.engine, node.log, read_models(node.app), batch=2)
+    runner = ProjectionRunner(node.engine, node.log, read_models(node.app, node.engine), batch=2)
     asked: list[int] = []
 
     def stop() -> bool:
@@ -178,8 +178,8 @@ def test_models_moved_by_another_runner_meanwhile_are_applied_exactly_once(
     for i in range(9):
         node.service.submit(seeded.fault(CODES[i % 2]))
     size = node.log.latest_checkpoint().size
-    other = ProjectionRunner(node.engine, node.log, read_models(node.app), batch=5)
-    runner = ProjectionRunner(node.engine, node.log, read_models(node.app), batch=4)
+    other = ProjectionRunner(node.engine, node.log, read_models(node.app, node.engine), batch=5)
+    runner = ProjectionRunner(node.engine, node.log, read_models(node.app, node.engine), batch=4)
     moved: list[int] = []
 
     def meanwhile() -> bool:  # asked before each transaction, after the positions were read
