@@ -338,6 +338,7 @@ def open_node(settings: Settings, check: bool = True) -> LedgerNode:
     runner = projection_runner(engine, log, app)
     node = LedgerNode(settings, engine, log, app, service, anchor, GroupCommitter(service), runner)
     app.check_loaded = node.check_loaded
+    service.check_log()  # the log first: it is what the key signs
     if check:
         node.check_recent()
     return node

@@ -15,7 +15,7 @@ from api.deps import NodeDep
 from api.problems import Problem, problem_responses
 from domain.errors import Rejected
 from domain.service import Receipt
-from ledger.dsse import MAX_SIGNATURES, EnvelopeError, strict_json
+from ledger.dsse import MAX_SIGNATURES, EnvelopeError, json_values_bound, strict_json
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])
 envelopes = APIRouter(prefix="/v1/envelopes", tags=["statements"])
@@ -25,6 +25,11 @@ MAX_BODY = 64 * 1024
 BATCH_AVERAGE = 16 * 1024
 #: The batch's byte bound, from its count bound: 1,000 envelopes of 16 KiB, 16,384,000 bytes.
 MAX_BATCH_BODY = MAX_BATCH * BATCH_AVERAGE
+#: JSON values a batch may hold, on average per envelope: a submission has at most ~34 (an
+#: envelope, 8 signatures of two members each, the wrapper and 4 disclosures), so a body of
+#: many tiny values is refused before parsing allocates for each (``json_values_bound``).
+VALUES_PER_ENVELOPE = 64
+MAX_BATCH_VALUES = MAX_BATCH * VALUES_PER_ENVELOPE
 #: What each write route reads at most, counted as the body streams in (api/body_limit.py);
 #: every other request's body is held to MAX_BODY.
 BODY_LIMITS = {
@@ -201,6 +206,13 @@ async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
     """Submit up to 1,000 envelopes; each is accepted or rejected on its own, the accepted
     ones are committed together."""
     body = await _body(request, MAX_BATCH_BODY)
+    if json_values_bound(body) > MAX_BATCH_VALUES:
+        raise Problem(
+            413,
+            "batch-too-large",
+            "Batch too large",
+            f"more JSON values than {MAX_BATCH} envelopes hold (at most {MAX_BATCH_VALUES})",
+        )
     try:  # duplicate keys anywhere make the whole body malformed, as a syntax error does
         envelopes = await run_in_threadpool(strict_json, body)
     except EnvelopeError as exc:

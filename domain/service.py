@@ -126,6 +126,16 @@ class LedgerService:
         )
         return [r if isinstance(r, Rejected) else next(receipts) for r in results]
 
+    def check_log(self) -> None:
+        """At start-up, before anything else is judged: the log must hold exactly what was
+        signed (the guard's look at the state row, one query); otherwise writes stop, with the
+        log named as the cause."""
+        if self.stopped is None:
+            try:
+                self.log.check_unsigned()
+            except LogTampered as exc:
+                self._stop(exc)
+
     def integrate_pending(self) -> None:
         """Integrate what was saved but not yet logged (events of a crash before the log
         caught up): this server's own sequencer appends them, so they are signed. A log found

@@ -438,7 +438,12 @@ def test_tab_line_feed_and_carriage_return_are_text(hostile: Hostile) -> None:
 BATCHES: list[Any] = [
     pytest.param(lambda h: [h.saying(h.sold())] * 1001, 413, "batch-too-large", id="1001-items"),
     pytest.param(lambda h: b"[" + b" " * 20_000_000 + b"]", 413, "too-large", id="20MB"),
-    pytest.param(lambda h: _nested(100_000), 400, "malformed-batch", id="100k-nested-arrays"),
+    # more JSON values than 1,000 envelopes hold: refused before parsing allocates for each
+    pytest.param(lambda h: _nested(100_000), 413, "batch-too-large", id="100k-nested-arrays"),
+    pytest.param(lambda h: _nested(1000), 400, "malformed-batch", id="1000-nested-arrays"),
+    pytest.param(
+        lambda h: b"[" + b"{}," * 5_000_000 + b"{}]", 413, "batch-too-large", id="5M-tiny-objects"
+    ),
     pytest.param(
         lambda h: b"[" + _with_json(h, '"payloadType":"x"') + b"]",
         400,

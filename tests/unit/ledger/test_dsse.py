@@ -6,6 +6,7 @@ import base64
 import binascii
 import re
 
+import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from ledger.dsse import (
     EnvelopeError,
     Signature,
     b64decode_any,
+    json_values_bound,
     pae,
     parse_envelope,
     sign,
@@ -160,3 +162,28 @@ def test_any_changed_byte_is_rejected(payload: bytes, index: int, bit: int, part
         )
     with pytest.raises(EnvelopeError):
         verify(env, [ALICE.verifying_key])
+
+
+def _values(doc: object) -> int:
+    if isinstance(doc, list):
+        return 1 + sum(_values(v) for v in doc)
+    if isinstance(doc, dict):
+        return 1 + sum(_values(v) for v in doc.values())
+    return 1
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(max_size=5),
+    lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=3), inner),
+    max_leaves=40,
+)
+
+
+@given(_JSON)
+def test_the_value_bound_is_never_below_the_values_a_document_holds(doc: object) -> None:
+    """A batch is refused on this bound before it is parsed, so it must never undercount."""
+    assert json_values_bound(orjson.dumps(doc)) >= _values(doc)
+
+
+def test_the_value_bound_of_tiny_values_counts_each() -> None:
+    assert json_values_bound(b"[" + b"{}," * 999 + b"{}]") == 1 + 999 + 1 + 1000
