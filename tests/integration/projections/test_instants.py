@@ -15,12 +15,13 @@ from alembic import command
 from alembic.config import Config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text, update
 
 from domain.roles import Role
 from ledger.entry import parse_time
 from projections import read
-from projections.schema import MIGRATIONS
+from projections.schema import MIGRATIONS, elevators
+from tests.support import lift_states as ls
 from tests.support.city import NOW, City, Org, statement
 
 _serial = itertools.count(1)
@@ -179,3 +180,28 @@ def test_read_models_written_before_instants_are_rebuilt_from_the_log(
     (interval,) = read.timeline(engine, code)
     assert interval["from"] == made.isoformat()
     assert read.responsible_at(engine, code, made - timedelta(microseconds=1)) == []
+
+
+def test_statuses_folded_before_the_badge_details_are_refolded_from_the_log(city: City) -> None:
+    """p0003: a status row without the badge's details (here: a failed inspection, known only
+    from them) would badge a lift that must not run as 正常使用; the upgrade empties the model
+    and the runner refolds it from the signed log, details included."""
+
+    [code] = ls.build(city, ("failed",)).values()
+    engine = city.node.engine
+    view = read.elevator(engine, code, NOW.date())
+    assert view is not None and view.status.inspection_failed_since is not None
+    _projections_to(engine, "p0002", down=True)
+    with engine.begin() as conn:  # what a status folded before the details held
+        where = elevators.c.equipment_code == code
+        old = dict(conn.execute(select(elevators.c.status).where(where)).scalar_one())
+        old.pop("inspection_failed_since", None)
+        old.pop("inspection_findings", None)
+        conn.execute(update(elevators).where(where), {"status": old})
+    stale = read.elevator(engine, code, NOW.date())
+    assert stale is not None and stale.status.inspection_failed_since is None
+    _projections_to(engine, "head", down=False)
+    city.node.projections.catch_up()
+    view = read.elevator(engine, code, NOW.date())
+    assert view is not None and view.status.inspection_failed_since is not None
+    assert read.resolve(engine, code) == code  # the identifiers are refilled too
