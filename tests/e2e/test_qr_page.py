@@ -6,22 +6,18 @@ from __future__ import annotations
 import base64
 import os
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import uvicorn
 
-from api.app import create_app
 from api.demo import SignedCity
 from api.demo_city import plan_city
 from ledger import merkle
 from ledger.keys import load_signing_key
 from ledger.note import open_checkpoint
 from tests.support.city import NOW, City
+from tests.support.servers import in_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -52,19 +48,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, City
     history = list(signed.history())
     city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
     city.node.projections.catch_up()
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node=city.node), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", city, list(plan.elevators)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(city.node) as base:
+        yield base, city, list(plan.elevators)
     city.node.close()
 
 

@@ -6,21 +6,17 @@ look at (saved under the test's tmp dir, or ``$LEDGER_SCREENSHOTS``)."""
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from api.app import create_app
 from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
 from tests.support import lift_states as ls
 from tests.support.city import City
+from tests.support.servers import in_thread
 
 WIDTH = 390
 
@@ -37,21 +33,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     tmp = tmp_path_factory.mktemp("qr-states")
     city = City.open(tmp / "home", f"sqlite:///{tmp}/ledger.db")
     codes = ls.build(city)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(node=city.node), port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     shots = Path(os.environ.get("LEDGER_SCREENSHOTS") or tmp / "screenshots")
     shots.mkdir(parents=True, exist_ok=True)
-    yield Served(f"http://127.0.0.1:{port}", codes, shots)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with in_thread(city.node) as base:
+        yield Served(base, codes, shots)
     city.node.close()
 
 

@@ -17,6 +17,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -25,6 +26,10 @@ from pathlib import Path
 
 import httpx
 import psycopg
+import uvicorn
+
+from api.app import create_app
+from api.node import LedgerNode
 
 REPO = Path(__file__).resolve().parents[2]
 HOST = "127.0.0.1"
@@ -232,3 +237,20 @@ def running(
         yield servers
     finally:
         stop_all(servers)
+
+
+@contextmanager
+def in_thread(node: LedgerNode) -> Iterator[str]:
+    """The app over ``node`` served by uvicorn on a thread of this process (for browser tests
+    that need a real socket but no server process): its base URL for the ``with`` block."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(node=node), port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
