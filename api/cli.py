@@ -30,7 +30,7 @@ from domain.audit import VerifyReport, verify_log
 from domain.catalogue import Statement
 from domain.errors import Rejected
 from domain.gc_tuning import tune_gc
-from domain.log_chains import ChainFault, LogChains
+from domain.log_chains import ChainFault
 from domain.organization import OrganizationState, evolve_organization
 from domain.replay import Axis, parse_instant
 from domain.signing import sign_statement
@@ -590,7 +590,7 @@ class _OrgNames:
     """USCC -> "name (USCC)" from the organizations' chains in the log, memoized."""
 
     def __init__(self, node: LedgerNode) -> None:
-        self.chains, self.names = LogChains(node.app, node.engine), dict[str, str]()
+        self.chains, self.names = node.chains(), dict[str, str]()
 
     def __call__(self, uscc: str | None) -> str:
         if uscc is None:

@@ -42,6 +42,7 @@ from ledger.migrate import upgrade
 from ledger.note import NoteError, NoteSigner
 from ledger.parallel import ParallelVerifier
 from ledger.turns import Turns
+from projections import read
 from projections.clock import today_in
 from projections.core import (
     ElevatorsProjection,
@@ -156,10 +157,18 @@ class LedgerNode:
             self._refuse(found)
         return found
 
+    def chains(self) -> LogChains:
+        """Chains as the log holds them (what replays read), with the entries read model
+        telling where the log has gone further than the event store."""
+        return LogChains(self.app, self.engine, logged_head=self._logged_head)
+
+    def _logged_head(self, subject: str) -> int | None:
+        return read.logged_head(self.engine, subject)
+
     def check_loaded(self, chain: SubjectChain) -> None:
         """Before the write path judges a statement against a chain it loaded from the event
         store: its head must be the log's, or writes are refused from now on."""
-        found = check_head(self.app, self.engine, chain.id, chain.version)
+        found = check_head(self.app, self.engine, chain.id, chain.version, self._logged_head)
         if found is not None:
             raise self._refuse(found)
 

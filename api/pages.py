@@ -90,11 +90,11 @@ def zone_label(name: str) -> str:
 def as_of(node: LedgerNode, size: int | None) -> dict[str, Any]:
     """What the page's data reflects: the signed checkpoint (``size``, the latest if None; when
     it was signed) and how far into the log the read models have folded."""
-    query = select(log_checkpoints.c.size, log_checkpoints.c.signed_at)
-    if size is None:
-        query = query.order_by(log_checkpoints.c.size.desc()).limit(1)
-    else:
-        query = query.where(log_checkpoints.c.size == size)
+    if size is None:  # the checkpoint the log last published, not merely the largest row
+        size = node.log.latest_checkpoint().size
+    query = select(log_checkpoints.c.size, log_checkpoints.c.signed_at).where(
+        log_checkpoints.c.size == size
+    )
     with node.engine.connect() as conn:
         row = conn.execute(query).first()
     size, signed_at = (row.size, row.signed_at) if row else (size or 0, None)

@@ -16,7 +16,7 @@ from api.auth import regulator_router
 from api.deps import NodeDep
 from api.local_time import on_ledger_clock
 from api.problems import Problem
-from domain.log_chains import ChainFault, LogChains
+from domain.log_chains import ChainFault
 from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
 
 if TYPE_CHECKING:
@@ -28,7 +28,7 @@ router = regulator_router("/v1/elevators")
 def chain_entries(node: LedgerNode, equipment_code: str) -> list[str]:
     """The elevator's chain entries in version order, from the log (the event store only says
     where they are: ``domain.log_chains``); [] if unknown. Raises ``ChainFault``."""
-    chains = LogChains(node.app, node.engine)
+    chains = node.chains()
     return [e.data.decode() for e in chains.entries(f"elevator:{equipment_code}")]
 
 
@@ -45,7 +45,7 @@ def replay_elevator(
         as_of,
         axis,
         node.app.key_info,
-        order=LedgerOrder(node.app, LogChains(node.app, node.engine)),
+        order=LedgerOrder(node.app, node.chains()),
         equipment_code=equipment_code,
     )
 

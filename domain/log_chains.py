@@ -11,6 +11,7 @@ two disagree, :class:`ChainFault` names the entry; no value from either is shown
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -38,12 +39,20 @@ class ChainFault(RuntimeError):
         )
 
 
+#: The highest version of a subject's chain that a log-derived index (the entries read
+#: model) holds: it may lag the log, never lead it, so a chain that ends below it has lost
+#: stored events. None: the index knows no version of it.
+LoggedHead = Callable[[str], int | None]
+
+
 @dataclass
 class LogChains:
-    """Reads chains from the log, finding them through the event store's feed positions."""
+    """Reads chains from the log, finding them through the event store's feed positions;
+    ``logged_head`` tells where the log is known to have gone further than the event store."""
 
     app: ElevatorLedger
     engine: Engine
+    logged_head: LoggedHead | None = None
 
     def entries(self, subject: str, upto: int | None = None) -> list[StoredEntry]:
         """The chain's entries, versions 1 to ``upto``, from the log, in version order.
@@ -59,6 +68,16 @@ class LogChains:
             return []
         positions = self.app.chain_positions(chain)
         last = max(positions, default=0) if upto is None else upto
+        if upto is None and self.logged_head is not None:
+            logged = self.logged_head(subject) or 0
+            if logged > last:  # the event store lost the chain's newest events
+                raise ChainFault(
+                    subject,
+                    last + 1,
+                    None,
+                    f"the log holds versions up to {logged}, the event store's chain ends at"
+                    f" version {last} (deleted stored events?)",
+                )
         for version in range(1, last + 1):
             if version not in positions:
                 raise ChainFault(subject, version, None, "the event store has no event for it")

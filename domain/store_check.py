@@ -29,6 +29,7 @@ from sqlalchemy import Engine, select
 
 from domain.aggregates import chain_id_of, statement_of
 from domain.application import CHAIN_TOPICS, ElevatorLedger
+from domain.log_chains import LoggedHead
 from domain.personal import revealed_data
 from ledger.disclosure import DisclosureError
 from ledger.entry import Entry, EntryError, entry_hash
@@ -180,11 +181,17 @@ def _events(app: ElevatorLedger, first: int, last: int) -> Iterator[_Event]:
 
 
 def check_head(
-    app: ElevatorLedger, engine: Engine, chain: UUID, version: int
+    app: ElevatorLedger,
+    engine: Engine,
+    chain: UUID,
+    version: int,
+    logged_head: LoggedHead | None = None,
 ) -> Disagreement | None:
     """How the stored event of a chain's head (``version``) and its log entry disagree, if
     they do: what the write path asks of every chain it loads from the event store before it
-    judges a statement against it (a few point queries)."""
+    judges a statement against it (a few point queries). With ``logged_head``, a log that
+    holds later versions of the chain than the event store does is a disagreement too (its
+    newest stored events were deleted: judging against them would fork the chain)."""
     position = app.chain_positions(chain, version).get(version)
     if position is None:
         return Disagreement(None, version, None, f"chain {chain} has no event at its head")
@@ -198,7 +205,19 @@ def check_head(
     events = list(_events(app, position, position))
     if stored is None:
         return _passed_over(events[0]) if events else None
-    return _one(stored, events[0] if events else None)
+    found = _one(stored, events[0] if events else None)
+    if found is None and logged_head is not None:
+        subject = Entry.from_bytes(stored.data).subject
+        logged = logged_head(subject) or 0
+        if logged > version:
+            return Disagreement(
+                subject,
+                version + 1,
+                None,
+                f"the log holds versions up to {logged}, the event store's chain ends at"
+                f" version {version} (deleted stored events?)",
+            )
+    return found
 
 
 def _log_size(engine: Engine) -> int:

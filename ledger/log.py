@@ -71,6 +71,7 @@ CACHE_MAX_NODES = 1 << 18
 # Statements built once: constructing them per call costs more than running them.
 _SIZE = select(log_state.c.size)
 _LOCK_STATE = select(log_state.c.id).where(log_state.c.id == 1).with_for_update()
+_PUBLISHED = select(log_state.c.checkpoint_size).where(log_state.c.id == 1).scalar_subquery()
 _POSITION_AT = select(log_entries.c.source_position).where(log_entries.c.idx == bindparam("idx"))
 
 
@@ -379,9 +380,12 @@ class LogReader:
         return self._plan_hashes(size, consistency_plan(old, size))
 
     def latest_checkpoint(self) -> SignedCheckpoint:
+        """The checkpoint the writers last published (``log_state.checkpoint_size``, moved by
+        compare-and-swap), not merely the largest row: a row slipped into the table by another
+        hand is not served as the log's latest."""
         with self.engine.connect() as conn:
             row = conn.execute(
-                select(log_checkpoints).order_by(log_checkpoints.c.size.desc()).limit(1)
+                select(log_checkpoints).where(log_checkpoints.c.size == _PUBLISHED)
             ).one_or_none()
         if row is None:
             raise LogError("no checkpoint has been signed yet")
@@ -602,9 +606,17 @@ class MerkleLog(LogReader):
             .where(log_checkpoints.c.size == log_state.c.checkpoint_size)
             .scalar_subquery()
         )
-        return select(log_state, latest.label("latest_signed"), note.label("signed_note")).where(
-            log_state.c.id == 1
+        last = (  # the feed position the last entry came from
+            select(log_entries.c.source_position)
+            .where(log_entries.c.idx == log_state.c.size - 1)
+            .scalar_subquery()
         )
+        return select(
+            log_state,
+            latest.label("latest_signed"),
+            note.label("signed_note"),
+            last.label("last_position"),
+        ).where(log_state.c.id == 1)
 
     def _locked_state(self, conn: Connection) -> Any:
         """The state row, under the writers' lock. On PostgreSQL the row is locked first and
@@ -663,6 +675,13 @@ class _Guard:
             raise self.alarm(
                 f"a checkpoint of size {latest} is stored, but log_state says the last signed"
                 f" size is {signed}"
+            )
+        last = row.last_position  # None: no entry, or entries appended without feed positions
+        if last is not None and int(last) != int(row.source_position):
+            raise self.alarm(
+                f"log_state says the feed is integrated up to position {row.source_position},"
+                f" but the last entry (index {size - 1}) came from position {last}: the"
+                " sequencer would log events twice or never"
             )
         if locked and signed < self.highest:
             raise self.alarm(

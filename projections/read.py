@@ -185,6 +185,15 @@ def search(engine: Engine, q: str, limit: int = 20) -> dict[str, list[dict[str, 
     }
 
 
+def logged_head(engine: Engine, subject: str) -> int | None:
+    """The highest version of ``subject``'s chain in the entries read model (folded from the
+    log: it may lag the log, never lead it); None if it holds none."""
+    with engine.connect() as conn:
+        return conn.execute(
+            select(func.max(entries.c.version)).where(entries.c.subject == subject)
+        ).scalar_one_or_none()
+
+
 def position(engine: Engine, name: str) -> int:
     """How many log entries the read model ``name`` has folded (its next log index)."""
     with engine.connect() as conn:

@@ -291,7 +291,8 @@ def _inspection(
     if (data.kind == InspectionKind.SUPERVISORY and passed) or (
         data.kind == InspectionKind.RE_INSPECTION
         and passed
-        and s.last_inspection_kind in (None, "supervisory")
+        # re-doing a failed supervisory inspection (however many re-inspections failed)
+        and (baseline is None or s.last_inspection_kind in (None, "supervisory"))
     ):
         baseline = on
     s = dataclasses.replace(
@@ -305,6 +306,12 @@ def _inspection(
         inspection_baseline=baseline,
         inspection_findings=tuple(data.findings) if not passed else s.inspection_findings,
     )
+    if not passed:  # a failed inspection is due again at its rectification deadline
+        return dataclasses.replace(
+            s,
+            next_inspection_due=data.rectification_deadline or on,
+            next_inspection_kind=str(InspectionKind.RE_INSPECTION),
+        )
     if baseline is None:
         return s
     regime = RegistrationRegime(s.regime) if s.regime else None
@@ -314,12 +321,6 @@ def _inspection(
     ):
         last_done = None
     due = inspection_due(baseline, regime, last_done)
-    if not passed:  # a failed inspection is due again at its rectification deadline
-        return dataclasses.replace(
-            s,
-            next_inspection_due=data.rectification_deadline or on,
-            next_inspection_kind=str(InspectionKind.RE_INSPECTION),
-        )
     return dataclasses.replace(s, next_inspection_due=due.on, next_inspection_kind=str(due.kind))
 
 

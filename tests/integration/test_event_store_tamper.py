@@ -29,6 +29,7 @@ from api.auth import TokenStore
 from api.cli import app as cli_app
 from api.log_routes import DAMAGED_HEADER
 from api.node import LedgerNode, initialise, open_node, projection_runner
+from api.replay_routes import replay_elevator
 from api.settings import Settings
 from domain.aggregates import chain_id_of
 from domain.errors import StoreDisagrees
@@ -476,3 +477,41 @@ def test_a_chain_read_from_the_log_names_each_disagreement_with_its_index(
     with pytest.raises(ChainFault) as fault:
         chains.entries(subject, upto=2)
     assert str(fault.value) == f"{subject} version 1: the event store has no event for it"
+
+
+def _newest_event_deleted(ledger: Tampered) -> Receipt:
+    """A second entry, folded into the read models, then its stored event deleted (only the
+    event store: the log keeps it)."""
+    second = ledger.city.say(ledger.maker, _fault(ledger, 1))
+    ledger.node.projections.catch_up()
+    ledger.delete_event(second.subject, second.version)
+    return second
+
+
+def test_a_chain_whose_newest_events_were_deleted_is_refused_before_it_forks(
+    ledger: Tampered,
+) -> None:
+    """The review's attack: the chain's newest stored events deleted (older than the stretch
+    start-up compares, here skipped): judged against the shortened chain, the next statement
+    would be logged as a second version of it. The log's entries read model holds the later
+    version, so the write path refuses, naming it, and logs nothing."""
+    second = _newest_event_deleted(ledger)
+    ledger.city.node.close()
+    ledger.city.node = open_node(Settings(home=ledger.home, database_url=ledger.url), check=False)
+    ledger.city.submit = ledger.city.node.service.submit
+    size = ledger.node.log.size()
+    with pytest.raises(StoreDisagrees) as refused:
+        ledger.node.service.submit_batch([ledger.city.envelope([ledger.maker], _fault(ledger, 2))])
+    assert f"{second.subject} version {second.version}" in str(refused.value), refused.value
+    assert ledger.node.log.size() == size
+
+
+def test_a_replay_of_a_chain_whose_newest_events_were_deleted_is_a_chain_fault(
+    ledger: Tampered,
+) -> None:
+    """The replay must not answer "verified" for the chain the event store still has: the log
+    holds a later version."""
+    second = _newest_event_deleted(ledger)
+    with pytest.raises(ChainFault) as fault:
+        replay_elevator(ledger.node, CODE, NOW, "recorded")
+    assert fault.value.version == second.version

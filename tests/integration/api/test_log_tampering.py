@@ -20,7 +20,7 @@ from sqlalchemy import insert, select, update
 from api.app import create_app
 from domain.roles import Role
 from ledger import merkle
-from ledger.schema import log_entries, log_state
+from ledger.schema import log_checkpoints, log_entries, log_state
 from tests.support.city import NOW, City, Org, statement
 from tests.support.timeline import Days
 
@@ -97,10 +97,35 @@ def _last_entry_changed(city: City) -> None:
         )
 
 
+def _feed_position_moved(by: int) -> Callable[[City], None]:
+    """log_state's feed position no longer that of the last entry: rolled back, the sequencer
+    would log stored events a second time; moved forward, it would never log new ones."""
+
+    def tamper(city: City) -> None:
+        with city.node.engine.begin() as conn:
+            conn.execute(update(log_state).values(source_position=log_state.c.source_position + by))
+
+    return tamper
+
+
+def _checkpoint_row_inserted(city: City) -> None:
+    with city.node.engine.begin() as conn:
+        row = conn.execute(select(log_checkpoints).order_by(log_checkpoints.c.size.desc())).first()
+        assert row is not None
+        conn.execute(
+            insert(log_checkpoints).values(
+                size=99_999, root=row.root, note=row.note, signed_at=row.signed_at
+            )
+        )
+
+
 #: What the look before accepting sees (the state row): such a write stores nothing at all.
 SEEN_BEFORE_ACCEPTING: dict[str, Callable[[City], None]] = {
     "a row inserted past the checkpoint": _row_past_the_checkpoint,
     "log_state.size bumped": _size_bumped,
+    "the feed position rolled back": _feed_position_moved(-1),
+    "the feed position moved forward": _feed_position_moved(1000),
+    "a checkpoint row inserted": _checkpoint_row_inserted,
 }
 
 
@@ -172,3 +197,18 @@ def test_a_log_tampered_with_while_down_is_found_at_start_up(
     for served in _open(again, maker):
         _refused(served.post("/v1/statements", served.sold(1)))
         assert served.client.get("/v1/log/entries/0").status_code == 200
+
+
+def test_a_checkpoint_row_slipped_into_the_table_is_not_served_as_the_latest(
+    served: Served,
+) -> None:
+    """The latest checkpoint is the one the writers published (log_state), not the largest
+    row: the QR page and the checkpoint endpoint keep serving the last good one."""
+    good = served.client.get("/v1/log/checkpoint").text
+    _checkpoint_row_inserted(served.city)
+    assert served.client.get("/v1/log/checkpoint").text == good
+    served.city.node.projections.catch_up()
+    page = served.client.get(f"/e/{CODE}", headers={"accept": "text/html"})
+    assert page.status_code == 200, page.text
+    assert "99999" not in page.text
+    _refused(served.post("/v1/statements", served.sold(1)))
