@@ -94,6 +94,11 @@ def qr(
         node.close()
     if code is None:
         fail(f"no elevator is known by {identifier!r}")
+    if out.suffix.lower() not in (".png", ".svg", ".pdf"):
+        fail(f"{out}: the QR code is written as .png, .svg or .pdf")
     url = f"{base_url.rstrip('/')}/e/{code}"
-    segno.make(url, error="q").save(str(out), scale=8, border=2)
+    try:
+        segno.make(url, error="q").save(str(out), scale=8, border=2)
+    except OSError as exc:
+        fail(f"{out}: cannot write the QR code: {exc.strerror or exc}")
     _say(f"{out}: {url}")

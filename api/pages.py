@@ -10,9 +10,10 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
@@ -179,5 +180,10 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
 @router.get("/e/{rest:path}", response_class=HTMLResponse, include_in_schema=False)
 def not_an_identifier(request: Request, node: NodeDep, rest: str) -> Response:
     """``/e/a/b`` and the like: more than one path segment is never an elevator's code.
-    Registered last, so that it catches only what :func:`elevator_page` does not."""
+    Registered last, so that it catches only what :func:`elevator_page` does not. A trailing
+    slash after one segment (``/e/<code>/``, as some QR readers and people type it) is sent to
+    the page without it."""
+    one = rest.removesuffix("/")
+    if one != rest and one and "/" not in one:
+        return RedirectResponse(f"/e/{quote(one, safe='')}", status_code=308)
     return not_found(request, node, None, "地址不是电梯编号")

@@ -16,6 +16,7 @@ from api.log_routes import MAX_INDEX
 from api.personal_reads import PersonalReads
 from api.problems import Problem, problem_responses
 from domain.aggregates import statement_of
+from domain.application import UnreadableEvent
 from domain.catalogue import public_view
 from domain.personal import revealed_data
 from ledger.disclosure import DisclosureError
@@ -96,6 +97,14 @@ async def entry_with_personal_data(
             "The stored disclosures are missing",
             f"{where}: the event store holds no event beside this log entry, so no"
             " personal values can be shown",
+            log_index=index,
+        ) from None
+    except UnreadableEvent as exc:  # the stored event's row was damaged or edited
+        raise Problem(
+            409,
+            "disclosures-unreadable",
+            "The stored disclosures cannot be read",
+            f"{where}: {exc}; no personal values are shown",
             log_index=index,
         ) from None
     try:  # checked against the digests in the signed entry from the log

@@ -119,6 +119,10 @@ class _Batch:
     accepted: list[Accepted] = field(default_factory=list)
 
 
+class UnreadableEvent(LookupError):
+    """A stored event that cannot be decoded: its row was damaged or edited."""
+
+
 class ElevatorLedger(Application[UUID]):
     name = "ElevatorLedger"
 
@@ -484,9 +488,18 @@ class ElevatorLedger(Application[UUID]):
         return entry
 
     def disclosures_of(self, subject: str, version: int) -> list[str]:
-        """The disclosures kept beside a subject's entry at ``version`` (for regulators)."""
+        """The disclosures kept beside a subject's entry at ``version`` (for regulators).
+
+        Raises ``KeyError`` when the stored event is missing and :class:`UnreadableEvent`
+        when it cannot be decoded (a damaged or edited row: its state or topic)."""
         chain_id = chain_id_of(subject)
-        events = list(self.events.get(chain_id, gt=version - 1, lte=version))
+        try:
+            events = list(self.events.get(chain_id, gt=version - 1, lte=version))
+        except Exception as exc:  # whatever the library's decoding raises on a damaged row
+            raise UnreadableEvent(
+                f"the stored event of {subject} version {version} cannot be read:"
+                f" {type(exc).__name__}: {exc}"
+            ) from exc
         if not events:
             raise KeyError(f"no version {version} of {subject}")
         disclosures: list[str] = getattr(events[0], "disclosures", [])

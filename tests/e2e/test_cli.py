@@ -645,3 +645,19 @@ def test_demo_a_second_time_reuses_the_city_and_adds_nothing(home: Path) -> None
     assert log_size(home) == size
     assert (home / "demo-city.json").read_bytes() == marker
     assert sorted((home / "keys" / "demo").iterdir()) == keys
+
+
+def test_qr_writes_the_code_and_refuses_a_path_it_cannot_write_with_one_line(
+    home: Path, tmp_path: Path
+) -> None:
+    succeeded(cli(home, *DEMO))
+    code = orjson.loads((home / "demo-city.json").read_bytes())["elevators"][0]
+    written = succeeded(cli(home, "qr", code, "-o", tmp_path / "car.svg"))
+    assert (tmp_path / "car.svg").read_text().startswith("<?xml") and f"/e/{code}" in written.output
+    for bad, said in (
+        (tmp_path / "no" / "such" / "dir" / "x.png", "cannot write the QR code"),
+        (tmp_path / "x.jpg", "written as .png, .svg or .pdf"),
+    ):
+        refused = cli(home, "qr", code, "-o", bad)
+        assert refused.exit_code == 1 and isinstance(refused.exception, SystemExit), refused.output
+        assert said in refused.stderr and "Traceback" not in refused.output

@@ -515,3 +515,33 @@ def test_a_replay_of_a_chain_whose_newest_events_were_deleted_is_a_chain_fault(
     with pytest.raises(ChainFault) as fault:
         replay_elevator(ledger.node, CODE, NOW, "recorded")
     assert fault.value.version == second.version
+
+
+@pytest.mark.parametrize("column, value", [("state", b"garbage{"), ("topic", "no.such:Thing")])
+def test_an_unreadable_stored_event_is_a_409_naming_the_entry_not_a_500(
+    ledger: Tampered, column: str, value: Any
+) -> None:
+    """A row whose state or topic was damaged cannot be decoded by the library: the regulator
+    gets a problem naming the entry, and no personal value."""
+    subject = f"organization:{ledger.maker.uscc}"
+    registered = next(
+        index
+        for index in range(ledger.node.log.size())
+        if orjson.loads(ledger.node.log.entry(index))["subject"] == subject
+    )
+    table, key = ledger._table()
+    row, _ = ledger._event(subject, 1)
+    with ledger.node.engine.begin() as conn:
+        conn.execute(
+            text(f"UPDATE {table} SET {column} = :v WHERE {key} = :r"), {"v": value, "r": row}
+        )
+    token, _ = TokenStore.open(ledger.node.engine).issue(
+        ledger.city.authority.uscc, "alice", timedelta(days=1)
+    )
+    with ledger.client() as client:
+        answer = client.get(
+            f"/v1/regulator/entries/{registered}", headers={"Authorization": f"Bearer {token}"}
+        )
+    assert answer.status_code == 409, answer.text
+    assert answer.json()["type"].endswith("/disclosures-unreadable")
+    assert answer.json()["log_index"] == registered

@@ -134,6 +134,14 @@ def test_whatever_is_not_an_elevator_gets_a_page_with_96333(city: City, path: st
     assert "未找到该电梯" in page.text and "数据截至" in page.text, "as of when it is not known"
 
 
+def test_a_trailing_slash_after_a_code_leads_to_its_page(city: City) -> None:
+    [code] = ls.build(city, ("stopped",)).values()
+    with TestClient(create_app(node=city.node)) as client:
+        moved = client.get(f"/e/{code}/", headers=BROWSER, follow_redirects=False)
+        assert moved.status_code == 308 and moved.headers["location"] == f"/e/{code}"
+        assert client.get(f"/e/{code}/", headers=BROWSER).status_code == 200
+
+
 def test_an_unknown_identifier_is_echoed_isolated(city: City) -> None:
     with TestClient(create_app(node=city.node)) as client:
         page = page_of(client, "/e/אבג-123")
