@@ -13,7 +13,14 @@ holds one of:
   (:data:`MULTILINE` in its annotation, as ``Text`` has) may hold tab, line feed and carriage
   return, its line structure: in a name or an identifier a carriage return overwrites what a
   terminal showed before it;
-- a line or paragraph separator (U+2028/2029) or a lone surrogate.
+- a line or paragraph separator (U+2028/2029) or a lone surrogate;
+- a character that Python deems printable but that shows nothing: the combining grapheme
+  joiner U+034F, the Hangul fillers (U+115F, U+1160, U+3164, U+FFA0), the Khmer inherent vowels
+  U+17B4/17B5, Mongolian free variation selectors (U+180B-180D, U+180F) and the blank Braille
+  pattern U+2800 (Unicode's Default_Ignorable code points outside Cf, and a blank that is a
+  symbol); and a variation selector (U+FE00-FE0F, U+E0100-E01EF) anywhere but right after a
+  letter or symbol outside ASCII (an emoji or an ideograph it selects a form of): after
+  ``0`` in ``PASS-01`` it only makes two identifiers that look the same differ.
 
 :func:`invisible_fields` applies the rule to every string of a validated ``data`` model, its
 nested models and lists included, whatever the field's type, so no field can be forgotten;
@@ -29,6 +36,7 @@ feed...) are the strings looked at one by one.
 from __future__ import annotations
 
 import functools
+import re
 import typing
 import unicodedata
 from collections.abc import Iterator
@@ -40,6 +48,14 @@ from pydantic import BaseModel
 BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
+#: Printable by Python's measure, yet showing nothing (or joining what it sits between).
+INVISIBLE = frozenset(
+    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
+)
+_VARIATION_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
+#: What the printable fast path must also rule out: INVISIBLE and variation selectors.
+_SUSPECT = re.compile(f"[{''.join(sorted(INVISIBLE))}{_VARIATION_SELECTORS}]")
+_VARIATION = re.compile(f"[{_VARIATION_SELECTORS}]")
 #: Controls a free text may hold: its line structure.
 LINE_CONTROLS = frozenset("\t\n\r")
 _NONE: frozenset[str] = frozenset()
@@ -67,12 +83,20 @@ def refused_character(text: str, allowed: frozenset[str] = _NONE) -> str | None:
     """Why ``text`` cannot be shown as it is signed, naming the first offending code point
     (``"U+202E RIGHT-TO-LEFT OVERRIDE (a bidirectional control)"``); None when it can.
     ``allowed``: controls to let through (:data:`LINE_CONTROLS` for free text)."""
-    if text.isprintable():
+    if text.isprintable() and _SUSPECT.search(text) is None:
         return None
+    previous = ""
     for ch in text:
-        if ch.isprintable() or ch in allowed:
+        before, previous = previous, ch
+        if ch in INVISIBLE:
+            kind = "a character that shows nothing"
+        elif _VARIATION.match(ch):
+            if _selects_a_form(before):
+                continue
+            kind = "a variation selector with no letter or symbol to vary"
+        elif ch.isprintable() or ch in allowed:
             continue
-        if ch in BIDI_CONTROLS:
+        elif ch in BIDI_CONTROLS:
             kind = "a bidirectional control"
         else:
             found = _REFUSED_CATEGORIES.get(unicodedata.category(ch))
@@ -82,6 +106,17 @@ def refused_character(text: str, allowed: frozenset[str] = _NONE) -> str | None:
         name = unicodedata.name(ch, "")
         return f"U+{ord(ch):04X}{' ' + name if name else ''} ({kind})"
     return None
+
+
+def _selects_a_form(base: str) -> bool:
+    """Whether a variation selector after ``base`` has a form to select: an emoji or an
+    ideograph, a letter or symbol outside ASCII, not another selector or a space."""
+    return (
+        bool(base)
+        and not base.isascii()
+        and _VARIATION.match(base) is None
+        and unicodedata.category(base)[0] in "LS"
+    )
 
 
 def _is_multiline(annotation: Any) -> bool:
@@ -133,4 +168,7 @@ def surely_visible(json: bytes) -> bool:
     """True when no string in this JSON can hold a refused character: no escape (JSON writes
     controls as escapes) and nothing unprintable. The fast path: when it is false (a
     backslash, a no-break or ideographic space...), :func:`invisible_fields` decides."""
-    return b"\\" not in json and json.decode().isprintable()
+    if b"\\" in json:
+        return False
+    text = json.decode()
+    return text.isprintable() and _SUSPECT.search(text) is None

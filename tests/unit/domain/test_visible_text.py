@@ -100,6 +100,29 @@ def test_visible_text_of_any_script_is_accepted(text: str) -> None:
     Statement.model_validate_json(orjson.dumps(sold_to(text)))
 
 
+@pytest.mark.parametrize(
+    "ch", ["\u034f", "\u115f", "\u1160", "\u3164", "\uffa0", "\u17b4", "\u180b", "\u2800"]
+)
+def test_characters_that_show_nothing_are_refused_though_printable(ch: str) -> None:
+    """Printable by Python's measure (combining, letters, a symbol) yet blank: an identifier
+    with one looks like one without it."""
+    assert ch.isprintable()
+    why = refused_character(f"PASS-0{ch}1")
+    assert why is not None and f"U+{ord(ch):04X}" in why
+    assert not surely_visible(orjson.dumps({"note": f"A{ch}B"}))
+    assert "buyer_name" in " ".join(e["loc"] for e in errors_of(sold_to(f"益阳{ch}物业")))
+
+
+@pytest.mark.parametrize("selector", ["\ufe0f", "\ufe00", "\U000e0100"])
+def test_a_variation_selector_only_follows_what_it_can_vary(selector: str) -> None:
+    """After an emoji or an ideograph it selects a form (accepted); after an ASCII character,
+    a space, another selector or at the start it only hides a difference (refused)."""
+    assert refused_character(f"电梯❤{selector}正常") is None
+    assert refused_character(f"葛{selector}") is None
+    for hidden in (f"PASS-0{selector}1", f"{selector}A", f"A {selector}", f"❤\ufe0f{selector}"):
+        assert refused_character(hidden) is not None, hidden
+
+
 def string_locs(value: Any, loc: tuple[str | int, ...]) -> Iterator[tuple[str | int, ...]]:
     if isinstance(value, str):
         yield loc
