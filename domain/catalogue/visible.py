@@ -49,9 +49,7 @@ BIDI_CONTROLS = frozenset(
     "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 )
 #: Printable by Python's measure, yet showing nothing (or joining what it sits between).
-INVISIBLE = frozenset(
-    "\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0"
-)
+INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u2800\u3164\uffa0")
 _VARIATION_SELECTORS = "\ufe00-\ufe0f\U000e0100-\U000e01ef"
 #: What the printable fast path must also rule out: INVISIBLE and variation selectors.
 _SUSPECT = re.compile(f"[{''.join(sorted(INVISIBLE))}{_VARIATION_SELECTORS}]")
