@@ -84,13 +84,33 @@ class Tampered:
 
     def edit_event(self, subject: str, version: int, **changes: Any) -> None:
         """Change fields of the state of one stored chain event (only the event store)."""
+        _, state = self._event(subject, version)
+        self.set_column(subject, version, "state", orjson.dumps({**state, **changes}))
+
+    def set_column(self, subject: str, version: int, column: str, value: Any) -> None:
+        """Overwrite one column of one stored chain event's row (only the event store)."""
         table, key = self._table()
-        row, state = self._event(subject, version)
+        row, _ = self._event(subject, version)
         with self.node.engine.begin() as conn:
             conn.execute(
-                text(f"UPDATE {table} SET state = :s WHERE {key} = :r"),
-                {"s": orjson.dumps({**state, **changes}), "r": row},
+                text(f"UPDATE {table} SET {column} = :v WHERE {key} = :r"), {"v": value, "r": row}
             )
+
+    def first_index(self, subject: str) -> int:
+        """The log index of the subject's first entry."""
+        return next(
+            index
+            for index in range(self.node.log.size())
+            if orjson.loads(self.node.log.entry(index))["subject"] == subject
+        )
+
+    def regulator_get(self, path: str, **params: str) -> Any:
+        """``GET path`` with a fresh regulator token (the root authority's)."""
+        token, _ = TokenStore.open(self.node.engine).issue(
+            self.city.authority.uscc, "alice", timedelta(days=1)
+        )
+        with self.client() as client:
+            return client.get(path, params=params, headers={"Authorization": f"Bearer {token}"})
 
     def forge_model(self, subject: str, version: int) -> None:
         self.forge(subject, version, "model", FORGED)
@@ -178,15 +198,9 @@ def test_an_edited_stored_event_never_reaches_the_api_or_the_qr_page(ledger: Tam
 
 def test_the_regulator_replay_reads_the_chain_from_the_log(ledger: Tampered) -> None:
     ledger.forge_model(ledger.made.subject, 1)
-    token, _ = TokenStore.open(ledger.node.engine).issue(
-        ledger.city.authority.uscc, "alice", timedelta(days=1)
+    replayed = ledger.regulator_get(
+        f"/v1/elevators/{CODE}/replay", as_of=(NOW + timedelta(days=1)).isoformat()
     )
-    with ledger.client() as client:
-        replayed = client.get(
-            f"/v1/elevators/{CODE}/replay",
-            params={"as_of": (NOW + timedelta(days=1)).isoformat()},
-            headers={"Authorization": f"Bearer {token}"},
-        )
     assert replayed.status_code == 200, replayed.text
     body = replayed.json()
     assert body["verified"], body
@@ -253,19 +267,9 @@ def test_a_tampered_disclosure_is_a_409_naming_the_entry_and_check_names_it(
     ledger: Tampered,
 ) -> None:
     subject = f"organization:{ledger.maker.uscc}"
-    registered = next(
-        index
-        for index in range(ledger.node.log.size())
-        if orjson.loads(ledger.node.log.entry(index))["subject"] == subject
-    )
+    registered = ledger.first_index(subject)
     ledger.edit_event(subject, 1, disclosures=_forged_disclosures(ledger, subject))
-    token, _ = TokenStore.open(ledger.node.engine).issue(
-        ledger.city.authority.uscc, "alice", timedelta(days=1)
-    )
-    with ledger.client() as client:
-        answer = client.get(
-            f"/v1/regulator/entries/{registered}", headers={"Authorization": f"Bearer {token}"}
-        )
+    answer = ledger.regulator_get(f"/v1/regulator/entries/{registered}")
     assert answer.status_code == 409, answer.text
     assert answer.headers["content-type"] == "application/problem+json"
     problem = answer.json()
@@ -281,19 +285,9 @@ def test_a_tampered_disclosure_is_a_409_naming_the_entry_and_check_names_it(
 
 def test_a_deleted_event_leaves_no_disclosures_a_409_not_a_500(ledger: Tampered) -> None:
     subject = f"organization:{ledger.maker.uscc}"
-    registered = next(
-        index
-        for index in range(ledger.node.log.size())
-        if orjson.loads(ledger.node.log.entry(index))["subject"] == subject
-    )
+    registered = ledger.first_index(subject)
     ledger.delete_event(subject, 1)
-    token, _ = TokenStore.open(ledger.node.engine).issue(
-        ledger.city.authority.uscc, "alice", timedelta(days=1)
-    )
-    with ledger.client() as client:
-        answer = client.get(
-            f"/v1/regulator/entries/{registered}", headers={"Authorization": f"Bearer {token}"}
-        )
+    answer = ledger.regulator_get(f"/v1/regulator/entries/{registered}")
     assert answer.status_code == 409, answer.text
     assert answer.json()["type"].endswith("/disclosures-missing")
     assert answer.json()["log_index"] == registered
@@ -390,15 +384,9 @@ def test_a_page_of_entries_with_a_damaged_entry_is_never_served_as_immutable(
     _named(ledger.check(), f"log index {index}: ", "do not match its stored leaf hash")
 
     # the regulator replay, over HTTP and on the command line, names it instead of replaying
-    token, _ = TokenStore.open(ledger.node.engine).issue(
-        ledger.city.authority.uscc, "alice", timedelta(days=1)
+    replayed = ledger.regulator_get(
+        f"/v1/elevators/{CODE}/replay", as_of=(NOW + timedelta(days=1)).isoformat()
     )
-    with ledger.client() as client:
-        replayed = client.get(
-            f"/v1/elevators/{CODE}/replay",
-            params={"as_of": (NOW + timedelta(days=1)).isoformat()},
-            headers={"Authorization": f"Bearer {token}"},
-        )
     assert replayed.status_code == 409, replayed.text
     problem = replayed.json()
     assert problem["type"].endswith("/chain-fault") and problem["log_index"] == index
@@ -524,24 +512,9 @@ def test_an_unreadable_stored_event_is_a_409_naming_the_entry_not_a_500(
     """A row whose state or topic was damaged cannot be decoded by the library: the regulator
     gets a problem naming the entry, and no personal value."""
     subject = f"organization:{ledger.maker.uscc}"
-    registered = next(
-        index
-        for index in range(ledger.node.log.size())
-        if orjson.loads(ledger.node.log.entry(index))["subject"] == subject
-    )
-    table, key = ledger._table()
-    row, _ = ledger._event(subject, 1)
-    with ledger.node.engine.begin() as conn:
-        conn.execute(
-            text(f"UPDATE {table} SET {column} = :v WHERE {key} = :r"), {"v": value, "r": row}
-        )
-    token, _ = TokenStore.open(ledger.node.engine).issue(
-        ledger.city.authority.uscc, "alice", timedelta(days=1)
-    )
-    with ledger.client() as client:
-        answer = client.get(
-            f"/v1/regulator/entries/{registered}", headers={"Authorization": f"Bearer {token}"}
-        )
+    registered = ledger.first_index(subject)
+    ledger.set_column(subject, 1, column, value)
+    answer = ledger.regulator_get(f"/v1/regulator/entries/{registered}")
     assert answer.status_code == 409, answer.text
     assert answer.json()["type"].endswith("/disclosures-unreadable")
     assert answer.json()["log_index"] == registered
