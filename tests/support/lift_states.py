@@ -59,30 +59,42 @@ class Parties:
         )
 
 
-def in_service(city: City, p: Parties, code: str) -> None:
-    """Manufactured, installed, inspected, registered, a rescue code, a contract, insured and
-    maintained three days ago: nothing a passenger needs to be warned of."""
-    say = city.say
+def constructed(city: City, p: Parties, code: str, life: Days = HISTORY) -> None:
+    """Manufactured on day 0 of ``life``, construction notified on day 1 and completed on day
+    20: awaiting its supervisory inspection."""
+    say, at, day = city.say, life.at, life.day
     say(p.maker, statement("elevator.manufactured", code, p.maker, at(0), manufactured_on=day(0)))
     say(p.builder, statement("construction.notified", code, p.builder, at(1), planned_start=day(2)))
     say(
         p.builder,
         statement("construction.completed", code, p.builder, at(20), completed_on=day(20)),
     )
-    say(p.institute, statement("inspection.concluded", code, p.institute, at(25), next_due=None))
-    say(
+
+
+def registered(city: City, p: Parties, code: str, days: float, life: Days = HISTORY) -> None:
+    """Use registration by the bureau to the owner, under TSG T7001-2023, on day ``days``."""
+    city.say(
         p.bureau,
         statement(
             "registration.issued",
             code,
             p.bureau,
-            at(30),
+            life.at(days),
             use_unit=p.owner.uscc,
             regime="tsg_t7001_2023",
             registration_code=f"3110430900201605{code[-4:]}",
             certificate_number=f"梯11湘H{code[-4:]}(16)",
         ),
     )
+
+
+def in_service(city: City, p: Parties, code: str) -> None:
+    """Manufactured, installed, inspected, registered, a rescue code, a contract, insured and
+    maintained three days ago: nothing a passenger needs to be warned of."""
+    say = city.say
+    constructed(city, p, code)
+    say(p.institute, statement("inspection.concluded", code, p.institute, at(25), next_due=None))
+    registered(city, p, code, 30)
     say(
         p.platform,
         statement("rescue_code.assigned", code, p.platform, at(31), rescue_code=f"09{code[-4:]}"),

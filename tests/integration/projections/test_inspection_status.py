@@ -16,7 +16,7 @@ from api.badge import badge
 from projections import read
 from projections.status import flags
 from tests.support.city import NOW, City, statement
-from tests.support.lift_states import Parties
+from tests.support.lift_states import Parties, constructed, registered
 from tests.support.timeline import Days
 
 LIFE = Days(NOW - timedelta(days=800))
@@ -52,33 +52,11 @@ def _inspection(city: City, p: Parties, t: int, kind: str, conclusion: str, **kw
 
 
 def _built(city: City, p: Parties, failures: int) -> None:
-    say = city.say
-    say(p.maker, statement("elevator.manufactured", CODE, p.maker, at(0), manufactured_on=day(0)))
-    say(p.builder, statement("construction.notified", CODE, p.builder, at(1), planned_start=day(2)))
-    say(
-        p.builder,
-        statement("construction.completed", CODE, p.builder, at(20), completed_on=day(20)),
-    )
+    constructed(city, p, CODE, LIFE)
     _inspection(city, p, 25, "supervisory", "fail")
     for i in range(failures - 1):
         _inspection(city, p, 27 + i, "re_inspection", "fail")
     _inspection(city, p, 35, "re_inspection", "pass")
-
-
-def _registered(city: City, p: Parties) -> None:
-    city.say(
-        p.bureau,
-        statement(
-            "registration.issued",
-            CODE,
-            p.bureau,
-            at(40),
-            use_unit=p.owner.uscc,
-            regime="tsg_t7001_2023",
-            registration_code=f"3110430900201605{CODE[-4:]}",
-            certificate_number=f"梯11湘H{CODE[-4:]}(16)",
-        ),
-    )
 
 
 @pytest.mark.parametrize("failures", [1, 2, 3])
@@ -97,7 +75,7 @@ def test_years_count_from_the_pass_that_ends_failed_supervisory_inspections(
 def test_a_failed_inspection_is_due_again_at_its_rectification_deadline(city: City) -> None:
     p = Parties.onboard(city)
     _built(city, p, failures=1)
-    _registered(city, p)
+    registered(city, p, CODE, 40, LIFE)
     _inspection(city, p, 400, "periodic", "fail")
     city.node.projections.catch_up()
     view = read.elevator(city.node.engine, CODE, NOW.date())
@@ -111,7 +89,7 @@ def test_a_lift_that_failed_twice_is_shown_overdue_when_its_periodic_inspection_
     year ago and nothing since; the page must not say 正常使用."""
     p = Parties.onboard(city)
     _built(city, p, failures=2)
-    _registered(city, p)
+    registered(city, p, CODE, 40, LIFE)
     _inspection(city, p, 400, "periodic", "pass")
     city.node.projections.catch_up()
     view = read.elevator(city.node.engine, CODE, NOW.date())
