@@ -52,7 +52,7 @@ from api.deps import NodeDep
 from api.migrations import MIGRATIONS, VERSION_TABLE
 from api.node import LedgerNode
 from api.problems import Problem, problem_responses
-from domain.roles import Role
+from domain.model.roles import Role
 from ledger.db import writer
 from ledger.instant import Instant
 from ledger.migrate import upgrade

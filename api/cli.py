@@ -25,17 +25,17 @@ from api.log_routes import MAX_PAGE as ENTRIES_PAGE
 from api.node import LedgerNode, SetupError, initialise, open_node
 from api.settings import Settings
 from api.statement_routes import problem_of
-from domain.aggregates import statement_of
-from domain.audit import VerifyReport, verify_log
-from domain.catalogue import Statement
-from domain.errors import Rejected
-from domain.gc_tuning import tune_gc
-from domain.log_chains import ChainFault
-from domain.organization import OrganizationState, evolve_organization
+from domain.application.audit import VerifyReport, verify_log
+from domain.application.gc_tuning import tune_gc
+from domain.application.log_chains import ChainFault
+from domain.application.store_check import compare
+from domain.model.catalogue import Statement
+from domain.model.errors import Rejected
+from domain.model.organization import OrganizationState, evolve_organization
+from domain.model.signing import sign_statement
+from domain.model.submission import statement_of
+from domain.model.trust import TrustAnchor
 from domain.replay import Axis, parse_instant
-from domain.signing import sign_statement
-from domain.store_check import compare
-from domain.trust import TrustAnchor
 from ledger.audit import ConsistencyError, SeenCheckpoint, SeenCheckpoints, check_consistency
 from ledger.export import ENTRIES_FILE, EntryLines, ExportError, export_log, open_manifest
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key

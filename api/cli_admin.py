@@ -21,7 +21,7 @@ from api.auth import MAX_LIFETIME, TokenStore, is_regulator
 from api.node import LedgerNode, SetupError, open_node
 from api.personal_reads import PersonalReads
 from api.settings import Settings
-from domain.identifiers import InvalidIdentifier, validate_uscc
+from domain.model.identifiers import InvalidIdentifier, validate_uscc
 
 token_app = typer.Typer(
     help="Regulators' access tokens for the regulator endpoints (work lists, replay).",

@@ -22,9 +22,9 @@ from rich.progress import Progress
 from api.demo_city import CityPlan, DemoOrganization, PlannedStatement, plan_city
 from api.node import LedgerNode
 from api.settings import Settings
-from domain.errors import Rejected
-from domain.onboarding import LicenceGrant, key_registration, onboarding_statements
-from domain.signing import SignedStatement, sign_statement
+from domain.model.errors import Rejected
+from domain.model.onboarding import LicenceGrant, key_registration, onboarding_statements
+from domain.model.signing import SignedStatement, sign_statement
 from ledger.keys import SigningKey, save_signing_key
 
 BATCH = 400

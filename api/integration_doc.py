@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 
 from api.openapi import describe
-from domain.catalogue import CATALOGUE, example_statement
+from domain.model.catalogue import CATALOGUE, example_statement
 
 _SIGN_SCRIPT = '''\
 """sign.py STATEMENT.json KEY.pem [COSIGNER_KEY.pem] > submission.json — needs only `cryptography`."""

@@ -23,18 +23,18 @@ from sqlalchemy import Engine
 from api.migrations import MIGRATIONS as ACCESS_MIGRATIONS
 from api.migrations import VERSION_TABLE as ACCESS_VERSION_TABLE
 from api.settings import Settings
-from domain.aggregates import SubjectChain
-from domain.application import ElevatorLedger
-from domain.errors import WritesStopped
-from domain.gc_tuning import tune_gc
-from domain.group_commit import GroupCommitter
-from domain.log_chains import LogChains
-from domain.onboarding import onboarding_statements
-from domain.roles import Role
-from domain.service import LedgerService
-from domain.signing import sign_statement
-from domain.store_check import RECENT, Disagreement, check_head, compare, recent_start
-from domain.trust import TrustAnchor
+from domain.application.aggregates import SubjectChain
+from domain.application.elevator_ledger import ElevatorLedger
+from domain.application.gc_tuning import tune_gc
+from domain.application.group_commit import GroupCommitter
+from domain.application.log_chains import LogChains
+from domain.application.service import LedgerService
+from domain.application.store_check import RECENT, Disagreement, check_head, compare, recent_start
+from domain.model.errors import WritesStopped
+from domain.model.onboarding import onboarding_statements
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
+from domain.model.trust import TrustAnchor
 from ledger.db import database_mutex, make_engine
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
 from ledger.log import LogReader, MerkleLog
@@ -398,7 +398,7 @@ def _application(engine: Engine, anchor: TrustAnchor, url: str) -> ElevatorLedge
 
 def read_models(app: ElevatorLedger, engine: Engine) -> list[Projection]:
     """The read models; a cold fold of an elevator reads its chain from the log (the event
-    store only says where its entries are: ``domain.log_chains``)."""
+    store only says where its entries are: ``domain.application.log_chains``)."""
     chains = LogChains(app, engine)
 
     def read_chain(code: str, upto: int) -> list[tuple[int, bytes]]:

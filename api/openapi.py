@@ -9,7 +9,7 @@ from fastapi.openapi.utils import get_openapi
 
 from api.problems import MEDIA_TYPE, PROBLEM_REF, ProblemDocument
 from api.statement_routes import EnvelopeModel, SubmissionModel
-from domain.catalogue import CATALOGUE, Statement, StatementType
+from domain.model.catalogue import CATALOGUE, Statement, StatementType
 
 REF = "#/components/schemas/{model}"
 

@@ -22,7 +22,7 @@ from api.deps import NodeDep
 from api.local_time import local_date, local_time
 from api.node import LedgerNode
 from api.problems import Problem
-from domain.catalogue import CATALOGUE
+from domain.model.catalogue import CATALOGUE
 from ledger.schema import log_checkpoints
 from projections import read
 from projections.scorecard import FUJIAN_2024, scorecard

@@ -33,8 +33,8 @@ from typing import Any
 
 from api.node import eventsourcing_env, load_trust, projection_runner
 from api.settings import Settings
-from domain.application import ElevatorLedger
-from domain.gc_tuning import tune_gc
+from domain.application.elevator_ledger import ElevatorLedger
+from domain.application.gc_tuning import tune_gc
 from ledger.db import make_engine
 from ledger.log import LogReader
 from ledger.parallel import exit_with_parent

@@ -15,10 +15,10 @@ from api.deps import NodeDep
 from api.log_routes import MAX_INDEX
 from api.personal_reads import PersonalReads
 from api.problems import Problem, problem_responses
-from domain.aggregates import statement_of
-from domain.application import UnreadableEvent
-from domain.catalogue import public_view
-from domain.personal import revealed_data
+from domain.application.elevator_ledger import UnreadableEvent
+from domain.model.catalogue import public_view
+from domain.model.personal import revealed_data
+from domain.model.submission import statement_of
 from ledger.disclosure import DisclosureError
 from ledger.entry import Entry, format_time
 from ledger.log import LogError

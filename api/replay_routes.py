@@ -16,8 +16,9 @@ from api.auth import regulator_router
 from api.deps import NodeDep
 from api.local_time import on_ledger_clock
 from api.problems import Problem
-from domain.log_chains import ChainFault
-from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
+from domain.application.log_chains import ChainFault
+from domain.application.log_order import LedgerOrder
+from domain.replay import Axis, Replay, parse_instant, replay
 
 if TYPE_CHECKING:
     from api.node import LedgerNode
@@ -27,7 +28,7 @@ router = regulator_router("/v1/elevators")
 
 def chain_entries(node: LedgerNode, equipment_code: str) -> list[str]:
     """The elevator's chain entries in version order, from the log (the event store only says
-    where they are: ``domain.log_chains``); [] if unknown. Raises ``ChainFault``."""
+    where they are: ``domain.application.log_chains``); [] if unknown. Raises ``ChainFault``."""
     chains = node.chains()
     return [e.data.decode() for e in chains.entries(f"elevator:{equipment_code}")]
 

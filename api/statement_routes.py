@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from api.deps import NodeDep
 from api.problems import Problem, problem_responses
-from domain.errors import Rejected
-from domain.service import Receipt
+from domain.application.service import Receipt
+from domain.model.errors import Rejected
 from ledger.dsse import MAX_SIGNATURES, EnvelopeError, json_values_bound, strict_json
 
 router = APIRouter(prefix="/v1/statements", tags=["statements"])

@@ -34,10 +34,10 @@ from api.node import eventsourcing_env, initialise
 from api.settings import Settings
 from bench.common import report, served, summarize_ms
 from bench.load import post_all
-from domain.identifiers import make_uscc
-from domain.onboarding import licences_for, onboarding_statements
-from domain.roles import Role
-from domain.signing import sign_statement
+from domain.model.identifiers import make_uscc
+from domain.model.onboarding import licences_for, onboarding_statements
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
 from ledger.keys import SigningKey, load_signing_key
 
 PG_ADMIN = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -29,12 +29,13 @@ from api.settings import Settings
 from bench.common import percentile, report, served
 from bench.ingest import raw_verify_rate
 from bench.load import get_all
-from domain.aggregates import Elevator
-from domain.application import ElevatorLedger
-from domain.audit import verify_log
-from domain.log_chains import LogChains
-from domain.replay import Axis, LedgerOrder, replay
-from domain.signing import sign_statement
+from domain.application.aggregates import Elevator
+from domain.application.audit import verify_log
+from domain.application.elevator_ledger import ElevatorLedger
+from domain.application.log_chains import LogChains
+from domain.application.log_order import LedgerOrder
+from domain.model.signing import sign_statement
+from domain.replay import Axis, replay
 from ledger.keys import load_signing_key
 from ledger.note import open_checkpoint
 from ledger.parallel import available_cores

@@ -11,10 +11,9 @@ import base64
 import time
 import timeit
 
-from domain.aggregates import parse_payload
-from domain.application import parse_statement
-from domain.catalogue import Statement
-from domain.catalogue.examples import example_statement
+from domain.model.catalogue import Statement
+from domain.model.catalogue.examples import example_statement
+from domain.model.submission import parse_payload, parse_statement
 from ledger.canonical import canonical_json
 
 TYPES = ("elevator.sold", "complaint.received", "maintenance.performed")

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     ConstructionCompleted,
     ConstructionNotified,
     InspectionConcluded,
@@ -30,14 +30,14 @@ from domain.catalogue import (
     Subject,
     public_view,
 )
-from domain.identifiers import IdentifierKind
+from domain.model.identifiers import IdentifierKind
 from ledger.instant import offset_seconds
 from projections.runner import LoggedEntry
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
 from projections.status import ElevatorStatus, Fold, from_json, to_json
 
 #: Reads an elevator's chain entries up to a version from the log: (log index, entry bytes), in
-#: version order (``domain.log_chains``: never from the event store).
+#: version order (``domain.application.log_chains``: never from the event store).
 ChainReader = Callable[[str, int], Iterable[tuple[int, bytes]]]
 
 

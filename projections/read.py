@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, or_, select
 
-from domain.identifiers import parse_identifier
+from domain.model.identifiers import parse_identifier
 from ledger.instant import at_offset
 from projections.schema import (
     elevators,

@@ -9,7 +9,8 @@ skip one. ``rebuild`` empties a read model and replays it from index 0.
 
 Taking turns with the writers (SQLite): every write transaction of the runner runs inside
 ``turn()`` (the follower's side of :class:`ledger.turns.Turns`; the write path,
-:class:`domain.service.LedgerService`, takes the writer's side), so the two never meet at
+:class:`domain.application.service.LedgerService`, takes the writer's side), so the two never meet
+at
 SQLite's write lock, where a waiting connection polls with sleeps of up to 100 ms (SQLite's
 busy handler) and requests stall in bursts. Transactions are short (``batch`` entries each: 50
 beside a server) and hold only the models' own work (the entries are read and parsed before):
@@ -30,8 +31,8 @@ from typing import Protocol
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from domain.aggregates import parse_payload
-from domain.catalogue import Statement
+from domain.model.catalogue import Statement
+from domain.model.submission import parse_payload
 from ledger.db import is_sqlite, writer
 from ledger.entry import Entry, entry_hash
 from ledger.log import LogReader

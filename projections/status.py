@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     AssessmentConcluded,
     ElevatorManufactured,
     ElevatorScrapped,
@@ -35,8 +35,8 @@ from domain.catalogue import (
     Statement,
     UseStopped,
 )
-from domain.elevator import ElevatorState, active_contract, evolve_elevator
-from domain.policies import inspection_due, next_maintenance_due
+from domain.model.elevator import ElevatorState, active_contract, evolve_elevator
+from domain.model.policies import inspection_due, next_maintenance_due
 
 OLD_AGE_YEARS = 15
 

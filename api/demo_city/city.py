@@ -11,7 +11,7 @@ from typing import Any
 
 from api.demo_city.organizations import DemoOrganization
 from api.demo_city.timing import CST, _soon, _work_time
-from domain.identifiers import Category
+from domain.model.identifiers import Category
 
 _MAKER_CODE = "43901"  # the manufacturer's code inside equipment codes
 

@@ -19,7 +19,7 @@ from api.demo_city.maintenance import visit_groups
 from api.demo_city.one_offs import one_off_groups
 from api.demo_city.organizations import DemoOrganization
 from api.demo_city.timing import _DAY, _add_months, _iso, _local_date, _soon, _work_time
-from domain.identifiers import is_escalator
+from domain.model.identifiers import is_escalator
 
 _STOP_REASONS = (
     ("小区电力线路改造施工", "施工结束，恢复使用"),

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import MappingProxyType
 
-from domain.identifiers import make_uscc
-from domain.roles import LICENCE_FOR_ROLE, LicenceKind, Role
+from domain.model.identifiers import make_uscc
+from domain.model.roles import LICENCE_FOR_ROLE, LicenceKind, Role
 
 
 @dataclass(frozen=True)

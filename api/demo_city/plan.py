@@ -13,7 +13,7 @@ from api.demo_city.city import _City, _profile
 from api.demo_city.events import PlannedStatement
 from api.demo_city.history import _elevator_stream
 from api.demo_city.organizations import DemoOrganization, _organizations, _person, _technicians
-from domain.roles import Role
+from domain.model.roles import Role
 
 _MAX_ELEVATORS = 99_999  # equipment-code serials are five digits
 

@@ -7,7 +7,7 @@ issuer among them (and, for a type that needs a co-signer, a key of the co-signe
 registration comes before the entry in the log and whose revocation, if any, after it
 (registration and revocation count by log order, as on the write path and in ``verify``: a
 ``recorded_at`` dated back or ahead does not help) — and folds the statements that fall on the
-chosen side of the instant through :func:`~domain.elevator.evolve_elevator`:
+chosen side of the instant through :func:`~domain.model.elevator.evolve_elevator`:
 
 * :attr:`Axis.OCCURRED` — *as it happened by T*: statements whose ``occurred_at`` ≤ T, applied in
   chain order. A late entry (recorded after T, about something that happened before T) is in.
@@ -29,7 +29,7 @@ from __future__ import annotations
 from domain.replay.axes import Axis, parse_instant
 from domain.replay.evidence import Evidence
 from domain.replay.fold import Replay, replay
-from domain.replay.log_order import BEFORE_THE_LOG, LedgerOrder, LogOrder
+from domain.replay.log_order import BEFORE_THE_LOG, LogOrder
 from domain.replay.report import AccountabilityReport, Obligation, OpenItem, Party
 from domain.replay.steps import Step, state_summary
 from domain.replay.verify import KeyLookup
@@ -40,7 +40,6 @@ __all__ = [
     "Axis",
     "Evidence",
     "KeyLookup",
-    "LedgerOrder",
     "LogOrder",
     "Obligation",
     "OpenItem",

@@ -7,7 +7,7 @@ import re
 from datetime import datetime
 from enum import StrEnum
 
-from domain.catalogue import Statement
+from domain.model.catalogue import Statement
 from ledger.entry import Entry
 
 

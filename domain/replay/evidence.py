@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     ComplaintReceived,
     ConstructionCompleted,
     ConstructionNotified,
@@ -26,7 +26,7 @@ from domain.catalogue import (
     RescueReleased,
     Statement,
 )
-from domain.elevator import ElevatorState, Lifecycle
+from domain.model.elevator import ElevatorState, Lifecycle
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.elevator import ElevatorState, evolve_elevator
+from domain.model.elevator import ElevatorState, evolve_elevator
 from domain.replay.axes import Axis, _included
 from domain.replay.evidence import Evidence, _Trail
 from domain.replay.log_order import LogOrder

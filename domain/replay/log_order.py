@@ -1,21 +1,15 @@
 """Where entries stand in the log, so the replay judges signing keys as the write path and
 ``verify`` do, by log order, whatever ``recorded_at`` an entry claims: a key signs nothing in
 an entry the log holds before the key's registration, nor in one it holds after the key's
-revocation (see :func:`domain.authorization.authorize`; ``verify`` replays the log in order, so
+revocation (see :func:`domain.model.authorization.authorize`; ``verify`` replays the log in order,
+so
 a key is unknown to it until its ``key.registered`` entry)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Final, Protocol
 
-from domain.aggregates import statement_of
-from domain.application import ElevatorLedger
-from domain.catalogue.trust_data import KeyRegistered, KeyRevoked
-from domain.log_chains import LogChains
-from domain.rules import statement_data
-from domain.trust import KeyInfo
-from ledger.keys import KeyFormatError, VerifyingKey
+from domain.model.trust import KeyInfo
 
 #: The position of a key registered before the log's first entry: the root authority's key,
 #: which the trust anchor vouches for from the start (the write path and ``verify`` trust it
@@ -41,88 +35,3 @@ class LogOrder(Protocol):
     def of_revocation(self, key: KeyInfo) -> int | None:
         """The position of the entry that revoked ``key``; None if no entry revoked it."""
         ...
-
-
-@dataclass
-class _KeyStatements:
-    """The key statements of one organization's chain: by key id, the version and data of its
-    registration, and the version of its revocation."""
-
-    registered: dict[str, tuple[int, KeyRegistered]] = field(default_factory=dict)
-    revoked: dict[str, int] = field(default_factory=dict)
-
-
-class LedgerOrder:
-    """Log positions from the ledger's log itself: the log index of each chain entry, read
-    with the chain from the log (:class:`domain.log_chains.LogChains`; the event store only
-    says where the entries are), and the key statements of each signer's organization from
-    its chain in the log.
-
-    Lazy and cached, so a replay costs a few queries whatever the chain's length: a chain is
-    read the first time one of its entries is asked for (again if asked for a version beyond
-    it), and an organization's key statements (registrations and revocations, found in the
-    owner's chain, where the organization rules require them) the first time one of its keys
-    is asked about.
-    """
-
-    def __init__(self, app: ElevatorLedger, chains: LogChains) -> None:
-        self.app, self.chains = app, chains
-        self._positions: dict[str, list[int]] = {}  # by subject: log index of each version
-        self._keys: dict[str, _KeyStatements] = {}
-
-    def of_entry(self, subject: str, version: int) -> int | None:
-        positions = self._positions.get(subject)
-        if positions is None or version > len(positions):  # unread, or grown since
-            positions = self._read(subject)
-        return positions[version - 1] if 1 <= version <= len(positions) else None
-
-    def _read(self, subject: str) -> list[int]:
-        entries = self.chains.entries(subject)
-        positions = self._positions[subject] = [e.index for e in entries]
-        if subject.startswith("organization:"):
-            self._keys[subject.removeprefix("organization:")] = _key_statements(
-                [e.data.decode() for e in entries]
-            )
-        return positions
-
-    def of_registration(self, key: KeyInfo) -> int | None:
-        anchor = self.app.anchor
-        if (key.key_id, key.owner, key.key, key.bound_elevator) == (
-            anchor.key.key_id,
-            anchor.uscc,
-            anchor.key,
-            None,
-        ):
-            return BEFORE_THE_LOG
-        found = self._statements(key.owner).registered.get(key.key_id)
-        if found is None:
-            return None
-        version, data = found
-        try:
-            registered = VerifyingKey.from_b64(data.public_key, data.algorithm)
-        except KeyFormatError:  # the write path refuses such a registration
-            return None
-        if (registered, data.bound_elevator) != (key.key, key.bound_elevator):
-            return None  # the entry registered another key, or binding, under this id
-        return self.of_entry(f"organization:{key.owner}", version)
-
-    def of_revocation(self, key: KeyInfo) -> int | None:
-        version = self._statements(key.owner).revoked.get(key.key_id)
-        return None if version is None else self.of_entry(f"organization:{key.owner}", version)
-
-    def _statements(self, owner: str) -> _KeyStatements:
-        if owner not in self._keys:
-            self._read(f"organization:{owner}")
-        return self._keys[owner]
-
-
-def _key_statements(entries: list[str]) -> _KeyStatements:
-    """The key registrations and revocations in one organization's chain (version order)."""
-    found = _KeyStatements()
-    for version, entry in enumerate(entries, start=1):
-        data = statement_data(statement_of(entry))
-        if isinstance(data, KeyRegistered):
-            found.registered.setdefault(data.key_id, (version, data))
-        elif isinstance(data, KeyRevoked):
-            found.revoked.setdefault(data.key_id, version)
-    return found

@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from domain.elevator import ElevatorState, Lifecycle, RescueStage, active_contract
-from domain.policies import next_maintenance_due
+from domain.model.elevator import ElevatorState, Lifecycle, RescueStage, active_contract
+from domain.model.policies import next_maintenance_due
+from domain.model.roles import Role
 from domain.replay.evidence import Evidence, _Trail
-from domain.roles import Role
 
 
 @dataclass(frozen=True)

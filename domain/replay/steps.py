@@ -12,8 +12,8 @@ from enum import Enum
 from itertools import compress, islice
 from typing import Any
 
-from domain.catalogue import Statement, public_view
-from domain.elevator import ElevatorState
+from domain.model.catalogue import Statement, public_view
+from domain.model.elevator import ElevatorState
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from domain.application import STATEMENT_PAYLOAD_TYPE
-from domain.catalogue import MaintenanceContractSigned, Statement
+from domain.model.catalogue import MaintenanceContractSigned, Statement
+from domain.model.rules import statement_data
+from domain.model.submission import STATEMENT_PAYLOAD_TYPE
+from domain.model.trust import KeyInfo
 from domain.replay.log_order import LogOrder
-from domain.rules import statement_data
-from domain.trust import KeyInfo
 from ledger.canonical import is_canonical
 from ledger.dsse import EnvelopeError
 from ledger.entry import Entry, EntryError, entry_hash
@@ -213,7 +213,7 @@ def _check_cosigner_key(
     """For a type that needs a co-signer (``StatementType.cosigner_roles``; a maintenance
     contract: its use unit), a key of the co-signer — not the issuer's, not a terminal's —
     signed too, registered before this entry in the log and not revoked before it, as
-    :func:`domain.authorization._check_cosigner` requires on the write path. The co-signer's
+    :func:`domain.model.authorization._check_cosigner` requires on the write path. The co-signer's
     roles are not judged here (nor the issuer's): ``verify`` does."""
     st = stmt.statement_type
     if not st.cosigner_roles:

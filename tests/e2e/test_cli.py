@@ -25,10 +25,10 @@ from typer.testing import CliRunner, Result
 from api.cli import app
 from api.node import initialise
 from api.settings import Settings
-from domain.application import STATEMENT_PAYLOAD_TYPE
-from domain.identifiers import USCC_ALPHABET
-from domain.roles import Role
-from domain.signing import sign_statement
+from domain.model.identifiers import USCC_ALPHABET
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
+from domain.model.submission import STATEMENT_PAYLOAD_TYPE
 from ledger.canonical import canonical_json
 from ledger.dsse import parse_envelope, verify
 from ledger.keys import SigningKey, load_signing_key, save_signing_key

@@ -19,7 +19,8 @@ After the restart, submissions resume (the next version of the chain, linked to 
 what was in flight when the server died is either already in the log (a replay: 200) or
 accepted now (201), each exactly once; the log then holds every chain event; the server's
 projection worker catches up to exactly the log's entries; the offline verifier
-(:func:`domain.audit.verify_log`, and ``elevator-ledger export`` + ``verify`` at the end)
+(:func:`domain.application.audit.verify_log`, and ``elevator-ledger export`` + ``verify`` at the
+end)
 passes. Each test kills the server several times at different moments; the ``slow`` soak
 repeats it many times. ``LEDGER_CRASH_SEED`` fixes the random moments.
 """
@@ -44,7 +45,7 @@ import pytest
 from sqlalchemy import select
 
 from api.node import LedgerNode, open_node
-from domain.audit import verify_log
+from domain.application.audit import verify_log
 from ledger.entry import Entry, entry_hash
 from ledger.merkle import MemoryTree
 from ledger.note import open_checkpoint

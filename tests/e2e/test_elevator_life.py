@@ -18,8 +18,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.roles import Role
-from domain.service import Receipt
+from domain.application.service import Receipt
+from domain.model.roles import Role
 from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
 from ledger.note import NoteVerifier
@@ -147,7 +147,7 @@ def test_an_elevator_from_manufacture_to_cancellation(city: tuple[City, TestClie
         say(owner, statement("maintenance.confirmed", CODE, owner, at(81))),
     ]
     terminal = SigningKey.generate()
-    from domain.onboarding import key_registration
+    from domain.model.onboarding import key_registration
 
     say(
         maintainer,

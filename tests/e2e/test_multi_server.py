@@ -40,7 +40,7 @@ import pytest
 from sqlalchemy import select
 
 from api.node import LedgerNode, open_node
-from domain.audit import verify_log
+from domain.application.audit import verify_log
 from ledger.entry import Entry, entry_hash
 from ledger.merkle import MemoryTree, ProofError, verify_consistency
 from ledger.note import NoteError, NoteVerifier, open_checkpoint

@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from domain.roles import Role
+from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 from tests.support.processes import children, eventually, running
 

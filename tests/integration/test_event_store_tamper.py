@@ -31,11 +31,11 @@ from api.log_routes import DAMAGED_HEADER
 from api.node import LedgerNode, initialise, open_node, projection_runner
 from api.replay_routes import replay_elevator
 from api.settings import Settings
-from domain.aggregates import chain_id_of
-from domain.errors import StoreDisagrees
-from domain.log_chains import ChainFault, LogChains
-from domain.roles import Role
-from domain.service import Receipt
+from domain.application.aggregates import chain_id_of
+from domain.application.log_chains import ChainFault, LogChains
+from domain.application.service import Receipt
+from domain.model.errors import StoreDisagrees
+from domain.model.roles import Role
 from ledger.schema import log_entries
 from tests.support.city import NOW, City, Org, statement
 

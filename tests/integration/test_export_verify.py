@@ -27,11 +27,11 @@ from typer.testing import CliRunner, Result
 import api.cli
 from api.app import create_app
 from api.cli import app
-from domain.aggregates import Elevator
-from domain.audit import reverify_entries
-from domain.roles import Role
-from domain.service import Receipt
-from domain.trust import TrustAnchor
+from domain.application.aggregates import Elevator
+from domain.application.audit import reverify_entries
+from domain.application.service import Receipt
+from domain.model.roles import Role
+from domain.model.trust import TrustAnchor
 from ledger import merkle
 from ledger.canonical import canonical_json
 from ledger.entry import Entry, entry_hash

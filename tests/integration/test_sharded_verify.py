@@ -23,11 +23,11 @@ import pytest
 from typer.testing import CliRunner
 
 from api.cli import app
-from domain.audit import ReverifyResult, reverify_entries, verify_log
-from domain.onboarding import key_registration
-from domain.roles import Role
-from domain.signing import sign_statement
-from domain.trust import TrustAnchor
+from domain.application.audit import ReverifyResult, reverify_entries, verify_log
+from domain.model.onboarding import key_registration
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
+from domain.model.trust import TrustAnchor
 from ledger.canonical import canonical_json
 from ledger.dsse import sign
 from ledger.entry import Entry, entry_hash

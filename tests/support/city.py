@@ -12,12 +12,12 @@ from typing import Any
 
 from api.node import LedgerNode, initialise
 from api.settings import Settings
-from domain.catalogue import example_statement
-from domain.identifiers import make_uscc
-from domain.onboarding import licences_for, onboarding_statements
-from domain.roles import Role
-from domain.service import Receipt
-from domain.signing import sign_statement
+from domain.application.service import Receipt
+from domain.model.catalogue import example_statement
+from domain.model.identifiers import make_uscc
+from domain.model.onboarding import licences_for, onboarding_statements
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
 from ledger.keys import SigningKey, load_signing_key
 
 NOW = datetime.now(UTC).replace(microsecond=0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from domain.roles import Role
+from domain.model.roles import Role
 from tests.support.city import NOW, City, Org, statement
 from tests.support.timeline import Days
 

@@ -13,9 +13,9 @@ from typing import Any
 import orjson
 
 from api.settings import Settings
-from domain.roles import Role
-from domain.signing import sign_statement
-from domain.trust import TrustAnchor
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
+from domain.model.trust import TrustAnchor
 from ledger.note import NoteVerifier
 from tests.support.city import NOW, City, Org, statement
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     CATALOGUE,
     EXAMPLE_ORGANIZATIONS,
     INSPECTION_SIGNER_ROLES,
@@ -25,8 +25,8 @@ from domain.catalogue import (
     public_view,
     statement_type,
 )
-from domain.identifiers import make_uscc
-from domain.roles import LICENCE_FOR_ROLE, LicenceKind, Role
+from domain.model.identifiers import make_uscc
+from domain.model.roles import LICENCE_FOR_ROLE, LicenceKind, Role
 
 ALL_TYPES = sorted(CATALOGUE)
 

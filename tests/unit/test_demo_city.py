@@ -11,19 +11,19 @@ from typing import Any
 import pytest
 
 from api.demo_city import CityPlan, PlannedStatement, plan_city
-from domain.catalogue import (
+from domain.model.catalogue import (
     CATALOGUE,
     INSPECTION_SIGNER_ROLES,
     InspectionKind,
     Statement,
     statement_type,
 )
-from domain.identifiers import (
+from domain.model.identifiers import (
     is_escalator,
     validate_equipment_code,
     validate_uscc,
 )
-from domain.roles import LICENCE_FOR_ROLE, Role
+from domain.model.roles import LICENCE_FOR_ROLE, Role
 
 NOW = datetime(2025, 6, 1, 4, 0, tzinfo=UTC)
 YEARS = 5

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from domain.identifiers import (
+from domain.model.identifiers import (
     PROVINCE_ABBREVIATIONS,
     USCC,
     USCC_ALPHABET,

@@ -24,9 +24,9 @@ from psycopg import sql
 
 from api.app import create_app
 from api.auth import TokenStore
-from domain.application import STATEMENT_PAYLOAD_TYPE
-from domain.onboarding import key_registration
-from domain.roles import Role
+from domain.model.onboarding import key_registration
+from domain.model.roles import Role
+from domain.model.submission import STATEMENT_PAYLOAD_TYPE
 from ledger.canonical import canonical_json
 from ledger.dsse import MAX_SIGNATURES, Envelope, Signature, pae, sign
 from ledger.keys import SigningKey

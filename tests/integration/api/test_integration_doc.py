@@ -10,8 +10,8 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.integration_doc import CHECK_SCRIPT, SIGN_SCRIPT, render
-from domain.catalogue import example_statement
-from domain.roles import Role
+from domain.model.catalogue import example_statement
+from domain.model.roles import Role
 from ledger.keys import save_signing_key
 from tests.support.city import NOW, City, new_uscc, statement
 

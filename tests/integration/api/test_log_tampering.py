@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import insert, select, update
 
 from api.app import create_app
-from domain.roles import Role
+from domain.model.roles import Role
 from ledger import merkle
 from ledger.schema import log_checkpoints, log_entries, log_state
 from tests.support.city import NOW, City, Org, statement

@@ -15,9 +15,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from domain.audit import verify_log
-from domain.catalogue import example_statement
-from domain.signing import sign_statement
+from domain.application.audit import verify_log
+from domain.model.catalogue import example_statement
+from domain.model.signing import sign_statement
 from ledger.disclosure import CONCEALED, Disclosure
 from ledger.note import open_checkpoint
 from tests.support.city import NOW, City, new_uscc

@@ -8,7 +8,7 @@ import pytest
 from fastapi.responses import JSONResponse
 
 from api.statement_routes import _receipt
-from domain.service import Receipt
+from domain.application.service import Receipt
 
 NOTE = "elevator-ledger/receipt/v1\nledger.example/elevators\n\n— ledger.example/elevators AbC+/=\n"
 

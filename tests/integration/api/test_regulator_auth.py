@@ -36,10 +36,10 @@ from typer.testing import CliRunner, Result
 from api.app import create_app
 from api.auth import TokenStore, access_tokens, require_regulator
 from api.cli import app as cli_app
-from domain.catalogue import CATALOGUE
-from domain.identifiers import make_uscc
-from domain.onboarding import licences_for, onboarding_statements
-from domain.roles import Role
+from domain.model.catalogue import CATALOGUE
+from domain.model.identifiers import make_uscc
+from domain.model.onboarding import licences_for, onboarding_statements
+from domain.model.roles import Role
 from ledger.keys import SigningKey
 from projections.schema import identifiers
 from tests.support.city import LONG_AGO, NOW, City, Org, new_uscc, statement

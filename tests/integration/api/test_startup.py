@@ -7,7 +7,7 @@ from pathlib import Path
 
 from api.node import initialise
 from api.settings import Settings
-from domain.roles import Role
+from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 
 CODE = "311023010201500098"

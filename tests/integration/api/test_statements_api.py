@@ -16,9 +16,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.settings import Settings
-from domain.application import STATEMENT_PAYLOAD_TYPE
-from domain.catalogue import CATALOGUE
-from domain.roles import Role
+from domain.model.catalogue import CATALOGUE
+from domain.model.roles import Role
+from domain.model.submission import STATEMENT_PAYLOAD_TYPE
 from ledger import merkle
 from ledger.canonical import canonical_json
 from ledger.dsse import sign

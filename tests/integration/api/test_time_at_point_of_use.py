@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from api.app import create_app
 from api.auth import TokenStore
 from api.settings import Settings
-from domain.roles import Role
+from domain.model.roles import Role
 from projections.clock import day_start
 from tests.support.city import NOW, City, Org, statement
 

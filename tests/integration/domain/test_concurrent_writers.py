@@ -10,9 +10,9 @@ from pathlib import Path
 
 from api.node import initialise
 from api.settings import Settings
-from domain.aggregates import Elevator
-from domain.roles import Role
-from domain.signing import sign_statement
+from domain.application.aggregates import Elevator
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
 from ledger import merkle
 from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey

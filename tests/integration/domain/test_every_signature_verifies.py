@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from api.replay_routes import replay_elevator
-from domain.audit import verify_log
-from domain.errors import BadSignature, Rejected
-from domain.roles import Role
-from domain.service import Receipt
+from domain.application.audit import verify_log
+from domain.application.service import Receipt
+from domain.model.errors import BadSignature, Rejected
+from domain.model.roles import Role
 from ledger.dsse import pae
 from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from domain.roles import Role
+from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 
 CODES = [f"3110230102015{i:05d}" for i in range(6)]

@@ -1,5 +1,6 @@
 """Two servers on one database: what one of them writes, the other's next unit of work sees,
-although neither asks the store about each cached aggregate any more (domain.fresh_cache)."""
+although neither asks the store about each cached aggregate any more
+(domain.application.fresh_cache)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from api.node import open_node
-from domain.errors import NotAuthorized
-from domain.onboarding import key_registration
-from domain.roles import Role
+from domain.model.errors import NotAuthorized
+from domain.model.onboarding import key_registration
+from domain.model.roles import Role
 from ledger.keys import SigningKey
 from tests.support.city import NOW, City, Org, statement
 

@@ -8,8 +8,8 @@ import signal
 from datetime import timedelta
 from pathlib import Path
 
-from domain.errors import BadSignature, Rejected
-from domain.roles import Role
+from domain.model.errors import BadSignature, Rejected
+from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 
 CODES = [f"3110230102015{i:05d}" for i in range(40)]

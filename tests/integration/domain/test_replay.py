@@ -26,12 +26,13 @@ from api.app import create_app
 from api.auth import TokenStore
 from api.cli import app as cli_app
 from api.replay_routes import chain_entries
-from domain.errors import Rejected
-from domain.log_chains import LogChains
-from domain.replay import Axis, LedgerOrder, Replay, parse_instant, replay
-from domain.roles import Role
-from domain.service import Receipt
-from domain.trust import KeyInfo
+from domain.application.log_chains import LogChains
+from domain.application.log_order import LedgerOrder
+from domain.application.service import Receipt
+from domain.model.errors import Rejected
+from domain.model.roles import Role
+from domain.model.trust import KeyInfo
+from domain.replay import Axis, Replay, parse_instant, replay
 from ledger.canonical import canonical_json
 from ledger.entry import Entry
 from tests.support.city import NOW, City, Org, statement

@@ -16,15 +16,16 @@ from typing import Any
 import pytest
 
 from api.replay_routes import chain_entries, replay_elevator
-from domain.aggregates import KeyRecord
-from domain.audit import verify_log
-from domain.errors import BadSignature, NotAuthorized
-from domain.log_chains import LogChains
-from domain.onboarding import key_registration
-from domain.replay import BEFORE_THE_LOG, Axis, LedgerOrder, replay
-from domain.roles import Role
-from domain.service import Receipt
-from domain.trust import KeyInfo
+from domain.application.aggregates import KeyRecord
+from domain.application.audit import verify_log
+from domain.application.log_chains import LogChains
+from domain.application.log_order import LedgerOrder
+from domain.application.service import Receipt
+from domain.model.errors import BadSignature, NotAuthorized
+from domain.model.onboarding import key_registration
+from domain.model.roles import Role
+from domain.model.trust import KeyInfo
+from domain.replay import BEFORE_THE_LOG, Axis, replay
 from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
 from ledger.note import open_checkpoint

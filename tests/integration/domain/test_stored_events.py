@@ -11,9 +11,9 @@ import orjson
 from sqlalchemy import text
 
 from api.node import eventsourcing_env
-from domain.aggregates import Elevator
-from domain.application import ElevatorLedger
-from domain.roles import Role
+from domain.application.aggregates import Elevator
+from domain.application.elevator_ledger import ElevatorLedger
+from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 
 CODE = "311023010201500098"

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from domain.errors import Rejected, StaleChainHead
-from domain.onboarding import key_registration
-from domain.roles import Role
-from domain.signing import sign_statement
+from domain.model.errors import Rejected, StaleChainHead
+from domain.model.onboarding import key_registration
+from domain.model.roles import Role
+from domain.model.signing import sign_statement
 from ledger.canonical import canonical_json
 from ledger.dsse import sign
 from ledger.keys import SigningKey

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, select, text, update
 
-from domain.roles import Role
+from domain.model.roles import Role
 from ledger.entry import parse_time
 from projections import read
 from projections.schema import MIGRATIONS, elevators

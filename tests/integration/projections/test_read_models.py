@@ -17,8 +17,8 @@ from sqlalchemy import Engine, select
 from api.demo import SignedCity
 from api.demo_city import plan_city
 from api.node import LedgerNode
-from domain.log_chains import LogChains
-from domain.roles import Role
+from domain.application.log_chains import LogChains
+from domain.model.roles import Role
 from ledger.keys import load_signing_key
 from projections import read
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
@@ -252,7 +252,8 @@ class LedgerMachine(RuleBasedStateMachine):
     def replay_at_the_last_instant_equals_live(self) -> None:
         if not hasattr(self, "node"):
             return
-        from domain.replay import Axis, LedgerOrder, replay
+        from domain.application.log_order import LedgerOrder
+        from domain.replay import Axis, replay
 
         for code in self.elevators:
             live = self.node.app.elevator(code)

@@ -14,10 +14,10 @@ from typing import Any
 import orjson
 import pytest
 
-from domain.audit_shards import PRELOAD, ShardReplay, preload, route, shard_env
-from domain.catalogue import EXAMPLE_ELEVATOR, example_statement
-from domain.gc_tuning import GC_THRESHOLDS
-from domain.trust import TrustAnchor
+from domain.application.audit_shards import PRELOAD, ShardReplay, preload, route, shard_env
+from domain.application.gc_tuning import GC_THRESHOLDS
+from domain.model.catalogue import EXAMPLE_ELEVATOR, example_statement
+from domain.model.trust import TrustAnchor
 from ledger.canonical import canonical_json
 from ledger.entry import Entry
 from ledger.keys import SigningKey
@@ -94,7 +94,7 @@ def test_the_fork_server_also_preloads_a_main_module_run_by_name(
 
 def test_a_shard_collects_cycles_as_rarely_as_the_server(monkeypatch: pytest.MonkeyPatch) -> None:
     """A shard judges statements as the writer does: with CPython's default thresholds the
-    cycle collector took about a sixth of its time (see domain.gc_tuning)."""
+    cycle collector took about a sixth of its time (see domain.application.gc_tuning)."""
     set_to: list[tuple[int, ...]] = []
     monkeypatch.setattr(gc, "set_threshold", lambda *t: set_to.append(t))
     shard = ShardReplay(

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     CATALOGUE,
     EXAMPLE_ELEVATOR,
     EXAMPLE_ORGANIZATIONS,
@@ -28,7 +28,7 @@ from domain.catalogue import (
     Subject,
     example_statement,
 )
-from domain.elevator import (
+from domain.model.elevator import (
     ElevatorState,
     Lifecycle,
     RescueStage,
@@ -38,9 +38,9 @@ from domain.elevator import (
     maintenance_unit_on,
     registered_use_unit,
 )
-from domain.identifiers import make_uscc
-from domain.roles import Role
-from domain.rules import CLOCK_SKEW, RULES, RuleViolation
+from domain.model.identifiers import make_uscc
+from domain.model.roles import Role
+from domain.model.rules import CLOCK_SKEW, RULES, RuleViolation
 
 CODE = EXAMPLE_ELEVATOR
 MAKER = EXAMPLE_ORGANIZATIONS[Role.MANUFACTURER]

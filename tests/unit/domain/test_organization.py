@@ -14,14 +14,14 @@ from typing import Any
 
 import pytest
 
-from domain.catalogue import EXAMPLE_ORGANIZATIONS, Statement, example_statement
-from domain.organization import (
+from domain.model.catalogue import EXAMPLE_ORGANIZATIONS, Statement, example_statement
+from domain.model.organization import (
     OrganizationState,
     check_organization_statement,
     evolve_organization,
 )
-from domain.roles import LicenceKind, Role
-from domain.rules import CLOCK_SKEW, RULES, RuleViolation
+from domain.model.roles import LicenceKind, Role
+from domain.model.rules import CLOCK_SKEW, RULES, RuleViolation
 
 ORG = EXAMPLE_ORGANIZATIONS[Role.MAINTENANCE_UNIT]  # the subject of the catalogue examples
 OTHER = EXAMPLE_ORGANIZATIONS[Role.USE_UNIT]

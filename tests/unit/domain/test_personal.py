@@ -9,8 +9,13 @@ from typing import Any
 import pytest
 from pydantic import BaseModel
 
-from domain.catalogue import CATALOGUE, Statement, example_statement
-from domain.personal import MAX_DISCLOSURES, check_personal, conceal_statement, parse_disclosures
+from domain.model.catalogue import CATALOGUE, Statement, example_statement
+from domain.model.personal import (
+    MAX_DISCLOSURES,
+    check_personal,
+    conceal_statement,
+    parse_disclosures,
+)
 from ledger.disclosure import CONCEALED, Disclosure, DisclosureError
 
 PERSONAL_TYPES = [st.name for st in CATALOGUE.values() if st.personal_fields]

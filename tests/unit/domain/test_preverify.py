@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import Future
 
-from domain.preverify import Preverified
+from domain.application.preverify import Preverified
 from ledger.keys import SigningKey
 from ledger.parallel import Check, ParallelVerifier
 

@@ -1,6 +1,6 @@
 """Text cannot deceive: a character that reorders, hides or overwrites text is refused in every
 string of a statement, naming the field and the code point; visible text of any script is
-accepted (domain/catalogue/visible.py)."""
+accepted (domain/model/catalogue/visible.py)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 from pydantic_core import to_json
 
-from domain.catalogue import CATALOGUE, Statement, example_statement
-from domain.catalogue.visible import refused_character, surely_visible
-from domain.personal import check_personal, conceal_statement
+from domain.model.catalogue import CATALOGUE, Statement, example_statement
+from domain.model.catalogue.visible import refused_character, surely_visible
+from domain.model.personal import check_personal, conceal_statement
 
 BIDI = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
 ALL_CF = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)) == "Cf"]

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
-from domain.catalogue.registry import Subject, statement_type
-from domain.identifiers import make_uscc
-from domain.roles import Role
+from domain.model.catalogue.registry import Subject, statement_type
+from domain.model.identifiers import make_uscc
+from domain.model.roles import Role
 
 #: A valid example USCC for each role (Yiyang, Hunan unless noted).
 EXAMPLE_ORGANIZATIONS: Mapping[Role, str] = MappingProxyType(

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from types import MappingProxyType
 from typing import Self
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     KeyRegistered,
     KeyRevoked,
     OrgLicenceGranted,
@@ -31,8 +31,8 @@ from domain.catalogue import (
     OrgRoleRevoked,
     Statement,
 )
-from domain.roles import LicenceKind, Role
-from domain.rules import RuleViolation, check_not_in_the_future, data_of
+from domain.model.roles import LicenceKind, Role
+from domain.model.rules import RuleViolation, check_not_in_the_future, data_of
 
 __all__ = [
     "Licence",

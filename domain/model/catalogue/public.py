@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from domain.catalogue.registry import statement_type
-from domain.catalogue.statement import Statement
+from domain.model.catalogue.registry import statement_type
+from domain.model.catalogue.statement import Statement
 
 
 def _strip(node: Any, path: list[str]) -> None:

@@ -15,8 +15,8 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import Future
 from typing import Any
 
-from domain.errors import Rejected
-from domain.service import LedgerService, Receipt
+from domain.application.service import LedgerService, Receipt
+from domain.model.errors import Rejected
 
 _STOP = object()
 

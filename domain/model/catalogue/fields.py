@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from domain.catalogue.visible import MULTILINE
-from domain.identifiers import validate_factory_serial
+from domain.model.catalogue.visible import MULTILINE
+from domain.model.identifiers import validate_factory_serial
 
 
 class _Data(BaseModel):

@@ -15,14 +15,13 @@ import dataclasses
 import functools
 import hashlib
 import random
-import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NoReturn
+from typing import Any
 from uuid import UUID
 
 import orjson
@@ -30,53 +29,48 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import get_topic
-from pydantic import ValidationError
 
-from domain.aggregates import (
+from domain.application.aggregates import (
     Elevator,
     KeyRecord,
     Organization,
     SubjectChain,
     chain_id_of,
     known_entry,
-    parse_payload,
-    statement_of,
 )
-from domain.authorization import authorize
-from domain.catalogue import KeyRegistered, KeyRevoked, Statement, Subject, statement_type
-from domain.elevator import ElevatorState, check_elevator_statement
-from domain.errors import (
+from domain.application.fresh_cache import FreshAggregates
+from domain.application.preverify import Preverified
+from domain.model.authorization import authorize
+from domain.model.catalogue import KeyRegistered, KeyRevoked, Statement, Subject
+from domain.model.elevator import ElevatorState, check_elevator_statement
+from domain.model.errors import (
     BadSignature,
     Conflict,
-    InvalidStatement,
-    MalformedEnvelope,
-    NonCanonicalPayload,
     Rejected,
     RuleBroken,
     StaleChainHead,
     StoreDisagrees,
 )
-from domain.fresh_cache import FreshAggregates
-from domain.organization import OrganizationState, check_organization_statement
-from domain.personal import check_personal, parse_disclosures
-from domain.preverify import Preverified
-from domain.rules import RuleViolation, statement_data
-from domain.trust import KeyInfo, TrustAnchor
-from ledger.canonical import is_canonical
+from domain.model.organization import OrganizationState, check_organization_statement
+from domain.model.personal import check_personal, parse_disclosures
+from domain.model.rules import RuleViolation, statement_data
+from domain.model.submission import (
+    invalid,
+    parse_statement,
+    parse_submission,
+    statement_of,
+)
+from domain.model.trust import KeyInfo, TrustAnchor
 from ledger.disclosure import DisclosureError
 from ledger.dsse import (
-    MAX_ENVELOPE_BYTES,
     Envelope,
-    EnvelopeError,
-    envelope_json,
-    parse_envelope,
 )
 from ledger.entry import Entry, entry_hash
 from ledger.keys import KeyFormatError, VerifyingKey
 from ledger.parallel import ParallelVerifier
 
-STATEMENT_PAYLOAD_TYPE = "application/vnd.elevator-ledger.statement+json"
-#: batches this large have their signatures checked on the other cores (domain.preverify)
+#: batches this large have their signatures checked on the other cores
+#: (domain.application.preverify)
 PREVERIFY_FROM = 32
 Clock = Callable[[], datetime]
 #: the events that carry ledger entries (key index events are not entries)
@@ -137,11 +131,12 @@ class ElevatorLedger(Application[UUID]):
         require_disclosures: bool = True,
     ) -> None:
         super().__init__(env=dict(env or {}))
-        # Cached aggregates known current without a query each (see domain.fresh_cache).
+        # Cached aggregates known current without a query each (see domain.application.fresh_cache).
         self._fresh = FreshAggregates(self)
         self.anchor, self.clock, self.max_retries = anchor, clock, max_retries
         # Personal fields are signed as salted digests; a submission must carry their values
-        # (disclosures). Re-verifying the public log has only the digests (domain.audit).
+        # (disclosures). Re-verifying the public log has only the digests
+        # (domain.application.audit).
         self.require_disclosures = require_disclosures
         self.verifier = verifier  # spreads large batches' signature checks over all cores
         # Commands change cached aggregates in place (no deep copy on the write path), so one
@@ -152,7 +147,8 @@ class ElevatorLedger(Application[UUID]):
         self.writer_lock = writer_lock or contextlib.nullcontext
         #: Asked about every chain loaded from the event store (not from the cache) before a
         #: statement is judged against it; raises a ``Rejected`` (``StoreDisagrees``) when the
-        #: chain's head is not the log's (``LedgerNode`` sets it; see domain.store_check).
+        #: chain's head is not the log's (``LedgerNode`` sets it; see
+        #: domain.application.store_check).
         self.check_loaded: Callable[[SubjectChain], None] | None = None
 
     def warm_up(self) -> None:
@@ -241,7 +237,7 @@ class ElevatorLedger(Application[UUID]):
         self, raw: bytes | Mapping[str, Any], batch: _Batch, recorded_at: datetime, position: int
     ) -> Accepted:
         parsed = batch.preverified.parsed.get(position)
-        envelope, envelope_json, disclosures = parsed or _parse(raw)
+        envelope, envelope_json, disclosures = parsed or parse_submission(raw)
         signers = self._verified_signers(envelope, batch, batch.preverified.get(position))
         stmt = parse_statement(envelope.payload, envelope_json["payload"])
         personal = self._personal(stmt, disclosures)
@@ -285,10 +281,10 @@ class ElevatorLedger(Application[UUID]):
         try:
             disclosures = parse_disclosures(raw)
         except DisclosureError as exc:
-            _invalid([{"loc": exc.loc, "msg": exc.message}])
+            invalid([{"loc": exc.loc, "msg": exc.message}])
         errors = check_personal(stmt, disclosures, self.require_disclosures)
         if errors:
-            _invalid(errors)
+            invalid(errors)
         return [d.encoded for d in disclosures]
 
     def _authorize_and_check(
@@ -323,14 +319,14 @@ class ElevatorLedger(Application[UUID]):
     def verify_envelope(self, raw: bytes | Mapping[str, Any]) -> list[KeyInfo]:
         """Who signed this envelope, among registered keys (a dry run: nothing is judged or
         stored beyond the signatures)."""
-        envelope, _, _ = _parse(raw)
+        envelope, _, _ = parse_submission(raw)
         return self._verified_signers(envelope, _Batch())
 
     # --- keys ------------------------------------------------------------------------------
 
     def _preverify(self, envelopes: Sequence[bytes | Mapping[str, Any]]) -> Preverified:
         """Parse a large batch once and start verifying its signatures on the other cores,
-        chunk by chunk, while this thread goes on (see domain.preverify).
+        chunk by chunk, while this thread goes on (see domain.application.preverify).
 
         Keys registered inside the batch itself are not known yet; their signatures are
         verified inline when their turn comes. Results are per envelope, so a signature is
@@ -342,7 +338,7 @@ class ElevatorLedger(Application[UUID]):
         memo = _Batch()
         for position, raw in enumerate(envelopes):
             try:
-                pre.parsed[position] = parsed = _parse(raw)
+                pre.parsed[position] = parsed = parse_submission(raw)
             except Rejected:
                 continue
             message = parsed[0].pae()
@@ -638,133 +634,3 @@ def _key_info(
     so a revocation is a different entry)."""
     key = VerifyingKey.from_b64(public_key, algorithm)
     return KeyInfo(key_id, owner, key, bound_elevator, registered_at, revoked_at)
-
-
-def _parse(raw: bytes | Mapping[str, Any]) -> tuple[Envelope, dict[str, Any], list[Any]]:
-    """The envelope (strict: at most 64 KiB, no duplicate keys), its JSON as received, and the
-    disclosures beside it: a submission is a bare envelope, or ``{"envelope", "disclosures"}``
-    when the statement has personal fields (:mod:`domain.personal`)."""
-    try:
-        if isinstance(raw, bytes | bytearray):
-            doc = envelope_json(bytes(raw))  # parsed once, duplicate keys refused
-        elif isinstance(raw, Mapping):
-            doc = dict(raw)
-            try:  # e.g. nested deeper than orjson writes, or a value that is not JSON
-                size = len(orjson.dumps(doc))
-            except orjson.JSONEncodeError as exc:
-                raise EnvelopeError(f"envelope is not JSON: {exc}") from None
-            if size > MAX_ENVELOPE_BYTES:
-                raise EnvelopeError(f"envelope exceeds {MAX_ENVELOPE_BYTES} bytes")
-        else:
-            raise EnvelopeError("envelope must be a JSON object")
-        doc, disclosures = _unwrap(doc)
-        envelope = parse_envelope(doc, accepted_types=[STATEMENT_PAYLOAD_TYPE])
-    except EnvelopeError as exc:
-        raise MalformedEnvelope(str(exc)) from exc
-    return envelope, doc, disclosures
-
-
-def _unwrap(doc: dict[str, Any]) -> tuple[dict[str, Any], list[Any]]:
-    """The envelope and disclosures of a submission (a bare envelope has none)."""
-    if "envelope" not in doc:
-        return doc, []
-    unknown = sorted(set(doc) - {"envelope", "disclosures"})
-    if unknown:
-        raise EnvelopeError(f"unknown submission field(s): {', '.join(unknown)}")
-    envelope, disclosures = doc["envelope"], doc.get("disclosures", [])
-    if not isinstance(envelope, dict):
-        raise EnvelopeError("envelope must be a JSON object")
-    if not isinstance(disclosures, list):
-        raise EnvelopeError("disclosures must be a JSON array of strings")
-    return envelope, disclosures
-
-
-#: How RFC 8785 writes a C0 control character other than tab, line feed and carriage return
-#: (``\b``, ``\f``, ``\u00XX``); a match may also be an escaped backslash followed by text, so
-#: the strings are then looked at one by one.
-#: Dates and instants are written as RFC 3339 says (pydantic would also take a number, or a
-#: string of digits, as seconds since 1970), in these years: older or later ones are typing
-#: errors, and near the ends of Python's range an offset pushes an instant out of it.
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_INSTANT = re.compile(
-    r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})"
-)
-YEARS = range(1900, 2200)
-DATE_MSG = {
-    "date": "a date written YYYY-MM-DD is expected",
-    "date-time": "an RFC 3339 instant with an offset is expected, e.g. 2025-03-01T14:05:00+08:00",
-}
-YEARS_MSG = f"a date in the years {YEARS.start} to {YEARS.stop - 1} is expected"
-
-
-def parse_statement(payload: bytes, payload_b64: str) -> Statement:
-    """The statement in a verified envelope's payload: canonical JSON, valid against its
-    type's schema (every string visible text, :mod:`domain.catalogue.visible`, which also
-    refuses NUL, which PostgreSQL cannot even store in a text), dates as RFC 3339 says. Needs
-    no ledger state. (Parsing on the signature pool as well was tried: the pool's one worker
-    then fell behind the judge, and batches got slower.)"""
-    if not is_canonical(payload):
-        raise NonCanonicalPayload("the payload must be RFC 8785 canonical JSON")
-    doc = orjson.loads(payload)
-    try:
-        stmt = parse_payload(payload_b64)
-    except ValidationError as exc:
-        _invalid(
-            [{"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()]
-        )
-    errors = []
-    for path, kind in _date_paths(stmt.type):
-        for loc, value in _values_at(doc, path, ""):
-            if not (
-                isinstance(value, str) and (_DATE if kind == "date" else _INSTANT).fullmatch(value)
-            ):
-                errors.append({"loc": loc, "msg": DATE_MSG[kind]})
-            elif int(value[:4]) not in YEARS:
-                errors.append({"loc": loc, "msg": YEARS_MSG})
-    if errors:
-        _invalid(errors)
-    return stmt
-
-
-def _invalid(errors: list[dict[str, str]]) -> NoReturn:
-    first = errors[0]
-    raise InvalidStatement(f"{first['loc']}: {first['msg']}", errors=errors)
-
-
-@functools.cache
-def _date_paths(type_name: str) -> tuple[tuple[tuple[str, ...], str], ...]:
-    """Where a statement of this type has dates and instants ("*": every item of a list), and
-    which ("date" or "date-time"), read from the JSON Schema of its data model."""
-    schema = statement_type(type_name).data_model.model_json_schema()
-    defs = schema.get("$defs", {})
-
-    def walk(node: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], str]]:
-        if "$ref" in node:
-            node = defs[node["$ref"].rsplit("/", 1)[1]]
-        if node.get("format") in DATE_MSG:
-            yield path, node["format"]
-            return
-        for sub in (*node.get("anyOf", ()), *node.get("oneOf", ()), *node.get("allOf", ())):
-            yield from walk(sub, path)
-        for name, sub in node.get("properties", {}).items():
-            yield from walk(sub, (*path, name))
-        if isinstance(node.get("items"), dict):
-            yield from walk(node["items"], (*path, "*"))
-
-    return ((("occurred_at",), "date-time"), *walk(schema, ("data",)))
-
-
-def _values_at(doc: Any, path: tuple[str, ...], loc: str) -> Iterator[tuple[str, Any]]:
-    """The values in parsed JSON at ``path`` (absent or null ones left out), with where."""
-    if not path:
-        if doc is not None:
-            yield loc, doc
-    elif path[0] == "*":
-        for i, item in enumerate(doc if isinstance(doc, list) else ()):
-            yield from _values_at(item, path[1:], _join(loc, i))
-    elif isinstance(doc, dict) and path[0] in doc:
-        yield from _values_at(doc[path[0]], path[1:], _join(loc, path[0]))
-
-
-def _join(loc: str, part: str | int) -> str:
-    return f"{loc}.{part}" if loc else str(part)

@@ -18,7 +18,7 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from domain.catalogue import Statement, statement_type, validate_data_json
+from domain.model.catalogue import Statement, statement_type, validate_data_json
 from ledger.disclosure import Disclosure, DisclosureError, check_concealed, conceal, reveal
 
 #: At most this many disclosures beside one envelope (a maintenance record needs four).

@@ -1,4 +1,5 @@
-"""The replay of the write path (:mod:`domain.audit`) split by subject over several processes.
+"""The replay of the write path (:mod:`domain.application.audit`) split by subject over several
+processes.
 
 Why the split is exact. What the ledger decides about a statement depends on
 
@@ -39,17 +40,17 @@ from typing import TYPE_CHECKING
 
 import orjson
 
-from domain.aggregates import parse_payload
-from domain.catalogue import Subject, statement_type
-from domain.gc_tuning import tune_gc
-from domain.trust import TrustAnchor
+from domain.application.gc_tuning import tune_gc
+from domain.model.catalogue import Subject, statement_type
+from domain.model.submission import parse_payload
+from domain.model.trust import TrustAnchor
 from ledger.audit import Finding, parse_entries
 from ledger.dsse import b64decode_any
 from ledger.entry import Entry
 from ledger.parallel import Shards
 
 if TYPE_CHECKING:
-    from domain.audit import Reverifier
+    from domain.application.audit import Reverifier
 
 #: (position in the replay, log index, entry bytes, its recorded_at)
 Item = tuple[int, int, bytes, datetime]
@@ -60,7 +61,7 @@ Reply = tuple[int, tuple[int, Finding] | None, float]
 #: catches up, few enough to bound memory
 WINDOW = 4
 #: the modules a shard needs, imported once by the fork server
-PRELOAD = ("domain.audit",)
+PRELOAD = ("domain.application.audit",)
 
 
 def route(entry: Entry) -> str | None:
@@ -76,7 +77,8 @@ def route(entry: Entry) -> str | None:
 
     The envelope judged is the one the ledger takes from a submission: the stored object, or
     the one inside it if it has the form of a submission with disclosures (``{"envelope",
-    "disclosures"}``, see :func:`domain.application._parse`) — only a tampered entry has.
+    "disclosures"}``, see :func:`domain.application.elevator_ledger._parse`) — only a tampered
+    entry has.
     """
     envelope = entry.envelope
     if "envelope" in envelope:
@@ -122,10 +124,13 @@ def shard_env(env: Mapping[str, str], number: int) -> dict[str, str]:
 
 
 class ShardReplay:
-    """Inside a shard's process: one :class:`~domain.audit.Reverifier`, fed round by round."""
+    """Inside a shard's process: one :class:`~domain.application.audit.Reverifier`, fed round by
+    round."""
 
     def __init__(self, config: tuple[TrustAnchor, dict[str, str]]) -> None:
-        from domain.audit import Reverifier  # domain.audit imports this module
+        from domain.application.audit import (
+            Reverifier,  # domain.application.audit imports this module
+        )
 
         tune_gc()  # this process judges statements from now on
         anchor, env = config
@@ -156,7 +161,8 @@ def _entry(data: bytes, recorded_at: datetime) -> Entry:
 class ShardedReplay:
     """The parent's side: routes each batch to the shards, and reads their answers in order.
 
-    Same use as :class:`~domain.audit.Reverifier` — :meth:`check` consecutive batches, then
+    Same use as :class:`~domain.application.audit.Reverifier` — :meth:`check` consecutive batches,
+    then
     :meth:`finish` — except that answers arrive up to :data:`WINDOW` batches late: ``check``
     returns a problem once the batch holding it has been answered by every shard, and
     ``finish`` waits for all of them. ``checked`` counts the entries re-accepted so far.

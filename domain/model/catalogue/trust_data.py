@@ -8,7 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, StringConstraints, model_validator
 
-from domain.catalogue.fields import (
+from domain.model.catalogue.fields import (
     Ed25519PublicKey,
     Name,
     PersonalName,
@@ -17,8 +17,8 @@ from domain.catalogue.fields import (
     _Data,
     _unique,
 )
-from domain.identifiers import AreaCode, Category, EquipmentCode
-from domain.roles import LicenceKind, Role
+from domain.model.identifiers import AreaCode, Category, EquipmentCode
+from domain.model.roles import LicenceKind, Role
 
 
 class OrgRegistered(_Data):

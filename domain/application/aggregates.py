@@ -18,10 +18,10 @@ from uuid import UUID, uuid5
 import orjson
 from eventsourcing.domain import Aggregate, event
 
-from domain.catalogue import Statement
-from domain.elevator import ElevatorState, evolve_elevator
-from domain.organization import OrganizationState, evolve_organization
-from ledger.dsse import b64decode_any
+from domain.model.catalogue import Statement
+from domain.model.elevator import ElevatorState, evolve_elevator
+from domain.model.organization import OrganizationState, evolve_organization
+from domain.model.submission import statement_of
 
 NAMESPACE = UUID("5b0c3f1e-7d2a-4c59-9a0e-3e1f2d6c8b71")
 
@@ -34,19 +34,6 @@ def subject_id(kind: str, ident: str) -> UUID:
 
 def payload_hash(payload: bytes) -> str:
     return hashlib.sha256(payload).hexdigest()
-
-
-def statement_of(entry: str | dict[str, Any]) -> Statement:
-    """The statement inside an entry (already verified when the entry was accepted)."""
-    doc = orjson.loads(entry) if isinstance(entry, str) else entry
-    return parse_payload(doc["envelope"]["payload"])
-
-
-@functools.lru_cache(maxsize=8192)
-def parse_payload(payload_b64: str) -> Statement:
-    """Parsed once: accepting a statement and applying its event read the same payload.
-    Raises pydantic's ValidationError for an invalid statement (not cached)."""
-    return Statement.model_validate_json(b64decode_any(payload_b64))
 
 
 #: What the write path has just parsed, by the hash of the entry holding it: (version, statement).
@@ -97,7 +84,8 @@ class SubjectChain(Aggregate):
     def append(
         self, entry: str, entry_hash: str, payload: str, disclosures: Sequence[str] = ()
     ) -> None:
-        """``disclosures``: the personal values of the entry's statement (:mod:`domain.personal`),
+        """``disclosures``: the personal values of the entry's statement
+        (:mod:`domain.model.personal`),
         stored with the event, never in the entry; the state does not keep them. (Events stored
         before disclosures existed have none.)"""
         self._link(entry, entry_hash, payload)

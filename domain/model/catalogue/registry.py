@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 from pydantic import BaseModel
 
-from domain.catalogue.elevator_data import (
+from domain.model.catalogue.elevator_data import (
     AssessmentConcluded,
     ComplaintReceived,
     ComplaintResolved,
@@ -47,8 +47,8 @@ from domain.catalogue.elevator_data import (
     UseResumed,
     UseStopped,
 )
-from domain.catalogue.enums import InspectionKind
-from domain.catalogue.trust_data import (
+from domain.model.catalogue.enums import InspectionKind
+from domain.model.catalogue.trust_data import (
     KeyRegistered,
     KeyRevoked,
     OrgLicenceGranted,
@@ -57,7 +57,7 @@ from domain.catalogue.trust_data import (
     OrgRoleGranted,
     OrgRoleRevoked,
 )
-from domain.roles import LicenceKind, Role
+from domain.model.roles import LicenceKind, Role
 
 
 class Subject(StrEnum):

@@ -1,7 +1,7 @@
 """Turning statement JSON into a signed submission (used by the CLI, the demo and tests).
 
 Integrators need nothing of ours to do this: conceal the type's personal fields (salted
-digests, see :mod:`domain.personal`), take the canonical JSON (RFC 8785) of the statement,
+digests, see :mod:`domain.model.personal`), take the canonical JSON (RFC 8785) of the statement,
 base64 it into a DSSE envelope, sign PAE with Ed25519, and send the envelope with the
 disclosures — see docs/integration.md for a stand-alone script.
 """
@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from domain.application import STATEMENT_PAYLOAD_TYPE
-from domain.personal import conceal_statement
+from domain.model.personal import conceal_statement
+from domain.model.submission import STATEMENT_PAYLOAD_TYPE
 from ledger.canonical import canonical_json
 from ledger.disclosure import Disclosure
 from ledger.dsse import Envelope, sign

@@ -21,7 +21,7 @@ whether the statement fits the elevator's history, is the lifecycle layer's job.
 
 from __future__ import annotations
 
-from domain.catalogue.elevator_data import (
+from domain.model.catalogue.elevator_data import (
     AssessmentConcluded,
     ComplaintReceived,
     ComplaintResolved,
@@ -56,7 +56,7 @@ from domain.catalogue.elevator_data import (
     UseResumed,
     UseStopped,
 )
-from domain.catalogue.enums import (
+from domain.model.catalogue.enums import (
     AssessmentConclusion,
     ComplaintChannel,
     ConstructionKind,
@@ -73,15 +73,15 @@ from domain.catalogue.enums import (
     ServiceMode,
     SupervisionResult,
 )
-from domain.catalogue.examples import (
+from domain.model.catalogue.examples import (
     EXAMPLE_ELEVATOR,
     EXAMPLE_ORGANIZATIONS,
     example_statement,
 )
-from domain.catalogue.public import (
+from domain.model.catalogue.public import (
     public_view,
 )
-from domain.catalogue.registry import (
+from domain.model.catalogue.registry import (
     CATALOGUE,
     INSPECTION_SIGNER_ROLES,
     StatementType,
@@ -89,11 +89,11 @@ from domain.catalogue.registry import (
     UnknownStatementType,
     statement_type,
 )
-from domain.catalogue.statement import (
+from domain.model.catalogue.statement import (
     Statement,
     validate_data_json,
 )
-from domain.catalogue.trust_data import (
+from domain.model.catalogue.trust_data import (
     KeyRegistered,
     KeyRevoked,
     OrgLicenceGranted,

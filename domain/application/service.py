@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.aggregates import Elevator, Organization
-from domain.application import Accepted, ElevatorLedger
-from domain.errors import LogWritesStopped, Rejected, StoreDisagrees, WritesStopped
+from domain.application.aggregates import Elevator, Organization
+from domain.application.elevator_ledger import Accepted, ElevatorLedger
+from domain.model.errors import LogWritesStopped, Rejected, StoreDisagrees, WritesStopped
 from ledger.entry import format_time
 from ledger.log import LogError, LogTampered, MerkleLog, SignedCheckpoint
 from ledger.receipt import Promise, PromiseSigner, format_tlog_proof

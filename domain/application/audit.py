@@ -2,7 +2,8 @@
 
 The structural audit (:mod:`ledger.audit`) shows the log is what the server signed and that
 the chains link. This module shows every entry is something the ledger's rules would have
-accepted: a fresh in-memory :class:`~domain.application.ElevatorLedger`, trusting only the
+accepted: a fresh in-memory :class:`~domain.application.elevator_ledger.ElevatorLedger`, trusting
+only the
 root authority's key, is fed the entries' envelopes in log order, each at its own
 ``recorded_at``. Every signature is checked against the key history the replay itself builds
 from the key statements (registrations, revocations at their ``recorded_at``), every
@@ -11,7 +12,8 @@ and the entry the replay builds must be byte-for-byte the stored one (same subje
 prev and recorded_at, hence the same hash). The first entry that fails is reported with its
 index and the rule.
 
-The replay runs on every core by default: :mod:`domain.audit_shards` splits it by elevator
+The replay runs on every core by default: :mod:`domain.application.audit_shards` splits it by
+elevator
 (each shard replays all organization statements and its own elevators' chains), which gives
 the same answer as one process; ``workers=1`` replays in this process.
 """
@@ -22,10 +24,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from domain.application import Accepted, ElevatorLedger
-from domain.audit_shards import ShardedReplay
-from domain.errors import Rejected
-from domain.trust import TrustAnchor
+from domain.application.audit_shards import ShardedReplay
+from domain.application.elevator_ledger import Accepted, ElevatorLedger
+from domain.model.errors import Rejected
+from domain.model.trust import TrustAnchor
 from ledger.audit import AuditError, Finding, LogAuditor, parse_entries
 from ledger.entry import Entry, format_time
 from ledger.note import Checkpoint

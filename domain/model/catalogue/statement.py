@@ -24,21 +24,21 @@ from pydantic_core import (
     to_json,
 )
 
-from domain.catalogue.elevator_data import (
+from domain.model.catalogue.elevator_data import (
     ElevatorManufactured,
     FaultReported,
     MaintenanceContractSigned,
     RegistrationChanged,
     RegistrationIssued,
 )
-from domain.catalogue.registry import (
+from domain.model.catalogue.registry import (
     StatementType,
     Subject,
     UnknownStatementType,
     statement_type,
 )
-from domain.catalogue.visible import invisible_fields, surely_visible
-from domain.identifiers import USCC, EquipmentCode, category_of, is_escalator
+from domain.model.catalogue.visible import invisible_fields, surely_visible
+from domain.model.identifiers import USCC, EquipmentCode, category_of, is_escalator
 
 Nonce = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[!-~]+$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -54,7 +54,7 @@ def _fail(errors: list[InitErrorDetails], title: str = "Statement") -> NoReturn:
 
 def _validate_data(st: StatementType, data: dict[str, Any]) -> BaseModel:
     """Validate ``data`` as strict JSON against the type's model, every string visible text
-    (:mod:`domain.catalogue.visible`); errors located under ``data``."""
+    (:mod:`domain.model.catalogue.visible`); errors located under ``data``."""
     try:
         raw = to_json(data)
     except PydanticSerializationError as e:

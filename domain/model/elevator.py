@@ -5,7 +5,8 @@ The state of an elevator is the left fold of its accepted statements through
 :func:`evolve_elevator`, starting from :meth:`ElevatorState.empty`. Before a statement is stored,
 :func:`check_elevator_statement` decides whether it fits that history — that is how the ledger
 keeps "registered without inspection" or "maintained without a contract" out, instead of merely
-flagging it later. Each refusal is a :class:`~domain.rules.RuleViolation` with its own rule id;
+flagging it later. Each refusal is a :class:`~domain.model.rules.RuleViolation` with its own rule
+id;
 docs/lifecycle.md is the readable version of this module.
 
 What is *not* checked here: signatures, keys, roles and licences (the application layer, with the
@@ -26,7 +27,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Self
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     ComplaintReceived,
     ComplaintResolved,
     ConstructionCompleted,
@@ -61,7 +62,7 @@ from domain.catalogue import (
     RescueReleased,
     Statement,
 )
-from domain.rules import RuleViolation, check_not_in_the_future, data_of
+from domain.model.rules import RuleViolation, check_not_in_the_future, data_of
 
 __all__ = [
     "Construction",
@@ -286,7 +287,7 @@ def check_elevator_statement(state: ElevatorState, stmt: Statement, recorded_at:
     """Raise :class:`RuleViolation` unless ``stmt`` fits the elevator's history.
 
     ``recorded_at`` is the ledger's clock: a statement may not claim to have happened later than
-    that (plus :data:`~domain.rules.CLOCK_SKEW`).
+    that (plus :data:`~domain.model.rules.CLOCK_SKEW`).
     """
     code = state.equipment_code
     if stmt.elevator != code:

@@ -10,7 +10,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.catalogue import InspectionKind, MaintenancePolicy, RegistrationRegime
+from domain.model.catalogue import InspectionKind, MaintenancePolicy, RegistrationRegime
 
 
 @dataclass(frozen=True)

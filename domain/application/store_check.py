@@ -2,7 +2,8 @@
 
 Every chain event carries an entry (and, beside it, the disclosures of its personal values);
 the log holds the same entry at the feed position it was integrated from. Nothing on the
-read side takes a value from the event store (:mod:`domain.log_chains`), but the write path
+read side takes a value from the event store (:mod:`domain.application.log_chains`), but the write
+path
 judges new statements against the chains it folds from it: a stored event edited in place
 would make the ledger judge against a history the log does not hold. So a disagreement is a
 fault, named by subject, version and log index — never a value shown:
@@ -27,10 +28,11 @@ from uuid import UUID
 import orjson
 from sqlalchemy import Engine, select
 
-from domain.aggregates import chain_id_of, statement_of
-from domain.application import CHAIN_TOPICS, ElevatorLedger
-from domain.log_chains import LoggedHead
-from domain.personal import revealed_data
+from domain.application.aggregates import chain_id_of
+from domain.application.elevator_ledger import CHAIN_TOPICS, ElevatorLedger
+from domain.application.log_chains import LoggedHead
+from domain.model.personal import revealed_data
+from domain.model.submission import statement_of
 from ledger.disclosure import DisclosureError
 from ledger.entry import Entry, EntryError, entry_hash
 from ledger.schema import log_state

@@ -9,7 +9,7 @@ from typing import Annotated, Self
 
 from pydantic import AwareDatetime, Field, StringConstraints, model_validator
 
-from domain.catalogue.enums import (
+from domain.model.catalogue.enums import (
     AssessmentConclusion,
     ComplaintChannel,
     ConstructionKind,
@@ -26,7 +26,7 @@ from domain.catalogue.enums import (
     ServiceMode,
     SupervisionResult,
 )
-from domain.catalogue.fields import (
+from domain.model.catalogue.fields import (
     Count,
     FactorySerial,
     Name,
@@ -38,7 +38,7 @@ from domain.catalogue.fields import (
     _Data,
     _unique,
 )
-from domain.identifiers import (
+from domain.model.identifiers import (
     USCC,
     AreaCode,
     Category,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from domain.roles import LICENCE_FOR_ROLE, LicenceKind, Role
+from domain.model.roles import LICENCE_FOR_ROLE, LicenceKind, Role
 from ledger.keys import VerifyingKey
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from domain.catalogue import (
+from domain.model.catalogue import (
     INSPECTION_SIGNER_ROLES,
     InspectionConcluded,
     MaintenanceContractSigned,
@@ -17,11 +17,11 @@ from domain.catalogue import (
     StatementType,
     Subject,
 )
-from domain.errors import NotAuthorized
-from domain.organization import OrganizationState
-from domain.roles import LICENCE_FOR_ROLE, Role
-from domain.rules import statement_data
-from domain.trust import KeyInfo
+from domain.model.errors import NotAuthorized
+from domain.model.organization import OrganizationState
+from domain.model.roles import LICENCE_FOR_ROLE, Role
+from domain.model.rules import statement_data
+from domain.model.trust import KeyInfo
 
 OrgLookup = Callable[[str], OrganizationState | None]
 

@@ -25,7 +25,7 @@ holds one of:
 :func:`invisible_fields` applies the rule to every string of a validated ``data`` model, its
 nested models and lists included, whatever the field's type, so no field can be forgotten;
 the catalogue runs it wherever ``data`` is validated (``_validate_data`` for the signed
-statement, and :mod:`domain.personal` for disclosed values). The statement's own fields are
+statement, and :mod:`domain.model.personal` for disclosed values). The statement's own fields are
 ASCII by their patterns. The common case costs two C calls per statement: the JSON the data was
 validated from has no backslash (JSON writes every control as an escape) and
 ``str.isprintable`` is true of it, which holds exactly when no character is in Cc, Cf, Cs, Co,

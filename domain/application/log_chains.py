@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
 
-from domain.aggregates import chain_id_of
-from domain.application import ElevatorLedger
+from domain.application.aggregates import chain_id_of
+from domain.application.elevator_ledger import ElevatorLedger
 from ledger.entry import Entry, EntryError
 from ledger.schema import log_state
 from ledger.stored_entries import StoredEntry, at_positions
