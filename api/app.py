@@ -18,7 +18,8 @@ from api import (
     replay_routes,
     statement_routes,
 )
-from api.node import LedgerNode, open_node
+from api.bootstrap import open_node
+from api.node import LedgerNode
 from api.settings import Settings
 
 

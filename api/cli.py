@@ -21,8 +21,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from api.bootstrap import SetupError, initialise, open_node
 from api.log_routes import MAX_PAGE as ENTRIES_PAGE
-from api.node import LedgerNode, SetupError, initialise, open_node
+from api.node import LedgerNode
 from api.settings import Settings
 from api.statement_routes import problem_of
 from domain.application.audit import VerifyReport, verify_log

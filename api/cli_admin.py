@@ -18,7 +18,8 @@ import orjson
 import typer
 
 from api.auth import MAX_LIFETIME, TokenStore, is_regulator
-from api.node import LedgerNode, SetupError, open_node
+from api.bootstrap import SetupError, open_node
+from api.node import LedgerNode
 from api.personal_reads import PersonalReads
 from api.settings import Settings
 from domain.model.identifiers import InvalidIdentifier, validate_uscc

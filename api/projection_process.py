@@ -5,10 +5,12 @@ thread of the server that time is taken from the request threads under the GIL (
 1,388 single POSTs/s with it, 1,744/s without). In a child process it runs on the other core.
 
 What the child holds: the settings, the trust file (public) and the database URL. It opens
-its own engine, the log as a :class:`~ledger.log.LogReader` (the log's private key never
-reaches it), the eventsourcing application for reading elevator chains, and a
+its side with the function it is given (:func:`api.bootstrap.child_projections`: its own
+engine, the log as a :class:`~ledger.log.LogReader` (the log's private key never reaches it),
+the eventsourcing application for reading elevator chains, and a
 :class:`~projections.runner.ProjectionRunner` whose write transactions take turns with the
-server's writers (``api.node.turn_lock``). It catches up at start, whenever the server nudges
+server's writers (``api.bootstrap.turns``); given, so this module needs nothing of the
+composition root that builds it). It catches up at start, whenever the server nudges
 it and every ``interval`` seconds anyway (another process may have written), until the server
 closes the pipe it is nudged through, or ends in any way (:func:`ledger.parallel.exit_with_parent`).
 
@@ -27,17 +29,16 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from api.node import eventsourcing_env, load_trust, projection_runner
 from api.settings import Settings
-from domain.application.elevator_ledger import ElevatorLedger
 from domain.application.gc_tuning import tune_gc
-from ledger.db import make_engine
-from ledger.log import LogReader
 from ledger.parallel import exit_with_parent
+from projections.runner import ProjectionRunner
 from projections.worker import ProjectionWorker
 
 log = logging.getLogger(__name__)
@@ -49,15 +50,25 @@ STOP_TIMEOUT = 10.0
 #: on every nudge).
 RESTART_AFTER = 1.0
 
+#: How the child opens its side for the settings: the read models' runner over the log, with
+#: what it runs on (engine, application), closed when the child ends. A module-level function,
+#: so that it reaches the child (a fork server's) by name.
+OpenProjections = Callable[[Settings], AbstractContextManager[ProjectionRunner]]
+
 
 class ProjectionProcess:
     """The server's handle on the projection child: start, nudge (restarting it if it has
     died), stop. Safe to call from any thread."""
 
     def __init__(
-        self, settings: Settings, interval: float = 1.0, stop_timeout: float = STOP_TIMEOUT
+        self,
+        settings: Settings,
+        open_projections: OpenProjections,
+        interval: float = 1.0,
+        stop_timeout: float = STOP_TIMEOUT,
     ) -> None:
         self.settings, self.interval, self.stop_timeout = settings, interval, stop_timeout
+        self.open_projections = open_projections
         self._context = multiprocessing.get_context("forkserver")
         self._lock = threading.Lock()
         self._proc: BaseProcess | None = None
@@ -144,7 +155,7 @@ class ProjectionProcess:
         reader, writer = self._context.Pipe(duplex=False)
         proc = self._context.Process(
             target=follow,
-            args=(self.settings, reader, self.interval),
+            args=(self.settings, self.open_projections, reader, self.interval),
             name="projections",
             daemon=True,
         )
@@ -168,7 +179,12 @@ class ProjectionProcess:
         self._proc = self._conn = None
 
 
-def follow(settings: Settings, nudges: Connection[Any, Any], interval: float) -> None:
+def follow(
+    settings: Settings,
+    open_projections: OpenProjections,
+    nudges: Connection[Any, Any],
+    interval: float,
+) -> None:
     """The child: follow the log into the read models until the server closes ``nudges``."""
     exit_with_parent()  # first: even a kill -9 of the server ends this process
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the server, which stops us
@@ -176,27 +192,24 @@ def follow(settings: Settings, nudges: Connection[Any, Any], interval: float) ->
         level=logging.WARNING, format="projections[%(process)d] %(levelname)s %(message)s"
     )
     tune_gc()
-    url = settings.resolved_database_url
-    engine = make_engine(url)
-    app: ElevatorLedger | None = None
-    worker: ProjectionWorker | None = None
     try:
-        anchor = load_trust(settings)
-        # Reading only: the server made the tables; no signature pool, no writer lock.
-        app = ElevatorLedger(anchor, env={**eventsourcing_env(url), "CREATE_TABLE": "n"})
-        runner = projection_runner(engine, LogReader(engine, settings.origin), app)
-        worker = ProjectionWorker(runner, interval)
-        worker.start()
-        while True:
+        with open_projections(settings) as runner:
+            worker = ProjectionWorker(runner, interval)
+            worker.start()
             try:
-                nudges.recv_bytes()
-            except (EOFError, OSError):  # the server closed its end, or is gone
-                break
-            worker.nudge()
+                pass_on(nudges, worker)
+            finally:
+                worker.stop(timeout=STOP_TIMEOUT)
     finally:
-        if worker is not None:
-            worker.stop(timeout=STOP_TIMEOUT)
-        if app is not None:
-            app.close()
-        engine.dispose()
         nudges.close()
+
+
+def pass_on(nudges: Connection[Any, Any], worker: ProjectionWorker) -> None:
+    """Nudge ``worker`` for each of the server's nudges, until the server closes its end or
+    is gone."""
+    while True:
+        try:
+            nudges.recv_bytes()
+        except (EOFError, OSError):
+            return
+        worker.nudge()

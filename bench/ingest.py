@@ -30,10 +30,11 @@ from eventsourcing.application import Application
 from eventsourcing.domain import Aggregate, event
 from psycopg import sql
 
-from api.node import eventsourcing_env, initialise
+from api.bootstrap import initialise
 from api.settings import Settings
 from bench.common import report, served, summarize_ms
 from bench.load import post_all
+from domain.application.ledger_factory import eventsourcing_env
 from domain.model.identifiers import make_uscc
 from domain.model.onboarding import licences_for, onboarding_statements
 from domain.model.roles import Role

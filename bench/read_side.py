@@ -22,16 +22,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from api.bootstrap import initialise
 from api.demo import SignedCity
 from api.demo_city import plan_city
-from api.node import eventsourcing_env, initialise
 from api.settings import Settings
 from bench.common import percentile, report, served
 from bench.ingest import raw_verify_rate
 from bench.load import get_all
 from domain.application.aggregates import Elevator
 from domain.application.audit import verify_log
-from domain.application.elevator_ledger import ElevatorLedger
+from domain.application.ledger_factory import stored_ledger
 from domain.application.log_chains import LogChains
 from domain.application.log_order import LedgerOrder
 from domain.model.signing import sign_statement
@@ -143,13 +143,7 @@ def replay_vs_read(settings: Settings, code: str) -> dict[str, float]:
         )
         replay_s = time.perf_counter() - started
         assert result.verified, result.problem
-        fresh = ElevatorLedger(
-            node.anchor,
-            env={
-                **eventsourcing_env(settings.resolved_database_url),
-                "AGGREGATE_CACHE_MAXSIZE": "",
-            },
-        )
+        fresh = stored_ledger(node.anchor, settings.resolved_database_url, cache=False)
         started = time.perf_counter()
         fresh.repository.get(Elevator.create_id(code))
         read_s = time.perf_counter() - started

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from ledger.locks import LockKey
+
 LEDGER_MIGRATIONS = Path(__file__).parent / "migrations"
 
 
@@ -22,6 +24,6 @@ def upgrade(
     config.attributes["version_table"] = version_table
     with engine.begin() as conn:
         if conn.dialect.name == "postgresql":  # two processes starting at once
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(727001)")
+            conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(LockKey.MIGRATIONS)})")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from domain.application.audit_shards import ShardedReplay
-from domain.application.elevator_ledger import Accepted, ElevatorLedger
+from domain.application.elevator_ledger import Accepted
+from domain.application.ledger_factory import replay_ledger
 from domain.model.errors import Rejected
 from domain.model.trust import TrustAnchor
 from ledger.audit import AuditError, Finding, LogAuditor, parse_entries
@@ -79,12 +80,7 @@ class Reverifier:
         env: Mapping[str, str] | None = None,
         verifier: ParallelVerifier | None = None,
     ) -> None:
-        self.app = ElevatorLedger(
-            anchor,
-            env=dict(REPLAY_ENV if env is None else env),
-            verifier=verifier,
-            require_disclosures=False,
-        )
+        self.app = replay_ledger(anchor, REPLAY_ENV if env is None else env, verifier)
         self.checked = 0
         self.problem: Finding | None = None
 

@@ -22,8 +22,8 @@ import orjson
 import pytest
 from typer.testing import CliRunner, Result
 
+from api.bootstrap import initialise
 from api.cli import app
-from api.node import initialise
 from api.settings import Settings
 from domain.model.identifiers import USCC_ALPHABET
 from domain.model.roles import Role

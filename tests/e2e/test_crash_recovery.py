@@ -44,7 +44,8 @@ import orjson
 import pytest
 from sqlalchemy import select
 
-from api.node import LedgerNode, open_node
+from api.bootstrap import open_node
+from api.node import LedgerNode
 from domain.application.audit import verify_log
 from ledger.entry import Entry, entry_hash
 from ledger.merkle import MemoryTree

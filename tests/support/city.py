@@ -10,7 +10,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from api.node import LedgerNode, initialise
+from api.bootstrap import initialise
+from api.node import LedgerNode
 from api.settings import Settings
 from domain.application.service import Receipt
 from domain.model.catalogue import example_statement

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.node import initialise
+from api.bootstrap import initialise
 from api.settings import Settings
 from ledger import merkle
 from ledger.note import NoteVerifier, open_checkpoint

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from api.node import initialise
+from api.bootstrap import initialise
 from api.settings import Settings
 from domain.model.roles import Role
 from tests.support.city import NOW, City, statement

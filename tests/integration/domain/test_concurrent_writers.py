@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from api.node import initialise
+from api.bootstrap import initialise
 from api.settings import Settings
 from domain.application.aggregates import Elevator
 from domain.model.roles import Role

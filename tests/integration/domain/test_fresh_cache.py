@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
-from api.node import open_node
+from api.bootstrap import open_node
 from domain.model.errors import NotAuthorized
 from domain.model.onboarding import key_registration
 from domain.model.roles import Role

@@ -10,9 +10,8 @@ from typing import Any
 import orjson
 from sqlalchemy import text
 
-from api.node import eventsourcing_env
 from domain.application.aggregates import Elevator
-from domain.application.elevator_ledger import ElevatorLedger
+from domain.application.ledger_factory import stored_ledger
 from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 
@@ -46,7 +45,7 @@ def test_chain_events_stored_before_disclosures_existed_still_load(
                         text(f"UPDATE {table} SET state = :s WHERE {key} = :r"),
                         {"s": orjson.dumps(doc), "r": r},
                     )
-        fresh = ElevatorLedger(city.node.anchor, env=eventsourcing_env(database_url))
+        fresh = stored_ledger(city.node.anchor, database_url)
         chain = fresh.elevator(CODE)
         assert chain is not None and chain.head == receipt.entry_hash
         assert fresh.disclosures_of(receipt.subject, receipt.version) == []
@@ -78,7 +77,7 @@ def test_the_writers_chain_is_the_one_its_stored_events_rebuild(
             )
             city.say(maintainer, fault)
         written = city.node.app._fresh.get(Elevator.create_id(CODE))  # the writer's own
-        fresh = ElevatorLedger(city.node.anchor, env=eventsourcing_env(database_url))
+        fresh = stored_ledger(city.node.anchor, database_url)
         rebuilt = fresh.elevator(CODE)
         assert rebuilt is not None and rebuilt.version == written.version == 4
         assert (rebuilt.state, rebuilt.head, rebuilt.seen) == (

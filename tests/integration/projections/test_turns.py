@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, select
 
-from api.node import PROJECTION_BATCH, LedgerNode, open_node, read_models, turns
+from api.bootstrap import PROJECTION_BATCH, open_node, read_models, turns
+from api.node import LedgerNode
 from ledger.turns import Turns
 from projections import read
 from projections.runner import LoggedEntry, Projection, ProjectionRunner
