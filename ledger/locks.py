@@ -13,10 +13,13 @@ keys to those primitives from here.
 
 from __future__ import annotations
 
-from enum import IntEnum
+from enum import IntEnum, unique
 
 
+@unique
 class LockKey(IntEnum):
+    """Each number once (``unique``): a key given twice fails at import, not in production."""
+
     #: Alembic migrations of every package's tables (:func:`ledger.migrate.upgrade`):
     #: processes starting together would otherwise run them twice (PostgreSQL).
     MIGRATIONS = 727001
