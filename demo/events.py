@@ -25,7 +25,7 @@ class PlannedStatement:
 
 
 @dataclass(slots=True)
-class _Ev:
+class Draft:
     occurred: datetime
     recorded: datetime
     type: str
@@ -36,10 +36,10 @@ class _Ev:
 
 
 @dataclass(slots=True)
-class _Group:
+class Group:
     """Statements that belong together, keyed by the earliest ``occurred``."""
 
-    events: list[_Ev]
+    events: list[Draft]
     prefix_ok: bool = False  # a leading part may stand alone when the rest is blocked
     fixed: bool = False  # never blocked (the stop itself, the scrapping)
     key: datetime = field(init=False)
@@ -49,7 +49,7 @@ class _Group:
 
 
 @dataclass(frozen=True, slots=True)
-class _Contract:
+class Contract:
     number: str
     unit: int
     valid_from: date
@@ -58,7 +58,7 @@ class _Contract:
 
 
 @dataclass(frozen=True, slots=True)
-class _Policy:
+class InsurancePolicy:
     number: str
     valid_from: date
     valid_to: date
