@@ -26,6 +26,8 @@ class PlannedStatement:
 
 @dataclass(slots=True)
 class Draft:
+    """One statement of a history before it is numbered: a :class:`PlannedStatement` to be."""
+
     occurred: datetime
     recorded: datetime
     type: str
@@ -50,6 +52,8 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Contract:
+    """The terms of a maintenance contract (``unit``: an index into the city's maintainers)."""
+
     number: str
     unit: int
     valid_from: date
@@ -59,6 +63,8 @@ class Contract:
 
 @dataclass(frozen=True, slots=True)
 class InsurancePolicy:
+    """The terms of an insurance policy."""
+
     number: str
     valid_from: date
     valid_to: date
