@@ -23,7 +23,7 @@ run: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy ledger domain projections api bench tests
+	$(BIN)/mypy ledger domain projections api demo bench tests
 
 # Browser tests drive Debian's chromium; install it where missing (root and apt needed),
 # otherwise they skip with a visible reason (CI sets LEDGER_REQUIRE_BROWSER=1: then they fail).

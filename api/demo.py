@@ -1,6 +1,6 @@
 """Seed a synthetic city through the real signed write path.
 
-The planner (``api.demo_city``) decides what is said, by whom and when; this
+The planner (``demo``) decides what is said, by whom and when; this
 module makes every organization a key, has the root authority onboard them
 with signed statements, signs each planned statement with its organization's
 (or IoT terminal's) key and submits it in batches. Each entry is recorded at
@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 import orjson
 from rich.progress import Progress
 
-from api.demo_city import CityPlan, DemoOrganization, PlannedStatement, plan_city
 from api.node import LedgerNode
 from api.settings import Settings
+from demo import CityPlan, DemoOrganization, PlannedStatement, plan_city
 from domain.model.errors import Rejected
 from domain.model.onboarding import LicenceGrant, key_registration, onboarding_statements
 from domain.model.signing import SignedStatement, sign_statement

@@ -18,6 +18,7 @@ from api.local_time import on_ledger_clock
 from api.problems import Problem
 from domain.application.log_chains import ChainFault
 from domain.application.log_order import LedgerOrder
+from domain.model.subjects import SubjectRef
 from domain.replay import Axis, Replay, parse_instant, replay
 
 if TYPE_CHECKING:
@@ -30,7 +31,7 @@ def chain_entries(node: LedgerNode, equipment_code: str) -> list[str]:
     """The elevator's chain entries in version order, from the log (the event store only says
     where they are: ``domain.application.log_chains``); [] if unknown. Raises ``ChainFault``."""
     chains = node.chains()
-    return [e.data.decode() for e in chains.entries(f"elevator:{equipment_code}")]
+    return [e.data.decode() for e in chains.entries(str(SubjectRef.elevator(equipment_code)))]
 
 
 def replay_elevator(

@@ -24,11 +24,11 @@ from typing import Any
 
 from api.bootstrap import initialise
 from api.demo import SignedCity
-from api.demo_city import plan_city
 from api.settings import Settings
 from bench.common import percentile, report, served
 from bench.ingest import raw_verify_rate
 from bench.load import get_all
+from demo import plan_city
 from domain.application.aggregates import Elevator
 from domain.application.audit import verify_log
 from domain.application.ledger_factory import stored_ledger

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Engine, func, or_, select
 
 from domain.model.identifiers import parse_identifier
+from domain.model.subjects import SubjectRef
 from ledger.instant import at_offset
 from projections.schema import (
     elevators,
@@ -54,7 +55,7 @@ def elevator(engine: Engine, code: str, today: date) -> ElevatorView | None:
 def elevator_entries(
     engine: Engine, code: str, offset: int = 0, limit: int = 50, newest_first: bool = True
 ) -> tuple[int, list[dict[str, Any]]]:
-    subject = f"elevator:{code}"
+    subject = str(SubjectRef.elevator(code))
     order = entries.c.version.desc() if newest_first else entries.c.version.asc()
     with engine.connect() as conn:
         total = conn.execute(

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Engine, and_, select
 
+from domain.model.subjects import SubjectRef
 from projections.clock import day_start, local_date
 from projections.schema import entries, responsibilities
 
@@ -104,7 +105,7 @@ def scorecard(
                 responsibilities.c.organization == uscc,
             )
         ).all()
-        subjects = sorted({f"elevator:{p.equipment_code}" for p in periods})
+        subjects = sorted({str(SubjectRef.elevator(p.equipment_code)) for p in periods})
         theirs = (
             conn.execute(
                 select(entries)
@@ -152,7 +153,7 @@ def scorecard(
 def _maintained(periods: Any) -> dict[str, list[tuple[datetime, datetime | None]]]:
     out: dict[str, list[tuple[datetime, datetime | None]]] = defaultdict(list)
     for p in periods:
-        out[f"elevator:{p.equipment_code}"].append((p.valid_from, p.valid_to))
+        out[str(SubjectRef.elevator(p.equipment_code))].append((p.valid_from, p.valid_to))
     return out
 
 
@@ -166,7 +167,7 @@ def _point(item: str, points: int, row: Any, indexes: list[int], detail: str) ->
     return {
         "item": item,
         "points": points,
-        "equipment_code": row.subject.split(":", 1)[1],
+        "equipment_code": SubjectRef.parse(row.subject).id,
         "log_indexes": indexes,
         "detail": detail,
     }

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
+from domain.model.subjects import SubjectRef
 from projections.clock import day_start
 from projections.schema import elevators, entries
 from projections.status import flags, from_json
@@ -70,7 +71,7 @@ def suspicious_maintenance(
     with engine.connect() as conn:
         if district:
             in_district = {
-                f"elevator:{c}"
+                str(SubjectRef.elevator(c))
                 for c in conn.execute(
                     select(elevators.c.equipment_code).where(elevators.c.district == district)
                 ).scalars()
@@ -92,7 +93,7 @@ def suspicious_maintenance(
         if reasons:
             out.append(
                 {
-                    "equipment_code": r.subject.split(":", 1)[1],
+                    "equipment_code": SubjectRef.parse(r.subject).id,
                     "log_index": r.log_index,
                     "entry_hash": r.entry_hash,
                     "issuer": r.issuer,

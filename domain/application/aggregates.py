@@ -18,9 +18,10 @@ from uuid import UUID, uuid5
 import orjson
 from eventsourcing.domain import Aggregate, event
 
-from domain.model.catalogue import Statement
+from domain.model.catalogue import Statement, Subject
 from domain.model.elevator import ElevatorState, evolve_elevator
 from domain.model.organization import OrganizationState, evolve_organization
+from domain.model.subjects import SubjectRef
 from domain.model.submission import statement_of
 
 NAMESPACE = UUID("5b0c3f1e-7d2a-4c59-9a0e-3e1f2d6c8b71")
@@ -125,9 +126,10 @@ class Organization(SubjectChain):
 
 
 def chain_id_of(subject: str) -> UUID:
-    """The chain of an entry's subject, ``elevator:<equipment code>`` or ``organization:<USCC>``."""
-    kind, ident = subject.split(":", 1)
-    return (Elevator if kind == "elevator" else Organization).create_id(ident)
+    """The chain of an entry's subject (:class:`~domain.model.subjects.SubjectRef`'s wire form);
+    raises :class:`~domain.model.subjects.SubjectError` for text of another form."""
+    ref = SubjectRef.parse(subject)
+    return (Elevator if ref.kind is Subject.ELEVATOR else Organization).create_id(ref.id)
 
 
 class KeyRecord(Aggregate):

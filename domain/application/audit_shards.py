@@ -1,5 +1,5 @@
-"""The replay of the write path (:mod:`domain.application.audit`) split by subject over several
-processes.
+"""The replay of the write path (:mod:`domain.application.reverify`) split by subject over
+several processes, for :mod:`domain.application.audit`.
 
 Why the split is exact. What the ledger decides about a statement depends on
 
@@ -36,11 +36,11 @@ import time
 from collections import deque
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import orjson
 
 from domain.application.gc_tuning import tune_gc
+from domain.application.reverify import Reverifier
 from domain.model.catalogue import Subject, statement_type
 from domain.model.submission import parse_payload
 from domain.model.trust import TrustAnchor
@@ -48,9 +48,6 @@ from ledger.audit import Finding, parse_entries
 from ledger.dsse import b64decode_any
 from ledger.entry import Entry
 from ledger.parallel import Shards
-
-if TYPE_CHECKING:
-    from domain.application.audit import Reverifier
 
 #: (position in the replay, log index, entry bytes, its recorded_at)
 Item = tuple[int, int, bytes, datetime]
@@ -61,7 +58,7 @@ Reply = tuple[int, tuple[int, Finding] | None, float]
 #: catches up, few enough to bound memory
 WINDOW = 4
 #: the modules a shard needs, imported once by the fork server
-PRELOAD = ("domain.application.audit",)
+PRELOAD = ("domain.application.audit_shards",)
 
 
 def route(entry: Entry) -> str | None:
@@ -124,14 +121,10 @@ def shard_env(env: Mapping[str, str], number: int) -> dict[str, str]:
 
 
 class ShardReplay:
-    """Inside a shard's process: one :class:`~domain.application.audit.Reverifier`, fed round by
-    round."""
+    """Inside a shard's process: one :class:`~domain.application.reverify.Reverifier`, fed round
+    by round."""
 
     def __init__(self, config: tuple[TrustAnchor, dict[str, str]]) -> None:
-        from domain.application.audit import (
-            Reverifier,  # domain.application.audit imports this module
-        )
-
         tune_gc()  # this process judges statements from now on
         anchor, env = config
         self.replay: Reverifier = Reverifier(anchor, env)
@@ -161,11 +154,10 @@ def _entry(data: bytes, recorded_at: datetime) -> Entry:
 class ShardedReplay:
     """The parent's side: routes each batch to the shards, and reads their answers in order.
 
-    Same use as :class:`~domain.application.audit.Reverifier` — :meth:`check` consecutive batches,
-    then
-    :meth:`finish` — except that answers arrive up to :data:`WINDOW` batches late: ``check``
-    returns a problem once the batch holding it has been answered by every shard, and
-    ``finish`` waits for all of them. ``checked`` counts the entries re-accepted so far.
+    Same use as :class:`~domain.application.reverify.Reverifier` — :meth:`check` consecutive
+    batches, then :meth:`finish` — except that answers arrive up to :data:`WINDOW` batches
+    late: ``check`` returns a problem once the batch holding it has been answered by every
+    shard, and ``finish`` waits for all of them. ``checked`` counts the entries re-accepted so far.
     """
 
     def __init__(

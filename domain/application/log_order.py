@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from domain.application.elevator_ledger import ElevatorLedger
 from domain.application.log_chains import LogChains
+from domain.model.catalogue import Subject
 from domain.model.catalogue.trust_data import KeyRegistered, KeyRevoked
 from domain.model.rules import statement_data
+from domain.model.subjects import SubjectRef
 from domain.model.submission import statement_of
 from domain.model.trust import KeyInfo
 from domain.replay.log_order import BEFORE_THE_LOG
@@ -53,10 +55,9 @@ class LedgerOrder:
     def _read(self, subject: str) -> list[int]:
         entries = self.chains.entries(subject)
         positions = self._positions[subject] = [e.index for e in entries]
-        if subject.startswith("organization:"):
-            self._keys[subject.removeprefix("organization:")] = _key_statements(
-                [e.data.decode() for e in entries]
-            )
+        ref = SubjectRef.parse(subject)
+        if ref.kind is Subject.ORGANIZATION:
+            self._keys[ref.id] = _key_statements([e.data.decode() for e in entries])
         return positions
 
     def of_registration(self, key: KeyInfo) -> int | None:
@@ -78,15 +79,19 @@ class LedgerOrder:
             return None
         if (registered, data.bound_elevator) != (key.key, key.bound_elevator):
             return None  # the entry registered another key, or binding, under this id
-        return self.of_entry(f"organization:{key.owner}", version)
+        return self.of_entry(str(SubjectRef.organization(key.owner)), version)
 
     def of_revocation(self, key: KeyInfo) -> int | None:
         version = self._statements(key.owner).revoked.get(key.key_id)
-        return None if version is None else self.of_entry(f"organization:{key.owner}", version)
+        return (
+            None
+            if version is None
+            else self.of_entry(str(SubjectRef.organization(key.owner)), version)
+        )
 
     def _statements(self, owner: str) -> _KeyStatements:
         if owner not in self._keys:
-            self._read(f"organization:{owner}")
+            self._read(str(SubjectRef.organization(owner)))
         return self._keys[owner]
 
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.application.aggregates import Elevator, Organization
+from domain.application.aggregates import chain_id_of
 from domain.application.elevator_ledger import Accepted, ElevatorLedger
 from domain.model.errors import LogWritesStopped, Rejected, StoreDisagrees, WritesStopped
 from ledger.entry import format_time
@@ -198,9 +198,7 @@ class LedgerService:
 
     def _log_index(self, accepted: Accepted, placed: Mapping[int, int], size_before: int) -> int:
         if accepted.duplicate:
-            kind, ident = accepted.subject.split(":", 1)
-            chain_id = (Elevator if kind == "elevator" else Organization).create_id(ident)
-            position = self.app.notification_id_of(chain_id, accepted.version)
+            position = self.app.notification_id_of(chain_id_of(accepted.subject), accepted.version)
             index = self.log.index_of_position(position)
         else:
             assert accepted.notification_id is not None

@@ -32,6 +32,7 @@ from domain.application.aggregates import chain_id_of
 from domain.application.elevator_ledger import CHAIN_TOPICS, ElevatorLedger
 from domain.application.log_chains import LoggedHead
 from domain.model.personal import revealed_data
+from domain.model.subjects import SubjectError
 from domain.model.submission import statement_of
 from ledger.disclosure import DisclosureError
 from ledger.entry import Entry, EntryError, entry_hash
@@ -118,6 +119,15 @@ def _page(rows: list[StoredEntry], events: dict[int, _Event]) -> Disagreement | 
     return None
 
 
+def _chain_of(subject: str) -> UUID | None:
+    """The chain of a log entry's subject; None if the subject is no reference at all, which
+    no stored event's chain can match."""
+    try:
+        return chain_id_of(subject)
+    except SubjectError:
+        return None
+
+
 def _one(row: StoredEntry, event: _Event | None) -> Disagreement | None:
     """How the log entry ``row`` and the event at its feed position disagree, if they do."""
     try:
@@ -136,7 +146,7 @@ def _one(row: StoredEntry, event: _Event | None) -> Disagreement | None:
             f"the event store has no event at its feed position {row.source_position}"
             " (a deleted stored event?)"
         )
-    if (event.chain, event.version) != (chain_id_of(subject), version):
+    if (event.chain, event.version) != (_chain_of(subject), version):
         return fault("the stored event at its feed position belongs to another chain or version")
     if str(event.state.get("entry", "")).encode() != row.data:
         return fault("the stored event's entry differs from the log's")

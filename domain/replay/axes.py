@@ -18,7 +18,8 @@ class Axis(StrEnum):
     RECORDED = "recorded"  # as the ledger knew it at T: recorded_at ≤ T
 
 
-def _included(axis: Axis, stmt: Statement, entry: Entry, as_of: datetime) -> bool:
+def included(axis: Axis, stmt: Statement, entry: Entry, as_of: datetime) -> bool:
+    """Whether the entry counts as of ``as_of`` on ``axis``."""
     if axis is Axis.OCCURRED:
         return stmt.occurred_at <= as_of
     return entry.recorded_at <= as_of

@@ -42,7 +42,9 @@ class Evidence:
 
 
 @dataclass
-class _Trail:
+class Trail:
+    """The entries behind each part of the accountability report, noted as the fold goes."""
+
     manufacturer: tuple[str, Evidence] | None = None
     construction: tuple[str, Evidence, str] | None = None  # issuer, evidence, kind
     inspection: tuple[str, Evidence, str] | None = None  # institute, evidence, description

@@ -9,12 +9,18 @@ from datetime import datetime
 from typing import Any
 
 from domain.model.elevator import ElevatorState, evolve_elevator
-from domain.replay.axes import Axis, _included
-from domain.replay.evidence import Evidence, _Trail
+from domain.replay.axes import Axis, included
+from domain.replay.evidence import Evidence, Trail
 from domain.replay.log_order import LogOrder
-from domain.replay.report import AccountabilityReport, _report
-from domain.replay.steps import Step, _changes, state_summary
-from domain.replay.verify import _SUBJECT_PREFIX, KeyLookup, _Broken, _KeyOrder, _memo, _verify
+from domain.replay.report import AccountabilityReport, accountability_report
+from domain.replay.steps import Step, changes_between, state_summary
+from domain.replay.verify import (
+    BrokenEntry,
+    KeyLookup,
+    KeyOrder,
+    memoized,
+    verify_entry,
+)
 
 
 @dataclass(frozen=True)
@@ -81,10 +87,10 @@ def replay(
     if as_of.tzinfo is None or as_of.utcoffset() is None:
         raise ValueError("as_of must be timezone-aware")
     axis = Axis(axis)
-    lookup, key_order = _memo(keys), _KeyOrder(order)
+    lookup, key_order = memoized(keys), KeyOrder(order)
     code = equipment_code
     state = ElevatorState.empty(code or "")
-    trail = _Trail()
+    trail = Trail()
     steps: list[Step] = []
     problem: str | None = None
     failed_version: int | None = None
@@ -93,19 +99,19 @@ def replay(
     for version, raw in enumerate(entries, 1):
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
         try:
-            verified = _verify(
+            verified = verify_entry(
                 data, version, head.entry_hash if head else None, code, lookup, key_order
             )
-        except _Broken as exc:
+        except BrokenEntry as exc:
             problem, failed_version = f"version {version}: {exc}", version
             break
         entry, stmt = verified.entry, verified.statement
         if code is None:
-            code = entry.subject.removeprefix(_SUBJECT_PREFIX)
+            code = verified.subject.id
             state = ElevatorState.empty(code)
         checked += 1
         head = Evidence(version, verified.entry_hash, stmt.type)
-        if not _included(axis, stmt, entry, as_of):
+        if not included(axis, stmt, entry, as_of):
             excluded += 1
             continue
         note = None
@@ -125,7 +131,7 @@ def replay(
                 occurred_at=stmt.occurred_at,
                 recorded_at=entry.recorded_at,
                 late=entry.recorded_at - stmt.occurred_at > stmt.statement_type.late_after,
-                changes=_changes(state, after),
+                changes=changes_between(state, after),
                 _statement=stmt,
                 note=note,
             )
@@ -147,5 +153,5 @@ def replay(
         head=head,
         steps=tuple(steps),
         state=state,
-        report=_report(state, trail, as_of),
+        report=accountability_report(state, trail, as_of),
     )

@@ -10,7 +10,7 @@ from typing import Any
 from domain.model.elevator import ElevatorState, Lifecycle, RescueStage, active_contract
 from domain.model.policies import next_maintenance_due
 from domain.model.roles import Role
-from domain.replay.evidence import Evidence, _Trail
+from domain.replay.evidence import Evidence, Trail
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,11 @@ class AccountabilityReport:
         }
 
 
-def _report(state: ElevatorState, trail: _Trail, as_of: datetime) -> AccountabilityReport:
+def accountability_report(
+    state: ElevatorState, trail: Trail, as_of: datetime
+) -> AccountabilityReport:
+    """Who answers for the elevator as of ``as_of``, what is overdue and what is open, each with
+    the entries that show it (``trail``)."""
     on = as_of.date()
     parties: list[Party] = []
     if trail.manufacturer:
@@ -135,7 +139,7 @@ def _report(state: ElevatorState, trail: _Trail, as_of: datetime) -> Accountabil
     )
 
 
-def _overdue(state: ElevatorState, trail: _Trail, as_of: datetime) -> list[Obligation]:
+def _overdue(state: ElevatorState, trail: Trail, as_of: datetime) -> list[Obligation]:
     if state.lifecycle is not Lifecycle.IN_SERVICE:
         return []
     on = as_of.date()
@@ -187,7 +191,7 @@ def _overdue(state: ElevatorState, trail: _Trail, as_of: datetime) -> list[Oblig
     return out
 
 
-def _open_items(state: ElevatorState, trail: _Trail, on: date) -> list[OpenItem]:
+def _open_items(state: ElevatorState, trail: Trail, on: date) -> list[OpenItem]:
     def evidence(kind: str, ident: str) -> tuple[Evidence, ...]:
         return tuple(trail.opened.get((kind, ident), ()))
 

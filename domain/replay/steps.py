@@ -115,7 +115,7 @@ def _changed_keys(
     return changed, sorted(before.keys() - after.keys())
 
 
-def _changes(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str, str]]:
+def changes_between(before: ElevatorState, after: ElevatorState) -> dict[str, tuple[str, str]]:
     """The fields that differ, rendered; a mapping or set field per item that differs, a
     record (contract, rescue...) per attribute that differs."""
     out: dict[str, tuple[str, str]] = {}

@@ -9,8 +9,9 @@ from dataclasses import dataclass
 
 from pydantic import ValidationError
 
-from domain.model.catalogue import MaintenanceContractSigned, Statement
+from domain.model.catalogue import MaintenanceContractSigned, Statement, Subject
 from domain.model.rules import statement_data
+from domain.model.subjects import SubjectError, SubjectRef
 from domain.model.submission import STATEMENT_PAYLOAD_TYPE
 from domain.model.trust import KeyInfo
 from domain.replay.log_order import LogOrder
@@ -21,16 +22,17 @@ from ledger.entry import Entry, EntryError, entry_hash
 #: ``keys(key_id)``: the key the ledger registered under that id (owner included), or None.
 KeyLookup = Callable[[str], KeyInfo | None]
 
-_SUBJECT_PREFIX = "elevator:"
 
-
-class _Broken(Exception):
-    """One entry failed re-verification (internal; reported, never raised to callers)."""
+class BrokenEntry(Exception):
+    """One entry failed re-verification: the fold reports it, never raises it to its caller."""
 
 
 @dataclass(frozen=True, slots=True)
-class _Verified:
+class VerifiedEntry:
+    """An entry that re-verified, with what the fold needs of it."""
+
     entry: Entry
+    subject: SubjectRef  # the elevator the entry is about
     statement: Statement
     entry_hash: str
     signer_key_ids: tuple[str, ...]
@@ -40,72 +42,88 @@ def _short(digest: str | None) -> str:
     return "none" if digest is None else f"{digest[:16]}…"
 
 
-def _verify(
+def verify_entry(
     data: bytes,
     expected_version: int,
     prev_hash: str | None,
     code: str | None,
     keys: KeyLookup,
-    key_order: _KeyOrder,
-) -> _Verified:
+    key_order: KeyOrder,
+) -> VerifiedEntry:
+    """Re-verify the chain's entry at ``expected_version`` (``data``, following ``prev_hash``),
+    about elevator ``code`` if given; raises :class:`BrokenEntry` saying what fails first."""
     try:
         entry = Entry.from_bytes(data)
     except EntryError as exc:
-        raise _Broken(str(exc)) from None
+        raise BrokenEntry(str(exc)) from None
     if entry.version != expected_version:
-        raise _Broken(
+        raise BrokenEntry(
             f"the entry says version {entry.version}; entries are missing, repeated or out of order"
         )
-    if not entry.subject.startswith(_SUBJECT_PREFIX):
-        raise _Broken(f"the entry is about {entry.subject}, not an elevator")
-    if code is not None and entry.subject != _SUBJECT_PREFIX + code:
-        raise _Broken(f"the entry belongs to {entry.subject}, not {_SUBJECT_PREFIX}{code}")
+    subject = _elevator_of(entry)
+    if code is not None and subject.id != code:
+        raise BrokenEntry(f"the entry belongs to {entry.subject}, not {SubjectRef.elevator(code)}")
     if entry.prev != prev_hash:
         if prev_hash is None:
-            raise _Broken(f"the first entry must have no prev, it has {_short(entry.prev)}")
-        raise _Broken(
+            raise BrokenEntry(f"the first entry must have no prev, it has {_short(entry.prev)}")
+        raise BrokenEntry(
             f"prev {_short(entry.prev)} does not match the hash of version"
             f" {expected_version - 1} ({_short(prev_hash)})"
         )
     try:
         envelope = entry.parsed_envelope()
     except EnvelopeError as exc:
-        raise _Broken(f"malformed envelope: {exc}") from None
+        raise BrokenEntry(f"malformed envelope: {exc}") from None
     if envelope.payload_type != STATEMENT_PAYLOAD_TYPE:
-        raise _Broken(f"unexpected payload type {envelope.payload_type!r}")
+        raise BrokenEntry(f"unexpected payload type {envelope.payload_type!r}")
     message = envelope.pae()
     signers: dict[str, KeyInfo] = {}
     for number, sig in enumerate(envelope.signatures, 1):
         if sig.keyid in signers:  # the write path refuses a key named twice
-            raise _Broken(f"signature {number} names key {_short(sig.keyid)} a second time")
+            raise BrokenEntry(f"signature {number} names key {_short(sig.keyid)} a second time")
         info = keys(sig.keyid)
         if info is None:
-            raise _Broken(f"signature {number} names key {_short(sig.keyid)}, which is not known")
+            raise BrokenEntry(
+                f"signature {number} names key {_short(sig.keyid)}, which is not known"
+            )
         if not info.key.verify(message, sig.sig):
-            raise _Broken(f"signature {number} (key {_short(sig.keyid)}) does not verify")
+            raise BrokenEntry(f"signature {number} (key {_short(sig.keyid)}) does not verify")
         signers[info.key_id] = info
     if not is_canonical(envelope.payload):
-        raise _Broken("the payload is not canonical JSON")
+        raise BrokenEntry("the payload is not canonical JSON")
     try:
         stmt = Statement.model_validate_json(envelope.payload)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise _Broken(f"the payload is not a valid statement: {where}: {first['msg']}") from None
-    subject = entry.subject.removeprefix(_SUBJECT_PREFIX)
-    if stmt.elevator != subject:
-        raise _Broken(f"the statement is about {stmt.elevator or stmt.organization}, not {subject}")
+        raise BrokenEntry(
+            f"the payload is not a valid statement: {where}: {first['msg']}"
+        ) from None
+    if stmt.elevator != subject.id:
+        raise BrokenEntry(
+            f"the statement is about {stmt.elevator or stmt.organization}, not {subject.id}"
+        )
     if stmt.prev is not None and stmt.prev != entry.prev:
-        raise _Broken(
+        raise BrokenEntry(
             f"the statement was signed on chain head {_short(stmt.prev)}, but the entry follows"
             f" {_short(entry.prev)}"
         )
     _check_issuer_key(stmt, list(signers.values()), entry, key_order)
     _check_cosigner_key(stmt, list(signers.values()), entry, key_order)
-    return _Verified(entry, stmt, entry_hash(data), tuple(signers))
+    return VerifiedEntry(entry, subject, stmt, entry_hash(data), tuple(signers))
 
 
-class _KeyOrder:
+def _elevator_of(entry: Entry) -> SubjectRef:
+    try:
+        subject = SubjectRef.parse(entry.subject)
+    except SubjectError:
+        raise BrokenEntry(f"the entry is about {entry.subject}, not an elevator") from None
+    if subject.kind is not Subject.ELEVATOR:
+        raise BrokenEntry(f"the entry is about {entry.subject}, not an elevator")
+    return subject
+
+
+class KeyOrder:
     """Whether a key's registration and revocation come before an entry in the log. Each key's
     are asked of the :class:`LogOrder` once, and each entry's position once, however many
     keys signed it."""
@@ -121,7 +139,7 @@ class _KeyOrder:
             self.registrations[key.key_id] = self.order.of_registration(key)
         registered = self.registrations[key.key_id]
         if registered is None:
-            raise _Broken(
+            raise BrokenEntry(
                 f"the ledger's key index has key {_short(key.key_id)} registered to"
                 f" {key.owner}, but no entry of {key.owner} registers it (with that public key"
                 " and terminal binding)"
@@ -135,7 +153,7 @@ class _KeyOrder:
         revoked = self.revocations[key.key_id]
         if revoked is None:
             if key.revoked_at is not None:
-                raise _Broken(
+                raise BrokenEntry(
                     f"the ledger's key index has key {_short(key.key_id)} revoked at"
                     f" {key.revoked_at.isoformat()}, but no entry of {key.owner} revokes it"
                 )
@@ -148,7 +166,7 @@ class _KeyOrder:
             self.positions[at] = self.order.of_entry(*at)
         here = self.positions[at]
         if here is None:
-            raise _Broken(
+            raise BrokenEntry(
                 f"the ledger holds no version {entry.version} of {entry.subject}, so where it"
                 f" stands in the log against the {what} of key {_short(key.key_id)} is"
                 " unknown"
@@ -156,7 +174,7 @@ class _KeyOrder:
         return here
 
 
-def _in_force(whose: str, keys: list[KeyInfo], entry: Entry, key_order: _KeyOrder) -> list[KeyInfo]:
+def _in_force(whose: str, keys: list[KeyInfo], entry: Entry, key_order: KeyOrder) -> list[KeyInfo]:
     """Those of ``keys`` (``whose``: the issuer's, the co-signer's) the log holds the
     registration of before the entry and no revocation of before it: registration and
     revocation count by log order, as on the write path and in ``verify``, whatever time the
@@ -165,7 +183,7 @@ def _in_force(whose: str, keys: list[KeyInfo], entry: Entry, key_order: _KeyOrde
     if not registered:
         key = keys[0]
         at = key.registered_at.isoformat() if key.registered_at else "?"
-        raise _Broken(
+        raise BrokenEntry(
             f"{whose} key {_short(key.key_id)} was registered later in the log (registration"
             f" recorded at {at}); it signs no earlier entry, whatever time the entry claims"
             f" (recorded at {entry.recorded_at.isoformat()})"
@@ -178,7 +196,7 @@ def _in_force(whose: str, keys: list[KeyInfo], entry: Entry, key_order: _KeyOrde
             if key.revoked_at
             else "a revocation the ledger's key index does not show"
         )
-        raise _Broken(
+        raise BrokenEntry(
             f"{whose} key {_short(key.key_id)} was revoked earlier in the log ({at}); it"
             " signs no later entry, whatever time the entry claims (recorded at"
             f" {entry.recorded_at.isoformat()})"
@@ -187,28 +205,28 @@ def _in_force(whose: str, keys: list[KeyInfo], entry: Entry, key_order: _KeyOrde
 
 
 def _check_issuer_key(
-    stmt: Statement, signers: list[KeyInfo], entry: Entry, key_order: _KeyOrder
+    stmt: Statement, signers: list[KeyInfo], entry: Entry, key_order: KeyOrder
 ) -> None:
     """A key of the issuer signed, registered before this entry in the log and not revoked
     before it; a terminal key only for its elevator and for the types a terminal may sign."""
     own = [k for k in signers if k.owner == stmt.issuer]
     if not own:
         owners = ", ".join(sorted({k.owner for k in signers}))
-        raise _Broken(f"no signature by a key of the issuer {stmt.issuer} (signed by {owners})")
+        raise BrokenEntry(f"no signature by a key of the issuer {stmt.issuer} (signed by {owners})")
     active = _in_force("the issuer's", own, entry, key_order)
     if all(k.is_terminal for k in active):
         terminal = active[0]
         if not stmt.statement_type.terminal_may_sign:
-            raise _Broken(f"an IoT terminal key may not sign {stmt.type}")
+            raise BrokenEntry(f"an IoT terminal key may not sign {stmt.type}")
         if terminal.bound_elevator != stmt.elevator:
-            raise _Broken(
+            raise BrokenEntry(
                 f"terminal key {_short(terminal.key_id)} is bound to elevator"
                 f" {terminal.bound_elevator}, not {stmt.elevator}"
             )
 
 
 def _check_cosigner_key(
-    stmt: Statement, signers: list[KeyInfo], entry: Entry, key_order: _KeyOrder
+    stmt: Statement, signers: list[KeyInfo], entry: Entry, key_order: KeyOrder
 ) -> None:
     """For a type that needs a co-signer (``StatementType.cosigner_roles``; a maintenance
     contract: its use unit), a key of the co-signer — not the issuer's, not a terminal's —
@@ -228,14 +246,15 @@ def _check_cosigner_key(
     if not candidates:
         who = wanted or f"holding {' or '.join(sorted(st.cosigner_roles))}"
         owners = ", ".join(sorted({k.owner for k in signers}))
-        raise _Broken(
+        raise BrokenEntry(
             f"no signature by a key of the co-signer {who}, who must also sign {st.name}"
             f" (signed by {owners})"
         )
     _in_force("the co-signer's", candidates, entry, key_order)
 
 
-def _memo(keys: KeyLookup) -> KeyLookup:
+def memoized(keys: KeyLookup) -> KeyLookup:
+    """``keys``, asked at most once per key id (a chain's entries are signed by few keys)."""
     found: dict[str, KeyInfo | None] = {}
 
     def lookup(key_id: str) -> KeyInfo | None:

@@ -32,7 +32,7 @@ from schemathesis.specs.openapi.checks import (
 from api.app import create_app
 from api.auth import TokenStore
 from api.demo import SignedCity
-from api.demo_city import plan_city
+from demo import plan_city
 from ledger.keys import load_signing_key
 from tests.support.city import NOW, City
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from api.demo import SignedCity
-from api.demo_city import plan_city
+from demo import plan_city
 from ledger import merkle
 from ledger.keys import load_signing_key
 from ledger.note import open_checkpoint

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from api.demo_city import CityPlan, PlannedStatement, plan_city
+from demo import CityPlan, PlannedStatement, plan_city
 from domain.model.catalogue import (
     CATALOGUE,
     INSPECTION_SIGNER_ROLES,

@@ -28,6 +28,7 @@ from domain.model.catalogue.enums import (
 )
 from domain.model.catalogue.fields import (
     Count,
+    DataModel,
     FactorySerial,
     Name,
     PersonalName,
@@ -35,8 +36,7 @@ from domain.model.catalogue.fields import (
     Ref,
     Text,
     Yuan,
-    _Data,
-    _unique,
+    require_unique,
 )
 from domain.model.identifiers import (
     USCC,
@@ -48,7 +48,7 @@ from domain.model.identifiers import (
 )
 
 
-class ElevatorManufactured(_Data):
+class ElevatorManufactured(DataModel):
     category: Category  # must equal the equipment code's category
     model: Name
     factory_serial: FactorySerial
@@ -59,26 +59,26 @@ class ElevatorManufactured(_Data):
     manufactured_on: date
 
 
-class ElevatorSold(_Data):
+class ElevatorSold(DataModel):
     buyer: USCC
     buyer_name: Name
     contract_number: Ref
 
 
-class ConstructionNotified(_Data):
+class ConstructionNotified(DataModel):
     kind: ConstructionKind
     site_address: Text
     district: AreaCode
     planned_start: date
 
 
-class ConstructionCompleted(_Data):
+class ConstructionCompleted(DataModel):
     kind: ConstructionKind
     completed_on: date
     self_check_passed: bool
 
 
-class InspectionConcluded(_Data):
+class InspectionConcluded(DataModel):
     kind: InspectionKind
     conclusion: InspectionConclusion
     report_number: Ref
@@ -87,7 +87,7 @@ class InspectionConcluded(_Data):
     next_due: date | None = None  # the date on the use mark (使用标志)
 
 
-class RegistrationIssued(_Data):
+class RegistrationIssued(DataModel):
     registration_code: RegistrationCode
     certificate_number: UseCertificateNumber
     use_unit: USCC
@@ -95,7 +95,7 @@ class RegistrationIssued(_Data):
     regime: RegistrationRegime
 
 
-class RegistrationChanged(_Data):
+class RegistrationChanged(DataModel):
     reason: RegistrationChangeReason
     registration_code: RegistrationCode
     certificate_number: UseCertificateNumber
@@ -103,15 +103,15 @@ class RegistrationChanged(_Data):
     district: AreaCode
 
 
-class RegistrationCancelled(_Data):
+class RegistrationCancelled(DataModel):
     reason: Text
 
 
-class RescueCodeAssigned(_Data):
+class RescueCodeAssigned(DataModel):
     rescue_code: RescueCode
 
 
-class MaintenanceContractSigned(_Data):
+class MaintenanceContractSigned(DataModel):
     contract_number: Ref
     maintenance_unit: USCC  # must be the issuer
     use_unit: USCC  # must co-sign
@@ -128,33 +128,33 @@ class MaintenanceContractSigned(_Data):
         return self
 
 
-class MaintenanceContractEnded(_Data):
+class MaintenanceContractEnded(DataModel):
     contract_number: Ref
     reason: Text
 
 
-class MaintenanceItem(_Data):
+class MaintenanceItem(DataModel):
     code: Annotated[str, StringConstraints(min_length=1, max_length=32, pattern=r"^\S+$")]
     result: ItemResult
     note: Text | None = None
 
 
-class PartReplaced(_Data):
+class PartReplaced(DataModel):
     name: Name
     quantity: Annotated[int, Field(ge=1)] = 1
 
 
-class ProblemFound(_Data):
+class ProblemFound(DataModel):
     description: Text
     handling: Text | None = None
 
 
-class Technician(_Data):
+class Technician(DataModel):
     name: PersonalName
     certificate_number: PersonalRef
 
 
-class MaintenancePerformed(_Data):
+class MaintenancePerformed(DataModel):
     visit_id: Ref
     levels: Annotated[list[MaintenanceLevel], Field(min_length=1)]
     items: Annotated[list[MaintenanceItem], Field(min_length=1)]
@@ -166,51 +166,53 @@ class MaintenancePerformed(_Data):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        _unique(self.levels, "levels")
-        _unique([i.code for i in self.items], "item codes")
+        require_unique(self.levels, "levels")
+        require_unique([i.code for i in self.items], "item codes")
         if self.departed_at <= self.arrived_at:
             raise ValueError("departed_at must be after arrived_at")
-        _unique([t.certificate_number for t in self.technicians], "technician certificate numbers")
+        require_unique(
+            [t.certificate_number for t in self.technicians], "technician certificate numbers"
+        )
         return self
 
 
-class MaintenanceConfirmed(_Data):
+class MaintenanceConfirmed(DataModel):
     visit_id: Ref
     confirmed_by: PersonalName  # the use unit's safety manager
 
 
-class FaultReported(_Data):
+class FaultReported(DataModel):
     fault_id: Ref
     code: FaultCode  # must fit the elevator's category (lift codes vs escalator codes)
     service_mode: ServiceMode
     detected_at: AwareDatetime
 
 
-class FaultCleared(_Data):
+class FaultCleared(DataModel):
     fault_id: Ref
     cause: Text
     action: Text
 
 
-class RescueAlarm(_Data):
+class RescueAlarm(DataModel):
     rescue_id: Ref
     source: RescueSource
     alarm_at: AwareDatetime
     trapped: Count
 
 
-class RescueDispatched(_Data):
+class RescueDispatched(DataModel):
     rescue_id: Ref
     dispatched_at: AwareDatetime
     responder: USCC
 
 
-class RescueArrived(_Data):
+class RescueArrived(DataModel):
     rescue_id: Ref
     arrived_at: AwareDatetime
 
 
-class RescueReleased(_Data):
+class RescueReleased(DataModel):
     rescue_id: Ref
     released_at: AwareDatetime
     trapped: Count
@@ -218,55 +220,55 @@ class RescueReleased(_Data):
     cause: RescueCause
 
 
-class UseStopped(_Data):
+class UseStopped(DataModel):
     reason: Text
 
 
-class UseResumed(_Data):
+class UseResumed(DataModel):
     note: Text | None = None
 
 
-class HazardListed(_Data):
+class HazardListed(DataModel):
     hazard_id: Ref
     description: Text
     deadline: date
 
 
-class RectificationOrdered(_Data):
+class RectificationOrdered(DataModel):
     order_id: Ref
     hazard_id: Ref | None = None
     items: Annotated[list[Text], Field(min_length=1)]
     deadline: date
 
 
-class RectificationCompleted(_Data):
+class RectificationCompleted(DataModel):
     order_id: Ref
     description: Text
 
 
-class HazardClosed(_Data):
+class HazardClosed(DataModel):
     hazard_id: Ref
     note: Text
 
 
-class SupervisionChecked(_Data):
+class SupervisionChecked(DataModel):
     result: SupervisionResult
     findings: list[Text] = []  # noqa: RUF012 (pydantic copies defaults)
 
 
-class PenaltyImposed(_Data):
+class PenaltyImposed(DataModel):
     decision_number: Ref
     target: USCC
     amount_yuan: Yuan
     reason: Text
 
 
-class AssessmentConcluded(_Data):
+class AssessmentConcluded(DataModel):
     conclusion: AssessmentConclusion
     report_number: Ref
 
 
-class InsurancePolicyIssued(_Data):
+class InsurancePolicyIssued(DataModel):
     policy_number: Ref
     insured: USCC
     valid_from: date
@@ -280,25 +282,25 @@ class InsurancePolicyIssued(_Data):
         return self
 
 
-class InsuranceClaimPaid(_Data):
+class InsuranceClaimPaid(DataModel):
     policy_number: Ref
     claim_number: Ref
     amount_yuan: Yuan
     rescue_id: Ref | None = None
 
 
-class ComplaintReceived(_Data):
+class ComplaintReceived(DataModel):
     complaint_id: Ref
     channel: ComplaintChannel
     summary: Text
     complainant_contact: PersonalName | None = None  # absent for anonymous complaints
 
 
-class ComplaintResolved(_Data):
+class ComplaintResolved(DataModel):
     complaint_id: Ref
     resolution: Text
 
 
-class ElevatorScrapped(_Data):
+class ElevatorScrapped(DataModel):
     scrapped_on: date
     reason: Text

@@ -14,7 +14,7 @@ from domain.model.catalogue.visible import MULTILINE
 from domain.model.identifiers import validate_factory_serial
 
 
-class _Data(BaseModel):
+class DataModel(BaseModel):
     """Base of every ``data`` model: unknown fields rejected, immutable."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -46,7 +46,7 @@ def _ed25519_public_key(s: str) -> str:
 Ed25519PublicKey = Annotated[str, AfterValidator(_ed25519_public_key)]
 
 
-class Concealed(_Data):
+class Concealed(DataModel):
     """A personal field as signed: the digest of its disclosure (:mod:`ledger.disclosure`)."""
 
     concealed: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{43}$")]
@@ -62,6 +62,7 @@ PersonalName = Annotated[Name | Concealed, Field(description=_PERSONAL)]
 PersonalRef = Annotated[Ref | Concealed, Field(description=_PERSONAL)]
 
 
-def _unique(items: list[Any], what: str) -> None:
+def require_unique(items: list[Any], what: str) -> None:
+    """A model validator's check: ``what`` (e.g. "item codes") lists no value twice."""
     if len(set(items)) != len(items):
         raise ValueError(f"{what} must not repeat")

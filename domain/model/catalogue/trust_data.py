@@ -9,26 +9,26 @@ from typing import Annotated, Literal, Self
 from pydantic import Field, StringConstraints, model_validator
 
 from domain.model.catalogue.fields import (
+    DataModel,
     Ed25519PublicKey,
     Name,
     PersonalName,
     Ref,
     Text,
-    _Data,
-    _unique,
+    require_unique,
 )
 from domain.model.identifiers import AreaCode, Category, EquipmentCode
 from domain.model.roles import LicenceKind, Role
 
 
-class OrgRegistered(_Data):
+class OrgRegistered(DataModel):
     name: Name
     district: AreaCode
     address: Text
     legal_representative: PersonalName
 
 
-class OrgRoleGranted(_Data):
+class OrgRoleGranted(DataModel):
     role: Role
     valid_from: date
     valid_to: date | None = None
@@ -40,12 +40,12 @@ class OrgRoleGranted(_Data):
         return self
 
 
-class OrgRoleRevoked(_Data):
+class OrgRoleRevoked(DataModel):
     role: Role
     reason: Text | None = None
 
 
-class OrgLicenceGranted(_Data):
+class OrgLicenceGranted(DataModel):
     kind: LicenceKind
     number: Ref
     scope: Annotated[list[Category], Field(min_length=1)]
@@ -54,24 +54,24 @@ class OrgLicenceGranted(_Data):
 
     @model_validator(mode="after")
     def _check(self) -> Self:
-        _unique(self.scope, "scope categories")
+        require_unique(self.scope, "scope categories")
         if self.valid_to < self.valid_from:
             raise ValueError("valid_to must not be before valid_from")
         return self
 
 
-class OrgLicenceRevoked(_Data):
+class OrgLicenceRevoked(DataModel):
     number: Ref
     reason: Text | None = None
 
 
-class KeyRegistered(_Data):
+class KeyRegistered(DataModel):
     key_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
     algorithm: Literal["ed25519"]
     public_key: Ed25519PublicKey  # base64 of the raw 32-byte key
     bound_elevator: EquipmentCode | None = None  # set for IoT terminal keys
 
 
-class KeyRevoked(_Data):
+class KeyRevoked(DataModel):
     key_id: Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^\S+$")]
     reason: Text

@@ -15,8 +15,8 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import Engine, select
 
 from api.demo import SignedCity
-from api.demo_city import plan_city
 from api.node import LedgerNode
+from demo import plan_city
 from domain.application.log_chains import LogChains
 from domain.model.roles import Role
 from ledger.keys import load_signing_key

@@ -5,13 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from api.demo_city.events import _Ev, _Group
-from api.demo_city.timing import _iso, _local_date, _soon, _work_time
-
-if TYPE_CHECKING:
-    from api.demo_city.history import _History
+from demo.events import Draft, Group
+from demo.life import ElevatorLife
+from demo.timing import iso, local_date, soon, work_time
 
 _LIFT_ITEMS = {"half_month": 31, "quarterly": 12, "half_yearly": 15, "annual": 17}
 _ESCALATOR_ITEMS = {"half_month": 31, "quarterly": 6, "half_yearly": 10, "annual": 12}
@@ -31,10 +29,10 @@ _ESCALATOR_WORK = (
 )
 
 
-def visit_groups(h: _History) -> Iterator[_Group]:
+def visit_groups(h: ElevatorLife) -> Iterator[Group]:
     """Maintenance visits and their confirmations, until the horizon or the last contract."""
     city, rng = h.city, h.city.rng(h.i, "visits")
-    last = _local_date(h.horizon)
+    last = local_date(h.horizon)
     # the first visit the day after the contract is signed at the earliest
     day = h.contracts[0].valid_from + timedelta(days=rng.randint(1, 5))
     prefix = "D" if h.escalator else "A"
@@ -86,15 +84,15 @@ def visit_groups(h: _History) -> Iterator[_Group]:
                 items.append(item)
         crew = city.technicians[city.maintainers.index(unit)]
         a, b = rng.sample(range(len(crew)), 2)
-        arrived = _work_time(day, rng, 8.5, 16.0)
+        arrived = work_time(day, rng, 8.5, 16.0)
         departed = arrived + timedelta(minutes=rng.randint(40, 90), seconds=rng.randint(0, 59))
         visit_id = f"V{day:%Y%m%d}-{h.ref}"
         data: dict[str, Any] = {
             "visit_id": visit_id,
             "levels": levels,
             "items": items,
-            "arrived_at": _iso(arrived),
-            "departed_at": _iso(departed),
+            "arrived_at": iso(arrived),
+            "departed_at": iso(departed),
             "technicians": [
                 {"name": crew[a][0], "certificate_number": crew[a][1]},
                 {"name": crew[b][0], "certificate_number": crew[b][1]},
@@ -104,29 +102,29 @@ def visit_groups(h: _History) -> Iterator[_Group]:
             data["parts_replaced"] = parts
         if problems:
             data["problems_found"] = problems
-        recorded = _soon(departed, rng, 60, 1800)
+        recorded = soon(departed, rng, 60, 1800)
         if rng.random() < 0.03:  # recorded late: a back-filled paper record
             late = departed + timedelta(days=rng.randint(3, 20), seconds=rng.randint(0, 36_000))
             if (
                 late <= city.end
-                and h.unit_on(_local_date(late)) is unit
+                and h.unit_on(local_date(late)) is unit
                 and not h.blocked(departed, late, "maintenance.performed")
             ):
                 recorded = late
-        events = [_Ev(departed, recorded, "maintenance.performed", unit.uscc, data)]
+        events = [Draft(departed, recorded, "maintenance.performed", unit.uscc, data)]
         if rng.random() < 0.6:
             confirmed = recorded + timedelta(minutes=rng.randint(10, 180))
         else:
-            confirmed = _work_time(_local_date(recorded) + timedelta(days=rng.randint(1, 3)), rng)
+            confirmed = work_time(local_date(recorded) + timedelta(days=rng.randint(1, 3)), rng)
         events.append(
-            _Ev(
+            Draft(
                 confirmed,
-                _soon(confirmed, rng, 20, 600),
+                soon(confirmed, rng, 20, 600),
                 "maintenance.confirmed",
                 h.use.uscc,
                 {"visit_id": visit_id, "confirmed_by": manager},
             )
         )
-        yield _Group(events, prefix_ok=True)
+        yield Group(events, prefix_ok=True)
         gap = rng.randint(18, 25) if rng.random() < 0.05 else rng.randint(14, 15)
         day += timedelta(days=gap)

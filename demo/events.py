@@ -25,7 +25,9 @@ class PlannedStatement:
 
 
 @dataclass(slots=True)
-class _Ev:
+class Draft:
+    """One statement of a history before it is numbered: a :class:`PlannedStatement` to be."""
+
     occurred: datetime
     recorded: datetime
     type: str
@@ -36,10 +38,10 @@ class _Ev:
 
 
 @dataclass(slots=True)
-class _Group:
+class Group:
     """Statements that belong together, keyed by the earliest ``occurred``."""
 
-    events: list[_Ev]
+    events: list[Draft]
     prefix_ok: bool = False  # a leading part may stand alone when the rest is blocked
     fixed: bool = False  # never blocked (the stop itself, the scrapping)
     key: datetime = field(init=False)
@@ -49,7 +51,9 @@ class _Group:
 
 
 @dataclass(frozen=True, slots=True)
-class _Contract:
+class Contract:
+    """The terms of a maintenance contract (``unit``: an index into the city's maintainers)."""
+
     number: str
     unit: int
     valid_from: date
@@ -58,7 +62,9 @@ class _Contract:
 
 
 @dataclass(frozen=True, slots=True)
-class _Policy:
+class InsurancePolicy:
+    """The terms of an insurance policy."""
+
     number: str
     valid_from: date
     valid_to: date

@@ -7,13 +7,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from api.demo_city.events import _Ev, _Group
-from api.demo_city.timing import _DAY, _iso, _local_date, _soon, _work_time
-
-if TYPE_CHECKING:
-    from api.demo_city.history import _History
+from demo.events import Draft, Group
+from demo.life import ElevatorLife
+from demo.timing import DAY, iso, local_date, soon, work_time
 
 _LIFT_FAULTS: tuple[tuple[str, int, str, str], ...] = (
     ("01", 12, "安全回路继电器触点氧化", "清洁触点并更换继电器"),
@@ -43,12 +40,12 @@ def _weighted(
     return code, cause, action
 
 
-def fault_groups(h: _History) -> Iterator[_Group]:
+def fault_groups(h: ElevatorLife) -> Iterator[Group]:
     """Faults, about 2.5 a year, each reported and cleared."""
     rng = h.city.rng(h.i, "faults")
     table = _ESCALATOR_FAULTS if h.escalator else _LIFT_FAULTS
     mean = 365.25 * 86_400 / 2.5  # about 2.5 faults a year
-    t = h.service_start + _DAY
+    t = h.service_start + DAY
     n = 0
     while True:
         detected = t + timedelta(seconds=int(rng.expovariate(1 / mean)) + 3600)
@@ -59,21 +56,21 @@ def fault_groups(h: _History) -> Iterator[_Group]:
         by_use_unit = not via_terminal and rng.random() < 0.3
         if via_terminal:  # the terminal reports at once, the lift still in normal mode
             occurred = detected + timedelta(seconds=rng.randint(0, 20))
-            recorded = _soon(occurred, rng, 2, 30)
+            recorded = soon(occurred, rng, 2, 30)
         else:  # a phone call to the duty line; the lift is out of service
             occurred = detected + timedelta(minutes=rng.randint(10, 60))
-            recorded = _soon(occurred, rng, 60, 600)
+            recorded = soon(occurred, rng, 60, 600)
         cleared = occurred + timedelta(minutes=rng.randint(60, 360))
         t = cleared
-        reporter = h.unit_on(_local_date(detected))
-        clearer = h.unit_on(_local_date(cleared))
+        reporter = h.unit_on(local_date(detected))
+        clearer = h.unit_on(local_date(cleared))
         if reporter is None or reporter != clearer:
             continue  # a fault across a change of maintenance unit: left out
         n += 1
         fault_id = f"F{detected:%Y%m%d}-{h.ref}-{n:03d}"
-        yield _Group(
+        yield Group(
             [
-                _Ev(
+                Draft(
                     occurred,
                     recorded,
                     "fault.reported",
@@ -82,13 +79,13 @@ def fault_groups(h: _History) -> Iterator[_Group]:
                         "fault_id": fault_id,
                         "code": code,
                         "service_mode": 1 if via_terminal else 0,
-                        "detected_at": _iso(detected),
+                        "detected_at": iso(detected),
                     },
                     via_terminal=via_terminal,
                 ),
-                _Ev(
+                Draft(
                     cleared,
-                    _soon(cleared, rng, 60, 900),
+                    soon(cleared, rng, 60, 900),
                     "fault.cleared",
                     reporter.uscc,
                     {"fault_id": fault_id, "cause": cause, "action": action},
@@ -97,7 +94,7 @@ def fault_groups(h: _History) -> Iterator[_Group]:
         )
 
 
-def rescue_groups(h: _History) -> Iterator[_Group]:
+def rescue_groups(h: ElevatorLife) -> Iterator[Group]:
     """Rescues (lifts only), each from alarm to release."""
     if h.escalator:
         return
@@ -109,8 +106,8 @@ def rescue_groups(h: _History) -> Iterator[_Group]:
         t += timedelta(seconds=int(rng.expovariate(1 / mean)))
         if t > h.horizon:
             return
-        unit = h.unit_on(_local_date(t))
-        if unit is None or unit is not h.unit_on(_local_date(t + timedelta(hours=2))):
+        unit = h.unit_on(local_date(t))
+        if unit is None or unit is not h.unit_on(local_date(t + timedelta(hours=2))):
             continue
         n += 1
         rescue_id = f"R{t:%Y%m%d}-{h.ref}-{n:02d}"
@@ -124,57 +121,57 @@ def rescue_groups(h: _History) -> Iterator[_Group]:
             ("door_system", "external_power", "human", "other"), weights=(45, 25, 15, 15)
         )[0]
         events = [
-            _Ev(
+            Draft(
                 t,
-                _soon(t, rng, 10, 40),
+                soon(t, rng, 10, 40),
                 "rescue.alarm",
                 city.rescue.uscc,
                 {
                     "rescue_id": rescue_id,
                     "source": "96333",
-                    "alarm_at": _iso(t),
+                    "alarm_at": iso(t),
                     "trapped": trapped,
                 },
             ),
-            _Ev(
+            Draft(
                 dispatched,
-                _soon(dispatched, rng, 10, 40),
+                soon(dispatched, rng, 10, 40),
                 "rescue.dispatched",
                 city.rescue.uscc,
                 {
                     "rescue_id": rescue_id,
-                    "dispatched_at": _iso(dispatched),
+                    "dispatched_at": iso(dispatched),
                     "responder": unit.uscc,
                 },
             ),
-            _Ev(
+            Draft(
                 arrived,
-                _soon(arrived, rng, 10, 60),
+                soon(arrived, rng, 10, 60),
                 "rescue.arrived",
                 unit.uscc,
-                {"rescue_id": rescue_id, "arrived_at": _iso(arrived)},
+                {"rescue_id": rescue_id, "arrived_at": iso(arrived)},
             ),
-            _Ev(
+            Draft(
                 released,
-                _soon(released, rng, 30, 300),
+                soon(released, rng, 30, 300),
                 "rescue.released",
                 unit.uscc,
                 {
                     "rescue_id": rescue_id,
-                    "released_at": _iso(released),
+                    "released_at": iso(released),
                     "trapped": trapped,
                     "injured": injured,
                     "cause": cause,
                 },
             ),
         ]
-        policy = h.policy_on(_local_date(t))
+        policy = h.policy_on(local_date(t))
         if injured and policy is not None:
-            paid = _work_time(released.date() + timedelta(days=rng.randint(10, 40)), rng)
+            paid = work_time(released.date() + timedelta(days=rng.randint(10, 40)), rng)
             events.append(
-                _Ev(
+                Draft(
                     paid,
-                    _soon(paid, rng),
+                    soon(paid, rng),
                     "insurance.claim_paid",
                     city.insurer.uscc,
                     {
@@ -185,5 +182,5 @@ def rescue_groups(h: _History) -> Iterator[_Group]:
                     },
                 )
             )
-        yield _Group(events)
+        yield Group(events)
         t = released + timedelta(days=1)

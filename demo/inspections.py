@@ -7,13 +7,10 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from api.demo_city.events import _Ev, _Group
-from api.demo_city.timing import _add_months, _month_end, _soon, _work_time
-
-if TYPE_CHECKING:
-    from api.demo_city.history import _History
+from demo.events import Draft, Group
+from demo.life import ElevatorLife
+from demo.timing import add_months, month_end, soon, work_time
 
 _LIFT_FINDINGS = (
     "制动器制动力不足",
@@ -34,30 +31,30 @@ _ESCALATOR_FINDINGS = (
 _PERIODIC_YEARS = frozenset({1, 4, 7, 9, 11, 13, 15})
 
 
-def inspection_findings(h: _History, rng: random.Random) -> list[str]:
+def inspection_findings(h: ElevatorLife, rng: random.Random) -> list[str]:
     """One or two inspection findings fitting the elevator."""
     pool = _ESCALATOR_FINDINGS if h.escalator else _LIFT_FINDINGS
     return rng.sample(pool, rng.randint(1, 2))
 
 
-def inspection_groups(h: _History) -> Iterator[_Group]:
+def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
     """Periodic inspections and self-tests, one a year."""
     city, rng = h.city, h.city.rng(h.i, "inspections")
     year = 1
     while True:
-        due = _month_end(_add_months(h.baseline, 12 * year))
-        at = _work_time(due - timedelta(days=rng.randint(0, 45)), rng)
+        due = month_end(add_months(h.baseline, 12 * year))
+        at = work_time(due - timedelta(days=rng.randint(0, 45)), rng)
         if at > h.horizon:
             return
-        next_due = _month_end(_add_months(h.baseline, 12 * (year + 1))).isoformat()
+        next_due = month_end(add_months(h.baseline, 12 * (year + 1))).isoformat()
         periodic = year in _PERIODIC_YEARS or year > 15
         if not periodic:
             report = f"ZJ-{at.year}-{h.ref}"
-            yield _Group(
+            yield Group(
                 [
-                    _Ev(
+                    Draft(
                         at,
-                        _soon(at, rng),
+                        soon(at, rng),
                         "inspection.concluded",
                         city.testing.uscc,
                         {
@@ -73,13 +70,13 @@ def inspection_groups(h: _History) -> Iterator[_Group]:
             )
         elif rng.random() < 0.05:
             deadline = at.date() + timedelta(days=15)
-            again = _work_time(at.date() + timedelta(days=rng.randint(15, 25)), rng)
+            again = work_time(at.date() + timedelta(days=rng.randint(15, 25)), rng)
             report = f"DJ-{at.year}-{h.ref}"
-            yield _Group(
+            yield Group(
                 [
-                    _Ev(
+                    Draft(
                         at,
-                        _soon(at, rng),
+                        soon(at, rng),
                         "inspection.concluded",
                         city.institute.uscc,
                         {
@@ -90,9 +87,9 @@ def inspection_groups(h: _History) -> Iterator[_Group]:
                             "rectification_deadline": deadline.isoformat(),
                         },
                     ),
-                    _Ev(
+                    Draft(
                         again,
-                        _soon(again, rng),
+                        soon(again, rng),
                         "inspection.concluded",
                         city.institute.uscc,
                         {
@@ -107,11 +104,11 @@ def inspection_groups(h: _History) -> Iterator[_Group]:
                 prefix_ok=True,
             )
         else:
-            yield _Group(
+            yield Group(
                 [
-                    _Ev(
+                    Draft(
                         at,
-                        _soon(at, rng),
+                        soon(at, rng),
                         "inspection.concluded",
                         city.institute.uscc,
                         {

@@ -4,25 +4,22 @@ unit) and insurance policies."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
 
-from api.demo_city.events import _Ev, _Group
-from api.demo_city.timing import _soon
-
-if TYPE_CHECKING:
-    from api.demo_city.history import _History
+from demo.events import Draft, Group
+from demo.life import ElevatorLife
+from demo.timing import soon
 
 
-def contract_groups(h: _History) -> Iterator[_Group]:
+def contract_groups(h: ElevatorLife) -> Iterator[Group]:
     """Every maintenance contract, signed by its unit and co-signed by the use unit."""
     rng = h.city.rng(h.i, "contract-records")
     for c in h.contracts:
         unit = h.city.maintainers[c.unit]
-        yield _Group(
+        yield Group(
             [
-                _Ev(
+                Draft(
                     c.signed,
-                    _soon(c.signed, rng),
+                    soon(c.signed, rng),
                     "maintenance_contract.signed",
                     unit.uscc,
                     {
@@ -39,15 +36,15 @@ def contract_groups(h: _History) -> Iterator[_Group]:
         )
 
 
-def policy_groups(h: _History) -> Iterator[_Group]:
+def policy_groups(h: ElevatorLife) -> Iterator[Group]:
     """Every insurance policy."""
     rng = h.city.rng(h.i, "policy-records")
     for p in h.policies:
-        yield _Group(
+        yield Group(
             [
-                _Ev(
+                Draft(
                     p.issued,
-                    _soon(p.issued, rng),
+                    soon(p.issued, rng),
                     "insurance.policy_issued",
                     h.city.insurer.uscc,
                     {

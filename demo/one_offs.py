@@ -6,13 +6,11 @@ from __future__ import annotations
 import random
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from api.demo_city.events import _Ev, _Group
-from api.demo_city.timing import _local_date, _soon, _work_time
-
-if TYPE_CHECKING:
-    from api.demo_city.history import _History
+from demo.events import Draft, Group
+from demo.life import ElevatorLife
+from demo.timing import local_date, soon, work_time
 
 _HAZARDS_LIFT = (
     ("曳引钢丝绳断丝超标", "更换全部曳引钢丝绳", "已更换全部曳引钢丝绳并做平衡系数试验"),
@@ -45,15 +43,15 @@ _SUPERVISION_FINDINGS = (
 )
 
 
-def one_off_groups(h: _History) -> Iterator[_Group]:
+def one_off_groups(h: ElevatorLife) -> Iterator[Group]:
     """Stops, supervision, complaints, hazards, penalty, assessments, the scrapping."""
     city, rng = h.city, h.city.rng(h.i, "one-offs")
     regulator = city.regulator.uscc
-    groups: list[_Group] = []
+    groups: list[Group] = []
     if h.stop_group is not None:
         groups.append(h.stop_group)
     lo = h.service_start.date() + timedelta(days=7)
-    hi = _local_date(h.horizon) - timedelta(days=3)
+    hi = local_date(h.horizon) - timedelta(days=3)
 
     # supervision checks: in about three years out of five
     start = lo
@@ -61,14 +59,14 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
         if rng.random() < 0.6:
             day = h.free_day(rng, start, min(start + timedelta(days=364), hi), 1)
             if day is not None:
-                at = _work_time(day, rng)
+                at = work_time(day, rng)
                 ok = rng.random() < 0.85
                 data: dict[str, Any] = {
                     "result": "compliant" if ok else "non_compliant",
                     "findings": [] if ok else rng.sample(_SUPERVISION_FINDINGS, 1),
                 }
                 groups.append(
-                    _Group([_Ev(at, _soon(at, rng), "supervision.checked", regulator, data)])
+                    Group([Draft(at, soon(at, rng), "supervision.checked", regulator, data)])
                 )
         start += timedelta(days=365)
 
@@ -80,7 +78,7 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
         day = h.free_day(rng, lo, hi - timedelta(days=12), 12)
         if day is None:
             continue
-        at = _work_time(day, rng, 8.0, 21.0)
+        at = work_time(day, rng, 8.0, 21.0)
         channel = rng.choice(("12345", "96333", "qr_scan", "12315", "web"))
         complaint_id = f"TS-{at.year}-{h.ref}-{n}"
         received: dict[str, Any] = {
@@ -93,14 +91,14 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
                 f"1{rng.randint(30, 99)}****{rng.randint(0, 9999):04d}"
             )
         receiver = city.rescue.uscc if channel == "96333" else regulator
-        done = _work_time(day + timedelta(days=rng.randint(2, 10)), rng)
+        done = work_time(day + timedelta(days=rng.randint(2, 10)), rng)
         groups.append(
-            _Group(
+            Group(
                 [
-                    _Ev(at, _soon(at, rng), "complaint.received", receiver, received),
-                    _Ev(
+                    Draft(at, soon(at, rng), "complaint.received", receiver, received),
+                    Draft(
                         done,
-                        _soon(done, rng),
+                        soon(done, rng),
                         "complaint.resolved",
                         regulator,
                         {"complaint_id": complaint_id, "resolution": rng.choice(_RESOLUTIONS)},
@@ -118,7 +116,7 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
     if h.i == city.penalty_index:
         day = h.free_day(rng, lo, hi, 1)
         if day is not None:
-            at = _work_time(day, rng)
+            at = work_time(day, rng)
             target = h.unit_on(day)
             assert target is not None
             data = {
@@ -127,7 +125,7 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
                 "amount_yuan": "20000.00",
                 "reason": "未按规定进行维护保养，维保间隔超过15日",
             }
-            groups.append(_Group([_Ev(at, _soon(at, rng), "penalty.imposed", regulator, data)]))
+            groups.append(Group([Draft(at, soon(at, rng), "penalty.imposed", regulator, data)]))
 
     if h.i == city.assessment_index:
         day = h.free_day(rng, lo, hi, 1)
@@ -137,7 +135,7 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
     if h.cut is not None:
         cut = h.cut
         day = h.free_day(
-            rng, _local_date(cut) - timedelta(days=40), _local_date(cut) - timedelta(days=15), 1
+            rng, local_date(cut) - timedelta(days=40), local_date(cut) - timedelta(days=15), 1
         )
         if day is not None:
             groups.append(_assessment(h, rng, day, "scrap"))
@@ -147,30 +145,30 @@ def one_off_groups(h: _History) -> Iterator[_Group]:
     yield from groups
 
 
-def _hazard(h: _History, rng: random.Random, day: date) -> _Group:
+def _hazard(h: ElevatorLife, rng: random.Random, day: date) -> Group:
     regulator = h.city.regulator.uscc
     description, item, done = rng.choice(_HAZARDS_ESCALATOR if h.escalator else _HAZARDS_LIFT)
-    listed = _work_time(day, rng)
+    listed = work_time(day, rng)
     deadline = (day + timedelta(days=30)).isoformat()
     hazard_id = f"H-{listed.year}-{h.ref}"
     order_id = f"ZG-{listed.year}-{h.ref}"
-    ordered = _work_time(day + timedelta(days=rng.randint(1, 3)), rng)
-    completed = _work_time(ordered.date() + timedelta(days=rng.randint(5, 20)), rng)
-    closed = _work_time(completed.date() + timedelta(days=rng.randint(2, 7)), rng)
+    ordered = work_time(day + timedelta(days=rng.randint(1, 3)), rng)
+    completed = work_time(ordered.date() + timedelta(days=rng.randint(5, 20)), rng)
+    closed = work_time(completed.date() + timedelta(days=rng.randint(2, 7)), rng)
     worker = h.unit_on(completed.date())
     assert worker is not None
-    return _Group(
+    return Group(
         [
-            _Ev(
+            Draft(
                 listed,
-                _soon(listed, rng),
+                soon(listed, rng),
                 "hazard.listed",
                 regulator,
                 {"hazard_id": hazard_id, "description": description, "deadline": deadline},
             ),
-            _Ev(
+            Draft(
                 ordered,
-                _soon(ordered, rng),
+                soon(ordered, rng),
                 "rectification.ordered",
                 regulator,
                 {
@@ -180,16 +178,16 @@ def _hazard(h: _History, rng: random.Random, day: date) -> _Group:
                     "deadline": deadline,
                 },
             ),
-            _Ev(
+            Draft(
                 completed,
-                _soon(completed, rng),
+                soon(completed, rng),
                 "rectification.completed",
                 worker.uscc,
                 {"order_id": order_id, "description": done},
             ),
-            _Ev(
+            Draft(
                 closed,
-                _soon(closed, rng),
+                soon(closed, rng),
                 "hazard.closed",
                 regulator,
                 {"hazard_id": hazard_id, "note": "复查合格，销号"},
@@ -198,21 +196,21 @@ def _hazard(h: _History, rng: random.Random, day: date) -> _Group:
     )
 
 
-def _assessment(h: _History, rng: random.Random, day: date, conclusion: str) -> _Group:
-    at = _work_time(day, rng)
+def _assessment(h: ElevatorLife, rng: random.Random, day: date, conclusion: str) -> Group:
+    at = work_time(day, rng)
     data = {"conclusion": conclusion, "report_number": f"PG-{at.year}-{h.ref}"}
-    return _Group([_Ev(at, _soon(at, rng), "assessment.concluded", h.city.institute.uscc, data)])
+    return Group([Draft(at, soon(at, rng), "assessment.concluded", h.city.institute.uscc, data)])
 
 
-def _scrapping(h: _History, rng: random.Random, cut: datetime) -> _Group:
-    events: list[_Ev] = []
+def _scrapping(h: ElevatorLife, rng: random.Random, cut: datetime) -> Group:
+    events: list[Draft] = []
     at = cut
     for c in h.contracts:
         if c.signed < cut and c.valid_to >= cut.date():
             events.append(
-                _Ev(
+                Draft(
                     at,
-                    _soon(at, rng, 10, 50),
+                    soon(at, rng, 10, 50),
                     "maintenance_contract.ended",
                     h.use.uscc,
                     {"contract_number": c.number, "reason": "电梯报废，终止维保合同"},
@@ -220,21 +218,21 @@ def _scrapping(h: _History, rng: random.Random, cut: datetime) -> _Group:
             )
             at += timedelta(minutes=1)
     scrapped = cut + timedelta(hours=rng.randint(1, 3))
-    cancelled = _work_time(scrapped.date() + timedelta(days=rng.randint(1, 10)), rng)
+    cancelled = work_time(scrapped.date() + timedelta(days=rng.randint(1, 10)), rng)
     events += [
-        _Ev(
+        Draft(
             scrapped,
-            _soon(scrapped, rng),
+            soon(scrapped, rng),
             "elevator.scrapped",
             h.use.uscc,
             {"scrapped_on": scrapped.date().isoformat(), "reason": "安全评估结论为报废"},
         ),
-        _Ev(
+        Draft(
             cancelled,
-            _soon(cancelled, rng),
+            soon(cancelled, rng),
             "registration.cancelled",
             h.city.regulator.uscc,
             {"reason": "设备已报废，注销使用登记"},
         ),
     ]
-    return _Group(events, fixed=True)
+    return Group(events, fixed=True)

@@ -146,7 +146,7 @@ _LICENCE_PREFIX: Mapping[LicenceKind, str] = MappingProxyType(
 )
 
 
-def _organizations(seed: int, now: datetime) -> tuple[DemoOrganization, ...]:
+def city_organizations(seed: int, now: datetime) -> tuple[DemoOrganization, ...]:
     orgs = []
     for k, (role, dept, district, name, address, representative) in enumerate(_ORG_SPECS):
         block = "MB1P" if dept[0] == "1" else "MA4L"
@@ -194,11 +194,11 @@ _GIVEN = (
 )
 
 
-def _person(rng: random.Random) -> str:
+def person_name(rng: random.Random) -> str:
     return rng.choice(_SURNAMES) + rng.choice(_GIVEN)
 
 
-def _technicians(seed: int, k: int, district: str) -> tuple[tuple[str, str], ...]:
+def technicians_of(seed: int, k: int, district: str) -> tuple[tuple[str, str], ...]:
     """Six technicians (name, certificate number) of maintenance unit ``k``."""
     rng = random.Random(f"elevator-ledger-demo/{seed}/technicians/{k}")
     crew: list[tuple[str, str]] = []
@@ -208,5 +208,5 @@ def _technicians(seed: int, k: int, district: str) -> tuple[tuple[str, str], ...
         cert = f"T{district}{born:%Y%m%d}{rng.randint(0, 9999):04d}"
         if cert not in seen:
             seen.add(cert)
-            crew.append((_person(rng), cert))
+            crew.append((person_name(rng), cert))
     return tuple(crew)

@@ -9,10 +9,10 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import MappingProxyType
 
-from api.demo_city.city import _City, _profile
-from api.demo_city.events import PlannedStatement
-from api.demo_city.history import _elevator_stream
-from api.demo_city.organizations import DemoOrganization, _organizations, _person, _technicians
+from demo.city import City, plan_profile
+from demo.events import PlannedStatement
+from demo.history import elevator_stream
+from demo.organizations import DemoOrganization, city_organizations, person_name, technicians_of
 from domain.model.roles import Role
 
 _MAX_ELEVATORS = 99_999  # equipment-code serials are five digits
@@ -29,13 +29,13 @@ class CityPlan:
     now: datetime
     years: int
     seed: int
-    _city: _City = field(repr=False, compare=False)
+    _city: City = field(repr=False, compare=False)
 
     def statements(self) -> Iterator[PlannedStatement]:
         """All elevator statements, sorted by ``recorded_at`` (ties: elevator index, then order
         within the elevator's history). A fresh generator on every call."""
         city = self._city
-        streams = [_elevator_stream(city, p) for p in city.profiles]
+        streams = [elevator_stream(city, p) for p in city.profiles]
         for _recorded, _index, _seq, planned in heapq.merge(*streams):
             yield planned
 
@@ -65,7 +65,7 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
     if years < 1:
         raise ValueError("years must be at least 1")
     now_utc = now.astimezone(UTC).replace(microsecond=0)
-    orgs = _organizations(seed, now_utc)
+    orgs = city_organizations(seed, now_utc)
     regulator, others = orgs[0], orgs[1:]
 
     def role(r: Role) -> tuple[DemoOrganization, ...]:
@@ -78,7 +78,7 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
     assessment = picks[1]
     if elevators >= 2 and assessment == scrap:
         assessment = (assessment + 1) % elevators
-    city = _City(
+    city = City(
         seed=seed,
         years=years,
         now=now_utc,
@@ -92,8 +92,8 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
         rescue=role(Role.RESCUE_PLATFORM)[0],
         maintainers=maintainers,
         use_units=use_units,
-        technicians=tuple(_technicians(seed, k, o.district) for k, o in enumerate(maintainers)),
-        safety_managers=tuple(_person(random.Random(f"{seed}/sm/{k}")) for k in range(9)),
+        technicians=tuple(technicians_of(seed, k, o.district) for k, o in enumerate(maintainers)),
+        safety_managers=tuple(person_name(random.Random(f"{seed}/sm/{k}")) for k in range(9)),
         scrap_index=scrap,
         assessment_index=assessment,
         penalty_index=picks[2],
@@ -102,7 +102,7 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
         complaint_index=picks[5],
         profiles=(),
     )
-    profiles = tuple(_profile(city, i) for i in range(elevators))
+    profiles = tuple(plan_profile(city, i) for i in range(elevators))
     city = replace(city, profiles=profiles)
     terminals = {p.code: maintainers[p.maintainer].uscc for p in profiles if p.terminal}
     return CityPlan(

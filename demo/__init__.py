@@ -30,9 +30,9 @@ registration's cancellation follows a scrapping.
 
 from __future__ import annotations
 
-from api.demo_city.events import PlannedStatement
-from api.demo_city.organizations import DemoOrganization
-from api.demo_city.plan import CityPlan, plan_city
-from api.demo_city.timing import CST
+from demo.events import PlannedStatement
+from demo.organizations import DemoOrganization
+from demo.plan import CityPlan, plan_city
+from demo.timing import CST
 
 __all__ = ["CST", "CityPlan", "DemoOrganization", "PlannedStatement", "plan_city"]

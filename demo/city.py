@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from api.demo_city.organizations import DemoOrganization
-from api.demo_city.timing import CST, _soon, _work_time
+from demo.organizations import DemoOrganization
+from demo.timing import CST, soon, work_time
 from domain.model.identifiers import Category
 
 _MAKER_CODE = "43901"  # the manufacturer's code inside equipment codes
@@ -28,7 +28,7 @@ _MODELS: Mapping[Category, tuple[tuple[str, int, str, tuple[int, int], str], ...
 
 
 @dataclass(frozen=True, slots=True)
-class _Profile:
+class Profile:
     """What the city-wide merge needs about an elevator before planning its history."""
 
     index: int
@@ -45,7 +45,7 @@ class _Profile:
 
 
 @dataclass(frozen=True)
-class _City:
+class City:
     seed: int
     years: int
     now: datetime
@@ -67,13 +67,13 @@ class _City:
     hazard_index: int
     stop_index: int
     complaint_index: int
-    profiles: tuple[_Profile, ...]
+    profiles: tuple[Profile, ...]
 
     def rng(self, index: int, stream: str) -> random.Random:
         return random.Random(f"elevator-ledger-demo/{self.seed}/{index}/{stream}")
 
 
-def _profile(city: _City, i: int) -> _Profile:
+def plan_profile(city: City, i: int) -> Profile:
     rng = city.rng(i, "profile")
     n_use, n_maint = len(city.use_units), len(city.maintainers)
     use_unit = i % n_use
@@ -86,7 +86,7 @@ def _profile(city: _City, i: int) -> _Profile:
     base = city.now - timedelta(days=round(city.years * 365.25) + 180)
     newest = min(730, city.years * 365 // 2)
     offset = rng.randint(0, 150) if rng.random() < 0.8 else rng.randint(150, newest)
-    manufactured_at = _work_time((base + timedelta(days=offset)).astimezone(CST).date(), rng)
+    manufactured_at = work_time((base + timedelta(days=offset)).astimezone(CST).date(), rng)
     year = manufactured_at.year
     serial = (i + city.seed * 10_007) % 100_000
     code = f"{category.value}{_MAKER_CODE}{year}{serial:05d}"
@@ -112,7 +112,7 @@ def _profile(city: _City, i: int) -> _Profile:
         "stops": rng.randint(lo, hi),
         "manufactured_on": manufactured_at.date().isoformat(),
     }
-    return _Profile(
+    return Profile(
         index=i,
         code=code,
         category=category,
@@ -122,6 +122,6 @@ def _profile(city: _City, i: int) -> _Profile:
         site=site,
         terminal=rng.random() < 0.35,
         manufactured_at=manufactured_at,
-        manufactured_recorded=_soon(manufactured_at, rng),
+        manufactured_recorded=soon(manufactured_at, rng),
         manufactured_data=data,
     )

@@ -5,25 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import timedelta
-from typing import TYPE_CHECKING
 
-from api.demo_city.events import _Ev, _Group
-from api.demo_city.inspections import inspection_findings
-from api.demo_city.timing import _add_months, _month_end, _soon
-
-if TYPE_CHECKING:
-    from api.demo_city.history import _History
+from demo.events import Draft, Group
+from demo.inspections import inspection_findings
+from demo.life import ElevatorLife
+from demo.timing import add_months, month_end, soon
 
 
-def setup_groups(h: _History) -> Iterator[_Group]:
+def setup_groups(h: ElevatorLife) -> Iterator[Group]:
     """Sale, construction, supervisory inspection, registration, rescue code."""
     city, rng = h.city, h.city.rng(h.i, "setup-records")
     kind = "installation"
-    yield _Group(
+    yield Group(
         [
-            _Ev(
+            Draft(
                 h.t_sold,
-                _soon(h.t_sold, rng),
+                soon(h.t_sold, rng),
                 "elevator.sold",
                 city.manufacturer.uscc,
                 {
@@ -35,11 +32,11 @@ def setup_groups(h: _History) -> Iterator[_Group]:
         ]
     )
     builder = city.construction.uscc
-    yield _Group(
+    yield Group(
         [
-            _Ev(
+            Draft(
                 h.t_notice,
-                _soon(h.t_notice, rng),
+                soon(h.t_notice, rng),
                 "construction.notified",
                 builder,
                 {
@@ -51,11 +48,11 @@ def setup_groups(h: _History) -> Iterator[_Group]:
             ),
         ]
     )
-    yield _Group(
+    yield Group(
         [
-            _Ev(
+            Draft(
                 h.t_built,
-                _soon(h.t_built, rng),
+                soon(h.t_built, rng),
                 "construction.completed",
                 builder,
                 {
@@ -67,14 +64,14 @@ def setup_groups(h: _History) -> Iterator[_Group]:
         ]
     )
     institute = city.institute.uscc
-    first_due = _month_end(_add_months(h.baseline, 12)).isoformat()
+    first_due = month_end(add_months(h.baseline, 12)).isoformat()
     report = f"JD-{h.t_supervisory.year}-{h.ref}"
     if h.t_reinspect is None:
-        yield _Group(
+        yield Group(
             [
-                _Ev(
+                Draft(
                     h.t_supervisory,
-                    _soon(h.t_supervisory, rng),
+                    soon(h.t_supervisory, rng),
                     "inspection.concluded",
                     institute,
                     {
@@ -89,11 +86,11 @@ def setup_groups(h: _History) -> Iterator[_Group]:
         )
     else:
         findings = inspection_findings(h, rng)
-        yield _Group(
+        yield Group(
             [
-                _Ev(
+                Draft(
                     h.t_supervisory,
-                    _soon(h.t_supervisory, rng),
+                    soon(h.t_supervisory, rng),
                     "inspection.concluded",
                     institute,
                     {
@@ -106,9 +103,9 @@ def setup_groups(h: _History) -> Iterator[_Group]:
                         ).isoformat(),
                     },
                 ),
-                _Ev(
+                Draft(
                     h.t_reinspect,
-                    _soon(h.t_reinspect, rng),
+                    soon(h.t_reinspect, rng),
                     "inspection.concluded",
                     institute,
                     {
@@ -123,11 +120,11 @@ def setup_groups(h: _History) -> Iterator[_Group]:
         )
     reg = h.t_registered
     category = h.p.category.value
-    yield _Group(
+    yield Group(
         [
-            _Ev(
+            Draft(
                 reg,
-                _soon(reg, rng),
+                soon(reg, rng),
                 "registration.issued",
                 city.regulator.uscc,
                 {
@@ -143,11 +140,11 @@ def setup_groups(h: _History) -> Iterator[_Group]:
         ]
     )
     rescue_code = (h.i * 7919 + (city.seed % 1000) * 104_729 + 350_000) % 1_000_000
-    yield _Group(
+    yield Group(
         [
-            _Ev(
+            Draft(
                 h.t_rescue_code,
-                _soon(h.t_rescue_code, rng),
+                soon(h.t_rescue_code, rng),
                 "rescue_code.assigned",
                 city.rescue.uscc,
                 {"rescue_code": f"{rescue_code:06d}"},
