@@ -141,9 +141,13 @@ def commissioned(
     """An elevator in service under a maintenance contract, step by step on ``days`` of
     ``life``: manufactured, installed (:func:`construction`), its supervisory inspection passed
     (next due on ``next_due``, or as the regime says), registered to the owner (with
-    ``registration_fields``), a rescue code from ``rescue_platform`` if one is given, and a
-    contract with the maintainer, co-signed by the owner: number ``WB-`` and the code's last
-    three digits, valid from its day to day 850 (``contract_fields`` changes any of that)."""
+    ``registration_fields``), a rescue code from ``rescue_platform`` if one is given (the
+    catalogue example's unless ``rescue_code`` says), and a contract with the maintainer,
+    co-signed by the owner: number ``WB-`` and the code's last three digits, valid from its day
+    to day 850 (``contract_fields`` changes any of that).
+
+    The steps are returned, not said, so that a test can say them its own way (:func:`tell`,
+    a batch with recorded times, interleaved with other lifts' steps)."""
     at, day = life.at, life.day
     steps = construction(p, code, life, days)
     steps.append(
@@ -157,12 +161,9 @@ def commissioned(
     )
     steps.append(registration(p, code, at(days.registered), **registration_fields))
     if rescue_platform is not None:
+        chosen = {} if rescue_code is None else {"rescue_code": rescue_code}
         assigned = statement(
-            "rescue_code.assigned",
-            code,
-            rescue_platform,
-            at(days.contracted),
-            rescue_code=rescue_code,
+            "rescue_code.assigned", code, rescue_platform, at(days.contracted), **chosen
         )
         steps.append(Step("rescue code", rescue_platform, assigned))
     contract = {

@@ -95,7 +95,8 @@ def impure_imports(tree: Tree) -> Iterator[str]:
     """Each import of a pure module that reaches an impure one: directly, or through modules
     of ours that are not pure themselves (a pure one answers for its own imports)."""
     for module in filter(is_pure, tree.files):
-        for imp, target in [(imp, tree.ours(imp.target)) for imp in tree.imports[module]]:
+        for imp in tree.imports[module]:
+            target = tree.ours(imp.target)
             if is_impure(imp):
                 yield str(imp)
             elif target is not None and not is_pure(target):
@@ -133,8 +134,8 @@ def import_cycles(tree: Tree) -> Iterator[str]:
         yield " → ".join(cycle) + "".join(f"\n    {line[a, b]}" for a, b in pairwise(cycle))
 
 
-def layer_tree(root: Path = REPO) -> Tree:
-    return Tree(root, LAYERS)
+def layer_tree() -> Tree:
+    return Tree(REPO, LAYERS)
 
 
 def test_pure_modules_import_no_storage_http_threads_or_processes() -> None:
@@ -161,13 +162,13 @@ def documented_as(path: Path, layer: str, ambiguous: set[str]) -> re.Pattern[str
     return re.compile(rf"(?<![\w./-]){prefix}{re.escape(inside)}(?!\w)")
 
 
-def documented_modules(root: Path = REPO) -> list[tuple[Path, str]]:
+def documented_modules() -> list[tuple[Path, str]]:
     """Each module the document must name, with its layer: every ``*.py`` of the layers but
     the packages' ``__init__.py`` and the migrations' versions."""
     return [
         (path, path.parts[0])
-        for path in Tree(root, LAYERS).files.values()
-        if path.name != "__init__.py" and "versions" not in path.parts[1:-1]
+        for path in layer_tree().files.values()
+        if path.name != "__init__.py" and path.parent.parts[-2:] != ("migrations", "versions")
     ]
 
 
