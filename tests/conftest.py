@@ -1,4 +1,5 @@
-"""Shared fixtures: the third-party vectors' path and one database URL per backend.
+"""Shared fixtures: the third-party vectors' path, one database URL per backend, and one small
+planned city for the read-only tests of the whole API.
 
 PostgreSQL tests run whenever a server answers (``LEDGER_TEST_POSTGRES_URL`` or
 the local default). Each test run creates its own database and drops it at the
@@ -12,11 +13,15 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import psycopg
 import pytest
 from psycopg import sql
+
+if TYPE_CHECKING:
+    from tests.support.seeded import PlannedCity
 
 #: Third-party vectors, vendored (tests/vectors/merkle/SOURCE.md says where they come from) so a
 #: clean clone tests on its own; test_vectors_match_the_shared_copy guards against drift.
@@ -80,3 +85,20 @@ def database_url(request: pytest.FixtureRequest) -> str:
         request.applymarker(pytest.mark.postgres)
         return str(request.getfixturevalue("postgres_url"))
     return str(request.getfixturevalue("sqlite_url"))
+
+
+@pytest.fixture(scope="session")
+def planned_city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PlannedCity]:
+    """Two lifts and two years of the demo's planned city on SQLite, seeded once for every test
+    that only reads through the API (the fuzz test, the QR page in a browser): they must not
+    write to its log. (Imported here, not at the top: a unit-test run need not load the node.)"""
+    from demo import plan_city
+    from tests.support.city import NOW, City
+    from tests.support.seeded import seed_plan
+
+    tmp = tmp_path_factory.mktemp("planned-city")
+    city = City.open(tmp / "home", f"sqlite:///{tmp}/ledger.db")
+    try:
+        yield seed_plan(city, plan_city(2, years=2, seed=5, now=NOW))
+    finally:
+        city.node.close()

@@ -1,6 +1,6 @@
 """Schemathesis against the app's own OpenAPI document: every operation, fed generated requests
-(schema-conforming and schema-violating) over ASGI, on a ledger seeded with a small planned city
-on SQLite.
+(schema-conforming and schema-violating) over ASGI, on the ledger of a small planned city on
+SQLite (the session's ``planned_city``).
 
 Every answer must be no server error, of a documented status and content type, and match the
 documented schema — RFC 9457 problem+json for every refusal. Each generated request is sent a
@@ -31,10 +31,7 @@ from schemathesis.specs.openapi.checks import (
 
 from api.app import create_app
 from api.auth import TokenStore
-from api.demo import SignedCity
-from demo import plan_city
-from ledger.keys import load_signing_key
-from tests.support.city import NOW, City
+from tests.support.seeded import PlannedCity
 
 CHECKS = [
     not_a_server_error,
@@ -68,23 +65,11 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
-    tmp = tmp_path_factory.mktemp("fuzz")
-    city = City.open(tmp / "home", f"sqlite:///{tmp}/ledger.db")
-    plan = plan_city(2, years=2, seed=11, now=NOW)
-    signed = SignedCity(
-        plan, load_signing_key(city.node.settings.authority_key_path), city.node.anchor.uscc
-    )
-    for envelope, at in signed.onboarding():
-        city.node.service.submit_batch([envelope], [at])
-    history = list(signed.history())
-    city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
-    city.node.projections.catch_up()
-    token, _ = TokenStore.open(city.node.engine).issue(
-        city.node.anchor.uscc, "fuzz", timedelta(days=1)
-    )
+def seeded(planned_city: PlannedCity) -> Seeded:
+    node, plan = planned_city.city.node, planned_city.plan
+    token, _ = TokenStore.open(node.engine).issue(node.anchor.uscc, "fuzz", timedelta(days=1))
     codes = list(plan.elevators)
-    size = city.node.log.size()
+    size = node.log.size()
     real = {
         "identifier": itertools.cycle(codes),
         "code": itertools.cycle(codes),
@@ -92,8 +77,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
         "index": itertools.cycle([str(i) for i in (0, size // 2, size - 1)]),
         "name": itertools.cycle(["maintenance-overdue", "hazards", "suspicious-maintenance"]),
     }
-    yield Seeded(create_app(node=city.node), token, real)
-    city.node.close()
+    return Seeded(create_app(node=node), token, real)
 
 
 @pytest.fixture(scope="module")

@@ -11,12 +11,10 @@ from typing import Any
 
 import pytest
 
-from api.demo import SignedCity
-from demo import plan_city
 from ledger import merkle
-from ledger.keys import load_signing_key
 from ledger.note import open_checkpoint
-from tests.support.city import NOW, City
+from tests.support.city import City
+from tests.support.seeded import PlannedCity
 from tests.support.servers import in_thread
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,21 +34,10 @@ def _browser_or_skip() -> Any:
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, City, list[str]]]:
-    tmp = tmp_path_factory.mktemp("qr")
-    city = City.open(tmp / "home", f"sqlite:///{tmp}/ledger.db")
-    plan = plan_city(2, years=2, seed=5, now=NOW)
-    signed = SignedCity(
-        plan, load_signing_key(city.node.settings.authority_key_path), city.node.anchor.uscc
-    )
-    for envelope, at in signed.onboarding():
-        city.node.service.submit_batch([envelope], [at])
-    history = list(signed.history())
-    city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
-    city.node.projections.catch_up()
+def served(planned_city: PlannedCity) -> Iterator[tuple[str, City, list[str]]]:
+    city = planned_city.city
     with in_thread(city.node) as base:
-        yield base, city, list(plan.elevators)
-    city.node.close()
+        yield base, city, list(planned_city.plan.elevators)
 
 
 def _open(url: str, javascript: bool = True) -> Iterator[Any]:

@@ -34,6 +34,7 @@ from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
 from ledger.note import Checkpoint, open_checkpoint
 from tests.support.city import NOW, City, Org, statement
+from tests.support.lift_states import UNHURRIED, Commissioners, commissioned
 from tests.support.timeline import Days
 
 A, B, C, D = (f"3110230102015{serial:05d}" for serial in (101, 102, 103, 104))
@@ -78,70 +79,11 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
     def say(name: str, org: Org, stmt: dict[str, Any], *cosigners: Org) -> None:
         index[name] = city.say(org, stmt, *cosigners).log_index
 
-    steps: list[tuple[str, Callable[[str], tuple[Org, dict[str, Any], tuple[Org, ...]]]]] = [
-        (
-            "manufactured",
-            lambda c: (
-                maker,
-                statement("elevator.manufactured", c, maker, at(0), manufactured_on=day(0)),
-                (),
-            ),
-        ),
-        (
-            "notified",
-            lambda c: (
-                builder,
-                statement("construction.notified", c, builder, at(10), planned_start=day(11)),
-                (),
-            ),
-        ),
-        (
-            "completed",
-            lambda c: (
-                builder,
-                statement("construction.completed", c, builder, at(40), completed_on=day(40)),
-                (),
-            ),
-        ),
-        (
-            "inspected",
-            lambda c: (
-                institute,
-                statement("inspection.concluded", c, institute, at(45), next_due=day(400)),
-                (),
-            ),
-        ),
-        (
-            "registered",
-            lambda c: (
-                bureau,
-                statement("registration.issued", c, bureau, at(50), use_unit=owner.uscc),
-                (),
-            ),
-        ),
-        (
-            "contracted",
-            lambda c: (
-                maintainer,
-                statement(
-                    "maintenance_contract.signed",
-                    c,
-                    maintainer,
-                    at(51),
-                    contract_number=f"WB-{c[-3:]}",
-                    maintenance_unit=maintainer.uscc,
-                    use_unit=owner.uscc,
-                    valid_from=day(51),
-                    valid_to=day(850),
-                ),
-                (owner,),
-            ),
-        ),
-    ]
-    for step, make in steps:  # the elevators' histories interleave in the log
-        for code in (A, B, C, D):
-            org, stmt, cosigners = make(code)
-            say(f"{code} {step}", org, stmt, *cosigners)
+    crew = Commissioners(maker, builder, institute, owner, maintainer, bureau)
+    lives = [commissioned(crew, c, HISTORY, UNHURRIED, next_due=day(400)) for c in (A, B, C, D)]
+    for steps in zip(*lives, strict=True):  # the elevators' histories interleave in the log
+        for code, step in zip((A, B, C, D), steps, strict=True):
+            say(f"{code} {step.name}", step.signer, step.statement, *step.cosigners)
 
     terminal = SigningKey.generate()
     say(

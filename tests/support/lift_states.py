@@ -1,12 +1,18 @@
-"""Elevators in each state a passenger must be told about, built through the real signed write
-path (tests/support/city.py): one registered lift in service, then one per state, each reached
-from its own copy of that life — for the QR page's tests, in a test client and in a browser."""
+"""Elevators brought into service through the real signed write path (tests/support/city.py):
+:func:`commissioned`, the steps every test of a lift in service under a maintenance contract
+starts from; and the lifts in each state a passenger must be told about, one registered lift in
+service, then one per state, each reached from its own copy of that life — for the QR page's
+tests, in a test client and in a browser."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import Any
 
+from domain.application.service import Receipt
 from domain.model.roles import Role
 from tests.support.city import NOW, City, Org, statement
 from tests.support.timeline import Days
@@ -35,13 +41,155 @@ CODES = {
 
 
 @dataclass
-class Parties:
+class Commissioners:
+    """The organizations that bring an elevator into service under a maintenance contract."""
+
     maker: Org
     builder: Org
     institute: Org
     owner: Org
     maintainer: Org
     bureau: Org
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement of a history, with the organization that signs it as its issuer and any
+    that co-sign it."""
+
+    name: str
+    signer: Org
+    statement: dict[str, Any]
+    cosigners: tuple[Org, ...] = ()
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """On which days of a life (manufactured on day 0) an elevator's construction is notified
+    and completed, it passes its supervisory inspection, is registered and put under contract."""
+
+    notified: float
+    completed: float
+    inspected: float
+    registered: float
+    contracted: float
+
+
+#: In service within a month of manufacture.
+PROMPT = Schedule(notified=1, completed=20, inspected=25, registered=30, contracted=31)
+#: Installed over a month, in service seven weeks after manufacture.
+UNHURRIED = Schedule(notified=10, completed=40, inspected=45, registered=50, contracted=51)
+NOTHING: Mapping[str, Any] = MappingProxyType({})
+
+
+def construction(p: Commissioners, code: str, life: Days, days: Schedule = PROMPT) -> list[Step]:
+    """Manufactured on day 0 of ``life``, its construction notified and completed: awaiting its
+    supervisory inspection."""
+    at, day = life.at, life.day
+    return [
+        Step(
+            "manufactured",
+            p.maker,
+            statement("elevator.manufactured", code, p.maker, at(0), manufactured_on=day(0)),
+        ),
+        Step(
+            "notified",
+            p.builder,
+            statement(
+                "construction.notified",
+                code,
+                p.builder,
+                at(days.notified),
+                planned_start=day(days.notified + 1),
+            ),
+        ),
+        Step(
+            "completed",
+            p.builder,
+            statement(
+                "construction.completed",
+                code,
+                p.builder,
+                at(days.completed),
+                completed_on=day(days.completed),
+            ),
+        ),
+    ]
+
+
+def registration(p: Commissioners, code: str, at: datetime, **fields: Any) -> Step:
+    """Use registration by the bureau to the owner at ``at``, with ``fields`` set."""
+    return Step(
+        "registered",
+        p.bureau,
+        statement("registration.issued", code, p.bureau, at, use_unit=p.owner.uscc, **fields),
+    )
+
+
+def commissioned(
+    p: Commissioners,
+    code: str,
+    life: Days = HISTORY,
+    days: Schedule = PROMPT,
+    *,
+    next_due: str | None = None,
+    registration_fields: Mapping[str, Any] = NOTHING,
+    rescue_platform: Org | None = None,
+    rescue_code: str | None = None,
+    contract_fields: Mapping[str, Any] = NOTHING,
+) -> list[Step]:
+    """An elevator in service under a maintenance contract, step by step on ``days`` of
+    ``life``: manufactured, installed (:func:`construction`), its supervisory inspection passed
+    (next due on ``next_due``, or as the regime says), registered to the owner (with
+    ``registration_fields``), a rescue code from ``rescue_platform`` if one is given (the
+    catalogue example's unless ``rescue_code`` says), and a contract with the maintainer,
+    co-signed by the owner: number ``WB-`` and the code's last three digits, valid from its day
+    to day 850 (``contract_fields`` changes any of that).
+
+    The steps are returned, not said, so that a test can say them its own way (:func:`tell`,
+    a batch with recorded times, interleaved with other lifts' steps)."""
+    at, day = life.at, life.day
+    steps = construction(p, code, life, days)
+    steps.append(
+        Step(
+            "inspected",
+            p.institute,
+            statement(
+                "inspection.concluded", code, p.institute, at(days.inspected), next_due=next_due
+            ),
+        )
+    )
+    steps.append(registration(p, code, at(days.registered), **registration_fields))
+    if rescue_platform is not None:
+        chosen = {} if rescue_code is None else {"rescue_code": rescue_code}
+        assigned = statement(
+            "rescue_code.assigned", code, rescue_platform, at(days.contracted), **chosen
+        )
+        steps.append(Step("rescue code", rescue_platform, assigned))
+    contract = {
+        "contract_number": f"WB-{code[-3:]}",
+        "maintenance_unit": p.maintainer.uscc,
+        "use_unit": p.owner.uscc,
+        "valid_from": day(days.contracted),
+        "valid_to": day(850),
+        **contract_fields,
+    }
+    signed = statement(
+        "maintenance_contract.signed", code, p.maintainer, at(days.contracted), **contract
+    )
+    steps.append(Step("contracted", p.maintainer, signed, (p.owner,)))
+    return steps
+
+
+def tell(city: City, steps: Iterable[Step]) -> dict[str, Receipt]:
+    """Say each step in ``city``, in order: the receipts by step name."""
+    return {step.name: city.say(step.signer, step.statement, *step.cosigners) for step in steps}
+
+
+@dataclass
+class Parties(Commissioners):
+    """The commissioners of the lifts in each state, and the platform and insurer they need."""
+
     platform: Org
     insurer: Org
 
@@ -62,58 +210,37 @@ class Parties:
 def constructed(city: City, p: Parties, code: str, life: Days = HISTORY) -> None:
     """Manufactured on day 0 of ``life``, construction notified on day 1 and completed on day
     20: awaiting its supervisory inspection."""
-    say, at, day = city.say, life.at, life.day
-    say(p.maker, statement("elevator.manufactured", code, p.maker, at(0), manufactured_on=day(0)))
-    say(p.builder, statement("construction.notified", code, p.builder, at(1), planned_start=day(2)))
-    say(
-        p.builder,
-        statement("construction.completed", code, p.builder, at(20), completed_on=day(20)),
-    )
+    tell(city, construction(p, code, life))
+
+
+def identified(code: str) -> dict[str, str]:
+    """Registration fields of its own for the lift ``code``: under TSG T7001-2023, with a
+    registration code and certificate number from its code."""
+    return {
+        "regime": "tsg_t7001_2023",
+        "registration_code": f"3110430900201605{code[-4:]}",
+        "certificate_number": f"梯11湘H{code[-4:]}(16)",
+    }
 
 
 def registered(city: City, p: Parties, code: str, days: float, life: Days = HISTORY) -> None:
     """Use registration by the bureau to the owner, under TSG T7001-2023, on day ``days``."""
-    city.say(
-        p.bureau,
-        statement(
-            "registration.issued",
-            code,
-            p.bureau,
-            life.at(days),
-            use_unit=p.owner.uscc,
-            regime="tsg_t7001_2023",
-            registration_code=f"3110430900201605{code[-4:]}",
-            certificate_number=f"梯11湘H{code[-4:]}(16)",
-        ),
-    )
+    tell(city, [registration(p, code, life.at(days), **identified(code))])
 
 
 def in_service(city: City, p: Parties, code: str) -> None:
     """Manufactured, installed, inspected, registered, a rescue code, a contract, insured and
     maintained three days ago: nothing a passenger needs to be warned of."""
     say = city.say
-    constructed(city, p, code)
-    say(p.institute, statement("inspection.concluded", code, p.institute, at(25), next_due=None))
-    registered(city, p, code, 30)
-    say(
-        p.platform,
-        statement("rescue_code.assigned", code, p.platform, at(31), rescue_code=f"09{code[-4:]}"),
+    life = commissioned(
+        p,
+        code,
+        registration_fields=identified(code),
+        rescue_platform=p.platform,
+        rescue_code=f"09{code[-4:]}",
+        contract_fields={"contract_number": f"C-{code[-4:]}", "valid_to": day(600)},
     )
-    say(
-        p.maintainer,
-        statement(
-            "maintenance_contract.signed",
-            code,
-            p.maintainer,
-            at(31),
-            contract_number=f"C-{code[-4:]}",
-            maintenance_unit=p.maintainer.uscc,
-            use_unit=p.owner.uscc,
-            valid_from=day(31),
-            valid_to=day(600),
-        ),
-        p.owner,
-    )
+    tell(city, life)
     say(
         p.insurer,
         statement(

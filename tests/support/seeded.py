@@ -1,5 +1,6 @@
-"""A ledger seeded for server tests: a maintenance unit, some manufactured elevators, and
-fresh signed fault reports to stream at the servers."""
+"""Ledgers seeded for tests: for the server tests a maintenance unit, some manufactured
+elevators, and fresh signed fault reports to stream at the servers; and a city planned by the
+demo's planner, signed and submitted through the real write path."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from typing import Any
 
 import orjson
 
+from api.demo import SignedCity
+from demo import CityPlan
 from api.settings import Settings
 from domain.model.roles import Role
 from domain.model.signing import sign_statement
 from domain.model.trust import TrustAnchor
+from ledger.keys import load_signing_key
 from ledger.note import NoteVerifier
 from tests.support.city import NOW, City, Org, statement
 
@@ -72,3 +76,30 @@ def seed(home: Path, url: str, codes: list[str]) -> Seeded:
         return Seeded(home, url, maintainer, codes, node.log.signer.verifier, node.anchor)
     finally:
         city.node.close()
+
+
+@dataclass
+class PlannedCity:
+    """A city planned by the demo's planner, its whole history in the ledger, read models caught
+    up."""
+
+    city: City
+    plan: CityPlan
+
+
+def onboarded(city: City, plan: CityPlan) -> SignedCity:
+    """``plan`` signed with keys of its own, its organizations onboarded by ``city``'s root
+    authority: its history is left to submit."""
+    authority = load_signing_key(city.node.settings.authority_key_path)
+    signed = SignedCity(plan, authority, city.node.anchor.uscc)
+    for envelope, at in signed.onboarding():
+        city.node.service.submit_batch([envelope], [at])
+    return signed
+
+
+def seed_plan(city: City, plan: CityPlan) -> PlannedCity:
+    """Onboard ``plan``'s organizations, submit its whole history in one batch, catch up."""
+    history = list(onboarded(city, plan).history())
+    city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
+    city.node.projections.catch_up()
+    return PlannedCity(city, plan)

@@ -43,6 +43,7 @@ from domain.model.roles import Role
 from ledger.keys import SigningKey
 from projections.schema import identifiers
 from tests.support.city import LONG_AGO, NOW, City, Org, new_uscc, statement
+from tests.support.lift_states import Commissioners, commissioned, tell
 from tests.support.timeline import Days
 
 CODE = "311023010201500098"
@@ -136,34 +137,25 @@ class Town:
 
 def _history(city: City) -> dict[Role, Org]:
     orgs = {role: onboard(city, role, name) for role, name in ROLES.items()}
-    maker, builder = orgs[Role.MANUFACTURER], orgs[Role.CONSTRUCTION_UNIT]
-    institute, owner = orgs[Role.INSPECTION_INSTITUTE], orgs[Role.USE_UNIT]
-    maintainer, platform = orgs[Role.MAINTENANCE_UNIT], orgs[Role.RESCUE_PLATFORM]
-    bureau = orgs[Role.REGULATOR]
-    city.say(maker, statement("elevator.manufactured", CODE, maker, at(0), manufactured_on=day(0)))
-    city.say(
-        builder, statement("construction.notified", CODE, builder, at(1), planned_start=day(2))
-    )
-    city.say(
-        builder, statement("construction.completed", CODE, builder, at(20), completed_on=day(20))
-    )
-    city.say(
-        institute, statement("inspection.concluded", CODE, institute, at(25), next_due=day(390))
-    )
-    city.say(bureau, statement("registration.issued", CODE, bureau, at(30), use_unit=owner.uscc))
-    city.say(platform, statement("rescue_code.assigned", CODE, platform, at(31)))
-    contract = statement(
-        "maintenance_contract.signed",
-        CODE,
+    owner, maintainer = orgs[Role.USE_UNIT], orgs[Role.MAINTENANCE_UNIT]
+    platform = orgs[Role.RESCUE_PLATFORM]
+    crew = Commissioners(
+        orgs[Role.MANUFACTURER],
+        orgs[Role.CONSTRUCTION_UNIT],
+        orgs[Role.INSPECTION_INSTITUTE],
+        owner,
         maintainer,
-        at(31),
-        contract_number="WB-1",
-        maintenance_unit=maintainer.uscc,
-        use_unit=owner.uscc,
-        valid_from=day(31),
-        valid_to=day(400),
+        orgs[Role.REGULATOR],
     )
-    city.say(maintainer, contract, owner)
+    steps = commissioned(
+        crew,
+        CODE,
+        HISTORY,
+        next_due=day(390),
+        rescue_platform=platform,
+        contract_fields={"contract_number": "WB-1", "valid_to": day(400)},
+    )
+    tell(city, steps)
     for n, visit_day in enumerate((40, 54, 68, 82, 96, 110), 1):
         city.say(
             maintainer,

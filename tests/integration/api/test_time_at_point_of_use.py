@@ -22,6 +22,8 @@ from api.settings import Settings
 from domain.model.roles import Role
 from projections.clock import day_start
 from tests.support.city import NOW, City, Org, statement
+from tests.support.lift_states import Commissioners, commissioned, tell
+from tests.support.timeline import Days
 
 CODE = "311023010201500098"
 CST = timezone(timedelta(hours=8))
@@ -68,44 +70,16 @@ def _build(city: City) -> tuple[Org, Org]:
     first = city.org(Role.USE_UNIT, name="甲物业")
     second = city.org(Role.USE_UNIT, name="乙物业")
     maintainer = city.org(Role.MAINTENANCE_UNIT, name="丙维保")
-    start = CHANGE - timedelta(days=60)
-
-    def at(days: float) -> datetime:
-        return start + timedelta(days=days)
-
-    def day(days: float) -> str:
-        return at(days).date().isoformat()
-
-    city.say(maker, statement("elevator.manufactured", CODE, maker, at(0), manufactured_on=day(0)))
-    city.say(builder, statement("construction.notified", CODE, builder, at(1)))
-    city.say(builder, statement("construction.completed", CODE, builder, at(20)))
-    city.say(institute, statement("inspection.concluded", CODE, institute, at(25), next_due=None))
-    city.say(
-        bureau,
-        statement(
-            "registration.issued",
-            CODE,
-            bureau,
-            at(30),
-            use_unit=first.uscc,
-            regime="tsg_t7001_2023",
-        ),
+    life = Days(CHANGE - timedelta(days=60))
+    crew = Commissioners(maker, builder, institute, first, maintainer, bureau)
+    steps = commissioned(
+        crew,
+        CODE,
+        life,
+        registration_fields={"regime": "tsg_t7001_2023"},
+        contract_fields={"contract_number": "C1", "valid_to": life.day(900)},
     )
-    city.say(
-        maintainer,
-        statement(
-            "maintenance_contract.signed",
-            CODE,
-            maintainer,
-            at(31),
-            contract_number="C1",
-            maintenance_unit=maintainer.uscc,
-            use_unit=first.uscc,
-            valid_from=day(31),
-            valid_to=day(900),
-        ),
-        first,
-    )
+    tell(city, steps)
     city.say(
         bureau,
         statement(

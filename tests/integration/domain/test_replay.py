@@ -36,6 +36,7 @@ from domain.replay import Axis, Replay, parse_instant, replay
 from ledger.canonical import canonical_json
 from ledger.entry import Entry
 from tests.support.city import NOW, City, Org, statement
+from tests.support.lift_states import UNHURRIED, Commissioners, commissioned
 from tests.support.timeline import Days
 
 CODE = "311023010201500098"
@@ -123,20 +124,17 @@ def _history(city: City) -> History:
         )
         say(org, stmt, owner)
 
-    say(maker, statement("elevator.manufactured", CODE, maker, on_day(0), manufactured_on=day(0)))
-    say(
-        builder,
-        statement("construction.notified", CODE, builder, on_day(10), planned_start=day(11)),
-    )
-    say(
-        builder,
-        statement("construction.completed", CODE, builder, on_day(40), completed_on=day(40)),
-    )
-    say(
-        institute, statement("inspection.concluded", CODE, institute, on_day(45), next_due=day(400))
-    )
-    say(bureau, statement("registration.issued", CODE, bureau, on_day(50), use_unit=owner.uscc))
-    contract(m1, "WB-A", on_day(51), 51)  # v6
+    crew = Commissioners(maker, builder, institute, owner, m1, bureau)
+    nine_o_clock = Days(D0 + timedelta(hours=9))  # on_day(n) is nine_o_clock.at(n)
+    for step in commissioned(  # v1-v6
+        crew,
+        CODE,
+        nine_o_clock,
+        UNHURRIED,
+        next_due=day(400),
+        contract_fields={"contract_number": "WB-A"},
+    ):
+        say(step.signer, step.statement, *step.cosigners)
     visit(m1, "V-1", on_day(60))  # v7
     say(
         insurer,

@@ -20,6 +20,7 @@ from ledger.canonical import canonical_json
 from ledger.dsse import sign
 from ledger.keys import SigningKey
 from tests.support.city import NOW, City, Org, statement
+from tests.support.lift_states import UNHURRIED, Commissioners, commissioned, tell
 from tests.support.timeline import Days
 
 CODE = "311023010201500098"
@@ -29,15 +30,9 @@ at, day = HISTORY.at, HISTORY.day
 
 
 @dataclass
-class World:
+class World(Commissioners):
     city: City
-    maker: Org
-    builder: Org
-    institute: Org
-    owner: Org
-    maintainer: Org
     stranger: Org
-    bureau: Org
 
     def say(self, org: Org, stmt: dict[str, Any], *cosigners: Org) -> Any:
         return self.city.say(org, stmt, *cosigners)
@@ -50,37 +45,14 @@ class World:
 
     def in_service(self, code: str = CODE) -> None:
         """Manufactured, installed, inspected, registered to the owner, under contract."""
-        self.manufactured(code)
-        b, i, o, m = self.builder, self.institute, self.owner, self.maintainer
-        self.say(b, statement("construction.notified", code, b, at(10), planned_start=day(11)))
-        self.say(b, statement("construction.completed", code, b, at(40), completed_on=day(40)))
-        self.say(i, statement("inspection.concluded", code, i, at(45), next_due=day(400)))
-        self.say(
-            self.bureau,
-            statement("registration.issued", code, self.bureau, at(50), use_unit=o.uscc),
-        )
-        self.say(
-            m,
-            statement(
-                "maintenance_contract.signed",
-                code,
-                m,
-                at(51),
-                contract_number=f"WB-{code[-3:]}",
-                maintenance_unit=m.uscc,
-                use_unit=o.uscc,
-                valid_from=day(51),
-                valid_to=day(850),
-            ),
-            o,
-        )
+        tell(self.city, commissioned(self, code, HISTORY, UNHURRIED, next_due=day(400)))
 
 
 @pytest.fixture
 def world(tmp_path: Path, database_url: str) -> Iterator[World]:
     city = City.open(tmp_path, database_url)
     yield World(
-        city,
+        city=city,
         maker=city.org(Role.MANUFACTURER),
         builder=city.org(Role.CONSTRUCTION_UNIT),
         institute=city.org(Role.INSPECTION_INSTITUTE),

@@ -14,17 +14,17 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from sqlalchemy import Engine, select
 
-from api.demo import SignedCity
 from api.node import LedgerNode
 from demo import plan_city
 from domain.application.log_chains import LogChains
 from domain.model.roles import Role
-from ledger.keys import load_signing_key
 from projections import read
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
 from projections.scorecard import FUJIAN_2024, scorecard
 from projections.worklists import worklist
 from tests.support.city import NOW, City, statement
+from tests.support.lift_states import Commissioners, commissioned, tell
+from tests.support.seeded import onboarded, seed_plan
 from tests.support.timeline import Days
 
 CODE = "311023010201500098"
@@ -69,38 +69,19 @@ def test_status_responsibility_and_identifiers_after_a_life(city: City) -> None:
     history = Days(NOW - timedelta(days=400))
     at, day = history.at, history.day
 
+    crew = Commissioners(maker, builder, institute, owner, first, bureau)
+    registered = tell(
+        city,
+        commissioned(
+            crew,
+            CODE,
+            history,
+            registration_fields={"regime": "tsg_t7001_2023"},
+            rescue_platform=platform,
+            contract_fields={"contract_number": "C1", "valid_to": day(200)},
+        ),
+    )["registered"]
     say = city.say
-    say(maker, statement("elevator.manufactured", CODE, maker, at(0), manufactured_on=day(0)))
-    say(builder, statement("construction.notified", CODE, builder, at(1), planned_start=day(2)))
-    say(builder, statement("construction.completed", CODE, builder, at(20), completed_on=day(20)))
-    say(institute, statement("inspection.concluded", CODE, institute, at(25), next_due=None))
-    registered = say(
-        bureau,
-        statement(
-            "registration.issued",
-            CODE,
-            bureau,
-            at(30),
-            use_unit=owner.uscc,
-            regime="tsg_t7001_2023",
-        ),
-    )
-    say(platform, statement("rescue_code.assigned", CODE, platform, at(31)))
-    say(
-        first,
-        statement(
-            "maintenance_contract.signed",
-            CODE,
-            first,
-            at(31),
-            contract_number="C1",
-            maintenance_unit=first.uscc,
-            use_unit=owner.uscc,
-            valid_from=day(31),
-            valid_to=day(200),
-        ),
-        owner,
-    )
     say(
         second,
         statement(
@@ -165,12 +146,7 @@ def test_status_responsibility_and_identifiers_after_a_life(city: City) -> None:
 
 
 def test_incremental_projection_equals_a_rebuild(city: City) -> None:
-    plan = plan_city(3, years=1, seed=11, now=NOW)
-    authority = load_signing_key(city.node.settings.authority_key_path)
-    signed = SignedCity(plan, authority, city.node.anchor.uscc)
-    for envelope, at in signed.onboarding():
-        city.node.service.submit_batch([envelope], [at])
-    history = list(signed.history())
+    history = list(onboarded(city, plan_city(3, years=1, seed=11, now=NOW)).history())
     for i in range(0, len(history), 37):  # catch up between uneven batches
         chunk = history[i : i + 37]
         results = city.node.service.submit_batch(
@@ -185,14 +161,7 @@ def test_incremental_projection_equals_a_rebuild(city: City) -> None:
 
 
 def test_scorecard_points_trace_to_entries(city: City) -> None:
-    plan = plan_city(6, years=2, seed=3, now=NOW)
-    authority = load_signing_key(city.node.settings.authority_key_path)
-    signed = SignedCity(plan, authority, city.node.anchor.uscc)
-    for envelope, at in signed.onboarding():
-        city.node.service.submit_batch([envelope], [at])
-    history = list(signed.history())
-    city.node.service.submit_batch([e for _, e in history], [p.recorded_at for p, _ in history])
-    city.node.projections.catch_up()
+    plan = seed_plan(city, plan_city(6, years=2, seed=3, now=NOW)).plan
     cards = [
         scorecard(city.node.engine, org.uscc, NOW.year - 1, zone=city.node.settings.zone)
         for org in plan.organizations
@@ -224,11 +193,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.city_ = City.open(self.tmp / "home", f"sqlite:///{self.tmp}/ledger.db")
         self.node = self.city_.node
         plan = plan_city(lifts, years=1, seed=seed, now=NOW)
-        authority = load_signing_key(self.node.settings.authority_key_path)
-        signed = SignedCity(plan, authority, self.node.anchor.uscc)
-        for envelope, at in signed.onboarding():
-            self.node.service.submit_batch([envelope], [at])
-        self.pending = list(signed.history())
+        self.pending = list(onboarded(self.city_, plan).history())
         self.elevators = list(plan.elevators)
 
     @rule(n=st.integers(1, 80))
