@@ -19,15 +19,16 @@ Where things are:
   ``faults_and_rescue``, ``supervision``. Each holds, per statement type, its check (``_check_*``)
   right above its effect, and the ``STEPS.register(...)`` line naming both.
 
-Adding a statement type about an elevator takes three places, no more:
+Adding a statement type about an elevator takes three places (docs/lifecycle.md says the same):
 
 1. its schema — the ``data`` model and its :class:`~domain.model.catalogue.StatementType` entry —
    in :mod:`domain.model.catalogue`;
 2. its rule and its effect, side by side in the area module it belongs to, registered there with
    ``STEPS.register(name, check=..., evolve=...)`` (``None``: no rule of its own, or no effect);
-3. its rule ids in :data:`~domain.model.rules.RULES` and in docs/lifecycle.md.
+3. its rule ids: in :data:`~domain.model.rules.RULES`, in docs/lifecycle.md, and with a
+   specification in tests/unit/domain/test_elevator_lifecycle.py.
 
-A unit test fails while a catalogue type is unregistered; registering a type twice fails at import.
+Tests fail while a catalogue type is unregistered; registering a type twice fails at import.
 
 What is *not* checked here: signatures, keys, roles and licences (the application layer, with the
 organizations' states). What *is* checked here, because it needs the elevator's history, is the
