@@ -3,67 +3,23 @@ rest of the ledger calls, which apply the rules every statement passes and then 
 ones.
 
 A lifecycle-area module (:mod:`~domain.model.elevator.construction`, ...) registers each of its
-types once with :meth:`StepRegistry.register`, right under the type's check and effect, so that a
-type's rule and effect are read together. The dispatch is one dictionary lookup per call: this is
-the write path's hot loop.
+types once in :data:`STEPS` (a :class:`~domain.model.rules.StepRegistry`), right under the type's
+check and effect, so that a type's rule and effect are read together. The dispatch is one
+dictionary lookup per call: this is the write path's hot loop.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from domain.model.catalogue import Statement
 from domain.model.elevator.state import ElevatorState, Lifecycle
-from domain.model.rules import RuleViolation, check_not_in_the_future
+from domain.model.rules import RuleViolation, StepRegistry, check_not_in_the_future
 
-__all__ = [
-    "STEPS",
-    "Check",
-    "Evolve",
-    "StepRegistry",
-    "check_elevator_statement",
-    "evolve_elevator",
-]
-
-#: A type's own rule: raises :class:`RuleViolation` unless the statement fits the history.
-Check = Callable[[ElevatorState, Statement], None]
-#: A type's effect: the state after the (accepted) statement.
-Evolve = Callable[[ElevatorState, Statement], ElevatorState]
-
-
-class StepRegistry:
-    """Rules and effects by statement type name; :meth:`register` is their only writer.
-
-    ``names`` holds every registered type, including those with neither a rule nor an effect, so
-    that a catalogue type nobody thought about is told apart from one that needs nothing.
-    """
-
-    __slots__ = ("checks", "evolutions", "names")
-
-    def __init__(self) -> None:
-        self.names: set[str] = set()
-        self.checks: dict[str, Check] = {}
-        self.evolutions: dict[str, Evolve] = {}
-
-    def register(self, name: str, *, check: Check | None, evolve: Evolve | None) -> None:
-        """Register statement type ``name``: ``check`` is its rule beyond existence and time
-        (None: those alone), ``evolve`` its effect (None: recorded, the state unchanged).
-
-        Both are named at every registration so that "no rule" and "no effect" are decisions,
-        not omissions; a second registration of ``name`` is a programming error.
-        """
-        if name in self.names:
-            raise ValueError(f"statement type {name} is already registered")
-        self.names.add(name)
-        if check is not None:
-            self.checks[name] = check
-        if evolve is not None:
-            self.evolutions[name] = evolve
-
+__all__ = ["STEPS", "check_elevator_statement", "evolve_elevator"]
 
 #: The elevator statement types, registered by the lifecycle-area modules when the package loads.
-STEPS = StepRegistry()
+STEPS: StepRegistry[ElevatorState] = StepRegistry()
 _CHECKS = STEPS.checks
 _EVOLUTIONS = STEPS.evolutions
 
