@@ -4,7 +4,8 @@ The ledger records what organizations say, but only what fits the subject's hist
 needs a passed inspection, a maintenance record needs a contract, and so on. Each rule has a stable
 kebab-case id (:data:`RULES`) that integrators and regulators can rely on; it is what the API
 returns as the reason for a refusal, so ids are never renamed, only added. The rules themselves live
-next to the state they read (:mod:`domain.model.elevator`, :mod:`domain.model.organization`).
+next to the state they read (:mod:`domain.model.elevator`, :mod:`domain.model.organization`), each
+statement type's beside its effect, registered in a :class:`StepRegistry`.
 """
 
 from __future__ import annotations

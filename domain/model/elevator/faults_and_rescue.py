@@ -20,7 +20,7 @@ from domain.model.elevator.registry import STEPS
 from domain.model.elevator.state import ElevatorState, Rescue, RescueStage
 from domain.model.rules import RuleViolation, data_of
 
-# --- faults -----------------------------------------------------------------------------------
+# --- faults ---------------------------------------------------------------------------------
 
 
 def _check_fault_reported(state: ElevatorState, stmt: Statement) -> None:
@@ -56,7 +56,7 @@ def _fault_cleared(state: ElevatorState, stmt: Statement) -> ElevatorState:
 STEPS.register("fault.cleared", check=_check_fault_cleared, evolve=_fault_cleared)
 
 
-# --- rescue -----------------------------------------------------------------------------------
+# --- rescue ---------------------------------------------------------------------------------
 
 
 def _check_rescue_alarm(state: ElevatorState, stmt: Statement) -> None:

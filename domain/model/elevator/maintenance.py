@@ -17,7 +17,7 @@ from domain.model.elevator.registry import STEPS
 from domain.model.elevator.state import Contract, ElevatorState, Lifecycle, registered_use_unit
 from domain.model.rules import RuleViolation, data_of
 
-# --- contracts --------------------------------------------------------------------------------
+# --- contracts ------------------------------------------------------------------------------
 
 
 def _check_contract_signed(state: ElevatorState, stmt: Statement) -> None:
@@ -93,7 +93,7 @@ def _contract_ended(state: ElevatorState, stmt: Statement) -> ElevatorState:
 STEPS.register("maintenance_contract.ended", check=_check_contract_ended, evolve=_contract_ended)
 
 
-# --- visits -----------------------------------------------------------------------------------
+# --- visits ---------------------------------------------------------------------------------
 
 
 def _check_maintenance_performed(state: ElevatorState, stmt: Statement) -> None:

@@ -21,7 +21,7 @@ from domain.model.elevator.registry import STEPS
 from domain.model.elevator.state import ElevatorState, Tracked
 from domain.model.rules import RuleViolation, data_of
 
-# --- hazards and rectification ----------------------------------------------------------------
+# --- hazards and rectification --------------------------------------------------------------
 
 
 def _check_hazard_listed(state: ElevatorState, stmt: Statement) -> None:
@@ -107,14 +107,14 @@ STEPS.register(
 )
 
 
-# --- recorded; no rule of their own, no effect on the state -----------------------------------
+# --- recorded; no rule of their own, no effect on the state ---------------------------------
 
 STEPS.register("supervision.checked", check=None, evolve=None)
 STEPS.register("penalty.imposed", check=None, evolve=None)
 STEPS.register("assessment.concluded", check=None, evolve=None)
 
 
-# --- complaints -------------------------------------------------------------------------------
+# --- complaints -----------------------------------------------------------------------------
 
 
 def _complaint_received(state: ElevatorState, stmt: Statement) -> ElevatorState:
@@ -142,7 +142,7 @@ def _complaint_resolved(state: ElevatorState, stmt: Statement) -> ElevatorState:
 STEPS.register("complaint.resolved", check=_check_complaint_resolved, evolve=_complaint_resolved)
 
 
-# --- insurance --------------------------------------------------------------------------------
+# --- insurance ------------------------------------------------------------------------------
 
 
 def _policy_issued(state: ElevatorState, stmt: Statement) -> ElevatorState:
