@@ -8,6 +8,9 @@ sign a statement (:meth:`OrganizationState.has_role`, :meth:`~OrganizationState.
 trust statement fits the organization's history. *Who* may sign a trust statement (the regulator,
 or the organization itself for its keys) is checked elsewhere.
 
+Each statement type's check sits right above its effect, and one line registers both in
+:data:`STEPS`, as the elevator's lifecycle areas do (:mod:`domain.model.elevator`).
+
 Dates follow the statements: a grant, licence or key takes effect at the statement's dates, and a
 revocation on the revocation statement's ``occurred_at`` — so "could X sign on day D" has one
 answer however late the question is asked.
@@ -15,10 +18,9 @@ answer however late the question is asked.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from types import MappingProxyType
 from typing import Self
 
 from domain.model.catalogue import (
@@ -32,7 +34,7 @@ from domain.model.catalogue import (
     Statement,
 )
 from domain.model.roles import LicenceKind, Role
-from domain.model.rules import RuleViolation, check_not_in_the_future, data_of
+from domain.model.rules import RuleViolation, StepRegistry, check_not_in_the_future, data_of
 
 __all__ = [
     "Licence",
@@ -141,8 +143,13 @@ class OrganizationState:
 
 
 # --------------------------------------------------------------------------------------------
-# Rules
+# The two entry points, and per statement type its rule beside its effect
 # --------------------------------------------------------------------------------------------
+
+#: The organization statement types, each registered below its check and its effect.
+STEPS: StepRegistry[OrganizationState] = StepRegistry()
+_CHECKS = STEPS.checks
+_EVOLUTIONS = STEPS.evolutions
 
 
 def check_organization_statement(
@@ -150,7 +157,8 @@ def check_organization_statement(
 ) -> None:
     """Raise :class:`RuleViolation` unless ``stmt`` fits the organization's history.
 
-    With ``recorded_at`` (the ledger clock) a statement dated in the future is refused too.
+    With ``recorded_at`` (the ledger clock) a statement dated in the future is refused too. The
+    rules every statement passes come first, then the one registered for ``stmt.type``.
     """
     if stmt.organization != state.uscc:
         raise RuleViolation(
@@ -160,14 +168,7 @@ def check_organization_statement(
         )
     if recorded_at is not None:
         check_not_in_the_future(stmt.occurred_at, recorded_at)
-    if stmt.type == "org.registered":
-        if state.registered:
-            raise RuleViolation(
-                "organization-already-registered",
-                f"organization {state.uscc} ({state.name}) is already registered",
-            )
-        return
-    if not state.registered:
+    if stmt.type != "org.registered" and not state.registered:
         raise RuleViolation(
             "organization-unknown",
             f"organization {state.uscc} is not registered; org.registered must come before"
@@ -176,6 +177,37 @@ def check_organization_statement(
     check = _CHECKS.get(stmt.type)
     if check is not None:
         check(state, stmt)
+
+
+def evolve_organization(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    """The state after ``stmt`` (assumed accepted by :func:`check_organization_statement`)."""
+    evolve = _EVOLUTIONS.get(stmt.type)
+    return state if evolve is None else evolve(state, stmt)
+
+
+def _check_registered(state: OrganizationState, stmt: Statement) -> None:
+    if state.registered:
+        raise RuleViolation(
+            "organization-already-registered",
+            f"organization {state.uscc} ({state.name}) is already registered",
+        )
+
+
+def _registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = data_of(stmt, OrgRegistered)
+    return replace(state, registered=True, name=data.name, district=data.district)
+
+
+STEPS.register("org.registered", check=_check_registered, evolve=_registered)
+
+
+def _role_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = data_of(stmt, OrgRoleGranted)
+    grants = (*state.roles.get(data.role, ()), RoleGrant(data.valid_from, data.valid_to))
+    return replace(state, roles={**state.roles, data.role: grants})
+
+
+STEPS.register("org.role_granted", check=None, evolve=_role_granted)
 
 
 def _check_role_revoked(state: OrganizationState, stmt: Statement) -> None:
@@ -188,6 +220,18 @@ def _check_role_revoked(state: OrganizationState, stmt: Statement) -> None:
         )
 
 
+def _role_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    role = data_of(stmt, OrgRoleRevoked).role
+    on = stmt.occurred_at.date()
+    grants = tuple(
+        replace(g, revoked_on=on) if g.open_on(on) else g for g in state.roles.get(role, ())
+    )
+    return replace(state, roles={**state.roles, role: grants})
+
+
+STEPS.register("org.role_revoked", check=_check_role_revoked, evolve=_role_revoked)
+
+
 def _check_licence_granted(state: OrganizationState, stmt: Statement) -> None:
     number = data_of(stmt, OrgLicenceGranted).number
     if number in state.licences:
@@ -195,6 +239,15 @@ def _check_licence_granted(state: OrganizationState, stmt: Statement) -> None:
             "licence-number-taken",
             f"organization {state.uscc} already has licence number {number}",
         )
+
+
+def _licence_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = data_of(stmt, OrgLicenceGranted)
+    licence = Licence(data.kind, tuple(str(c) for c in data.scope), data.valid_from, data.valid_to)
+    return replace(state, licences={**state.licences, data.number: licence})
+
+
+STEPS.register("org.licence_granted", check=_check_licence_granted, evolve=_licence_granted)
 
 
 def _check_licence_revoked(state: OrganizationState, stmt: Statement) -> None:
@@ -212,6 +265,15 @@ def _check_licence_revoked(state: OrganizationState, stmt: Statement) -> None:
         )
 
 
+def _licence_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    number = data_of(stmt, OrgLicenceRevoked).number
+    revoked = replace(state.licences[number], revoked_on=stmt.occurred_at.date())
+    return replace(state, licences={**state.licences, number: revoked})
+
+
+STEPS.register("org.licence_revoked", check=_check_licence_revoked, evolve=_licence_revoked)
+
+
 def _check_key_registered(state: OrganizationState, stmt: Statement) -> None:
     key_id = data_of(stmt, KeyRegistered).key_id
     existing = state.keys.get(key_id)
@@ -222,6 +284,17 @@ def _check_key_registered(state: OrganizationState, stmt: Statement) -> None:
             f"key {key_id} of organization {state.uscc} was already registered on"
             f" {existing.registered_at.isoformat()} (now {status}); key ids are never reused",
         )
+
+
+def _key_registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
+    data = data_of(stmt, KeyRegistered)
+    info = RegisteredKey(
+        data.key_id, data.algorithm, data.public_key, data.bound_elevator, stmt.occurred_at
+    )
+    return replace(state, keys={**state.keys, data.key_id: info})
+
+
+STEPS.register("key.registered", check=_check_key_registered, evolve=_key_registered)
 
 
 def _check_key_revoked(state: OrganizationState, stmt: Statement) -> None:
@@ -239,84 +312,10 @@ def _check_key_revoked(state: OrganizationState, stmt: Statement) -> None:
         )
 
 
-_CHECKS: Mapping[str, Callable[[OrganizationState, Statement], None]] = MappingProxyType(
-    {
-        "org.role_revoked": _check_role_revoked,
-        "org.licence_granted": _check_licence_granted,
-        "org.licence_revoked": _check_licence_revoked,
-        "key.registered": _check_key_registered,
-        "key.revoked": _check_key_revoked,
-    }
-)
-
-
-# --------------------------------------------------------------------------------------------
-# Evolution
-# --------------------------------------------------------------------------------------------
-
-
-def evolve_organization(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    """The state after ``stmt`` (assumed accepted by :func:`check_organization_statement`)."""
-    evolve = _EVOLVERS.get(stmt.type)
-    return state if evolve is None else evolve(state, stmt)
-
-
-def _registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = data_of(stmt, OrgRegistered)
-    return replace(state, registered=True, name=data.name, district=data.district)
-
-
-def _role_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = data_of(stmt, OrgRoleGranted)
-    grants = (*state.roles.get(data.role, ()), RoleGrant(data.valid_from, data.valid_to))
-    return replace(state, roles={**state.roles, data.role: grants})
-
-
-def _role_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    role = data_of(stmt, OrgRoleRevoked).role
-    on = stmt.occurred_at.date()
-    grants = tuple(
-        replace(g, revoked_on=on) if g.open_on(on) else g for g in state.roles.get(role, ())
-    )
-    return replace(state, roles={**state.roles, role: grants})
-
-
-def _licence_granted(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = data_of(stmt, OrgLicenceGranted)
-    licence = Licence(data.kind, tuple(str(c) for c in data.scope), data.valid_from, data.valid_to)
-    return replace(state, licences={**state.licences, data.number: licence})
-
-
-def _licence_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    number = data_of(stmt, OrgLicenceRevoked).number
-    revoked = replace(state.licences[number], revoked_on=stmt.occurred_at.date())
-    return replace(state, licences={**state.licences, number: revoked})
-
-
-def _key_registered(state: OrganizationState, stmt: Statement) -> OrganizationState:
-    data = data_of(stmt, KeyRegistered)
-    info = RegisteredKey(
-        data.key_id, data.algorithm, data.public_key, data.bound_elevator, stmt.occurred_at
-    )
-    return replace(state, keys={**state.keys, data.key_id: info})
-
-
 def _key_revoked(state: OrganizationState, stmt: Statement) -> OrganizationState:
     key_id = data_of(stmt, KeyRevoked).key_id
     revoked = replace(state.keys[key_id], revoked_at=stmt.occurred_at)
     return replace(state, keys={**state.keys, key_id: revoked})
 
 
-_EVOLVERS: Mapping[str, Callable[[OrganizationState, Statement], OrganizationState]] = (
-    MappingProxyType(
-        {
-            "org.registered": _registered,
-            "org.role_granted": _role_granted,
-            "org.role_revoked": _role_revoked,
-            "org.licence_granted": _licence_granted,
-            "org.licence_revoked": _licence_revoked,
-            "key.registered": _key_registered,
-            "key.revoked": _key_revoked,
-        }
-    )
-)
+STEPS.register("key.revoked", check=_check_key_revoked, evolve=_key_revoked)

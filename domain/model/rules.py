@@ -4,15 +4,16 @@ The ledger records what organizations say, but only what fits the subject's hist
 needs a passed inspection, a maintenance record needs a contract, and so on. Each rule has a stable
 kebab-case id (:data:`RULES`) that integrators and regulators can rely on; it is what the API
 returns as the reason for a refusal, so ids are never renamed, only added. The rules themselves live
-next to the state they read (:mod:`domain.model.elevator`, :mod:`domain.model.organization`).
+next to the state they read (:mod:`domain.model.elevator`, :mod:`domain.model.organization`), each
+statement type's beside its effect, registered in a :class:`StepRegistry`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from types import MappingProxyType
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 from pydantic import BaseModel
 
@@ -22,6 +23,7 @@ __all__ = [
     "CLOCK_SKEW",
     "RULES",
     "RuleViolation",
+    "StepRegistry",
     "check_not_in_the_future",
     "data_of",
     "statement_data",
@@ -174,3 +176,46 @@ def data_of(stmt: Statement, model: type[_D]) -> _D:
     data = statement_data(stmt)
     assert isinstance(data, model), f"{stmt.type} data is not {model.__name__}"
     return data
+
+
+_S = TypeVar("_S")
+
+
+class StepRegistry(Generic[_S]):
+    """Per statement type, its rule and its effect on a subject's state ``_S``, registered once,
+    by the module that holds them side by side; :meth:`register` is their only writer.
+
+    ``names`` holds every registered type, including those with neither a rule nor an effect, so
+    that a catalogue type nobody thought about is told apart from one that needs nothing. The
+    subject's ``check_*`` and ``evolve_*`` look a statement's type up in ``checks`` and
+    ``evolutions``: one dictionary lookup, on the write path's hot loop.
+    """
+
+    __slots__ = ("checks", "evolutions", "names")
+
+    def __init__(self) -> None:
+        self.names: set[str] = set()
+        self.checks: dict[str, Callable[[_S, Statement], None]] = {}
+        self.evolutions: dict[str, Callable[[_S, Statement], _S]] = {}
+
+    def register(
+        self,
+        name: str,
+        *,
+        check: Callable[[_S, Statement], None] | None,
+        evolve: Callable[[_S, Statement], _S] | None,
+    ) -> None:
+        """Register statement type ``name``: ``check`` raises :class:`RuleViolation` unless a
+        statement fits the history (None: the subject's common rules alone), ``evolve`` is its
+        effect (None: recorded, the state unchanged).
+
+        Both are named at every registration so that "no rule" and "no effect" are decisions,
+        not omissions; a second registration of ``name`` is a programming error.
+        """
+        if name in self.names:
+            raise ValueError(f"statement type {name} is already registered")
+        self.names.add(name)
+        if check is not None:
+            self.checks[name] = check
+        if evolve is not None:
+            self.evolutions[name] = evolve

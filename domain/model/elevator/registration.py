@@ -1,0 +1,125 @@
+"""Registration (使用登记): issued after the installation's supervisory pass, changed (new use unit,
+relocation...), cancelled (注销, terminal); and the rescue code the registration comes with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from domain.model.catalogue import (
+    ConstructionKind,
+    RegistrationChanged,
+    RegistrationChangeReason,
+    RegistrationIssued,
+    RescueCodeAssigned,
+    Statement,
+)
+from domain.model.elevator.registry import STEPS
+from domain.model.elevator.state import ElevatorState, Lifecycle, Registration
+from domain.model.rules import RuleViolation, data_of
+
+
+def _check_registration_issued(state: ElevatorState, stmt: Statement) -> None:
+    code = state.equipment_code
+    if state.registration is not None:
+        raise RuleViolation(
+            "already-registered",
+            f"elevator {code} is already registered ({state.registration.registration_code});"
+            " use registration.changed",
+        )
+    if not (
+        state.lifecycle is Lifecycle.INSPECTED
+        and state.last_construction_kind is ConstructionKind.INSTALLATION
+    ):
+        raise RuleViolation(
+            "registration-requires-supervisory-pass",
+            f"elevator {code} is {state.lifecycle}: use registration needs a passed supervisory"
+            " inspection of its installation",
+        )
+
+
+def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    data = data_of(stmt, RegistrationIssued)
+    registration = Registration(
+        data.registration_code,
+        data.certificate_number,
+        data.use_unit,
+        data.district,
+        data.regime,
+        stmt.occurred_at,
+    )
+    return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+
+
+STEPS.register("registration.issued", check=_check_registration_issued, evolve=_registration_issued)
+
+
+def _check_registration_changed(state: ElevatorState, stmt: Statement) -> None:
+    reason = data_of(stmt, RegistrationChanged).reason
+    code = state.equipment_code
+    if state.registration is None:
+        raise RuleViolation(
+            "registration-change-without-registration",
+            f"elevator {code} has no registration to change; registration.issued comes first",
+        )
+    if reason is RegistrationChangeReason.RELOCATION and not (
+        state.lifecycle is Lifecycle.INSPECTED
+        and state.last_construction_kind is ConstructionKind.RELOCATION
+    ):
+        raise RuleViolation(
+            "relocation-change-needs-inspection",
+            f"elevator {code} is {state.lifecycle}: a change for relocation needs a passed"
+            " supervisory inspection of the relocation",
+        )
+
+
+def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    data = data_of(stmt, RegistrationChanged)
+    assert state.registration is not None
+    registration = replace(
+        state.registration,
+        registration_code=data.registration_code,
+        certificate_number=data.certificate_number,
+        use_unit=data.use_unit,
+        district=data.district,
+    )
+    if data.reason is RegistrationChangeReason.RELOCATION:
+        return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+    return replace(state, registration=registration)
+
+
+STEPS.register(
+    "registration.changed", check=_check_registration_changed, evolve=_registration_changed
+)
+
+
+def _check_registration_cancelled(state: ElevatorState, stmt: Statement) -> None:
+    if state.registration is None and state.lifecycle is not Lifecycle.SCRAPPED:
+        raise RuleViolation(
+            "cancellation-without-registration",
+            f"elevator {state.equipment_code} is {state.lifecycle} and has no registration to"
+            " cancel",
+        )
+
+
+def _registration_cancelled(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    """Cancellation is terminal: nothing stays open under construction or awaiting inspection."""
+    return replace(
+        state,
+        registration=None,
+        lifecycle=Lifecycle.CANCELLED,
+        construction=None,
+        awaiting_supervisory=False,
+    )
+
+
+STEPS.register(
+    "registration.cancelled", check=_check_registration_cancelled, evolve=_registration_cancelled
+)
+
+
+def _rescue_code(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    return replace(state, rescue_code=data_of(stmt, RescueCodeAssigned).rescue_code)
+
+
+STEPS.register("rescue_code.assigned", check=None, evolve=_rescue_code)
