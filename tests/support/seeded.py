@@ -14,8 +14,8 @@ from typing import Any
 import orjson
 
 from api.demo import SignedCity
-from demo import CityPlan
 from api.settings import Settings
+from demo import CityPlan
 from domain.model.roles import Role
 from domain.model.signing import sign_statement
 from domain.model.trust import TrustAnchor
