@@ -22,7 +22,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner, Result
 
-from api.cli import app
+from api.cli.main import app
 from api.node import initialise
 from api.settings import Settings
 from domain.model.identifiers import USCC_ALPHABET
