@@ -57,7 +57,7 @@ def export(
 
 
 def http_client(url: str) -> httpx.Client:
-    """The client ``verify URL`` reads the ledger with."""
+    """The client ``verify URL`` reads the ledger with (a test puts an in-process app here)."""
     return httpx.Client(base_url=url, timeout=60)
 
 

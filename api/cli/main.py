@@ -38,19 +38,17 @@ def settings_first() -> None:
         )
 
 
-for command in (
-    server.init,
-    server.serve,
-    signing.keygen,
-    signing.sign,
-    submission.submit,
-    demo.demo,
-    audit.export,
-    audit.verify,
-    check.check,
-    replay.replay,
-):
-    app.command()(command)
+# In the order ``--help`` lists them.
+app.command()(server.init)
+app.command()(server.serve)
+app.command()(signing.keygen)
+app.command()(signing.sign)
+app.command()(submission.submit)
+app.command()(demo.demo)
+app.command()(audit.export)
+app.command()(audit.verify)
+app.command()(check.check)
+app.command()(replay.replay)
 app.add_typer(read_side.projections_app, name="projections")
 app.command()(read_side.project)
 app.command()(read_side.qr)
