@@ -36,6 +36,7 @@ from domain.application.service import LedgerService
 from domain.model.onboarding import onboarding_statements
 from domain.model.roles import Role
 from domain.model.signing import sign_statement
+from domain.model.subjects import SubjectRef
 from domain.model.trust import TrustAnchor
 from ledger.db import database_mutex, make_engine
 from ledger.keys import KeyFormatError, SigningKey, VerifyingKey, load_signing_key, save_signing_key
@@ -214,7 +215,7 @@ def read_models(app: ElevatorLedger, engine: Engine) -> list[Projection]:
     def read_chain(code: str, upto: int) -> list[tuple[int, bytes]]:
         if upto < 1:
             return []
-        return [(e.index, e.data) for e in chains.entries(f"elevator:{code}", upto)]
+        return [(e.index, e.data) for e in chains.entries(str(SubjectRef.elevator(code)), upto)]
 
     return [
         EntriesProjection(),

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 from api.deps import LogDep
 from api.problems import Problem, problem_responses
 from ledger.log import LogError
+from ledger.log_source import MAX_PAGE
 from ledger.stored_entries import stored_at, stored_range
 
 #: Where damaged entries are reported (the same logger as api.node's integrity alarms; not
@@ -67,8 +68,6 @@ def key(log: LogDep) -> Response:
     return Response(log.signer.verifier.text() + "\n", media_type=TEXT)
 
 
-#: Entries per page of ``GET /v1/log/entries``.
-MAX_PAGE = 1000
 JSON_LINES = "application/jsonl"
 
 

@@ -18,6 +18,7 @@ from api.problems import Problem, problem_responses
 from domain.application.elevator_ledger import UnreadableEvent
 from domain.model.catalogue import public_view
 from domain.model.personal import revealed_data
+from domain.model.subjects import SubjectError
 from domain.model.submission import statement_of
 from ledger.disclosure import DisclosureError
 from ledger.entry import Entry, format_time
@@ -90,7 +91,7 @@ async def entry_with_personal_data(
     where = f"entry {index} ({entry.subject} version {entry.version})"
     try:
         disclosures = await run_in_threadpool(node.app.disclosures_of, entry.subject, entry.version)
-    except KeyError:  # the stored event was deleted: the personal values are lost
+    except (KeyError, SubjectError):  # no stored event beside it (deleted, or no chain's)
         raise Problem(
             409,
             "disclosures-missing",

@@ -6,50 +6,20 @@ it needs a regulator's bearer token (api/auth.py).
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import orjson
 from fastapi import Query, Response
 
 from api.auth import regulator_router
 from api.deps import NodeDep
+from api.elevator_replay import replay_elevator
 from api.local_time import on_ledger_clock
 from api.problems import Problem
 from domain.application.log_chains import ChainFault
-from domain.application.log_order import LedgerOrder
-from domain.model.subjects import SubjectRef
-from domain.replay import Axis, Replay, parse_instant, replay
-
-if TYPE_CHECKING:
-    from api.node import LedgerNode
+from domain.replay import Axis, parse_instant
 
 router = regulator_router("/v1/elevators")
-
-
-def chain_entries(node: LedgerNode, equipment_code: str) -> list[str]:
-    """The elevator's chain entries in version order, from the log (the event store only says
-    where they are: ``domain.application.log_chains``); [] if unknown. Raises ``ChainFault``."""
-    chains = node.chains()
-    return [e.data.decode() for e in chains.entries(str(SubjectRef.elevator(equipment_code)))]
-
-
-def replay_elevator(
-    node: LedgerNode, equipment_code: str, as_of: datetime, axis: Axis | str
-) -> Replay | None:
-    """Replay one elevator from its chain in the log, the key index and the log order; None
-    if it has no chain. Raises ``ChainFault`` where the log and the event store disagree."""
-    entries = chain_entries(node, equipment_code)
-    if not entries:
-        return None
-    return replay(
-        entries,
-        as_of,
-        axis,
-        node.app.key_info,
-        order=LedgerOrder(node.app, node.chains()),
-        equipment_code=equipment_code,
-    )
 
 
 def chain_fault_problem(fault: ChainFault) -> Problem:

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import NodeDep
 from api.problems import Problem, problem_responses
+from api.rejections import problem_of
 from domain.application.service import Receipt
 from domain.model.errors import Rejected
 from ledger.dsse import MAX_SIGNATURES, EnvelopeError, json_values_bound, strict_json
@@ -110,10 +111,6 @@ class BatchResult(BaseModel):
     accepted: int
     rejected: int
     results: list[BatchItem]
-
-
-def problem_of(exc: Rejected) -> Problem:
-    return Problem(exc.status, exc.slug, exc.title, exc.detail, **exc.extra)
 
 
 def _receipt(r: Receipt) -> ReceiptModel:

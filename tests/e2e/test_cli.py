@@ -23,7 +23,7 @@ import pytest
 from typer.testing import CliRunner, Result
 
 from api.bootstrap import initialise
-from api.cli import app
+from api.cli.main import app
 from api.settings import Settings
 from domain.model.identifiers import USCC_ALPHABET
 from domain.model.roles import Role

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 
 
 def test_an_unknown_time_zone_is_one_line_and_exit_2(tmp_path: Path) -> None:

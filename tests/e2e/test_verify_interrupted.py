@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from domain.model.roles import Role
 from tests.support.city import NOW, City, statement
 from tests.support.processes import children, eventually, running

@@ -27,10 +27,10 @@ from typer.testing import CliRunner
 from api.app import create_app
 from api.auth import TokenStore
 from api.bootstrap import initialise, open_node, projection_runner
-from api.cli import app as cli_app
+from api.cli.main import app as cli_app
+from api.elevator_replay import replay_elevator
 from api.log_routes import DAMAGED_HEADER
 from api.node import LedgerNode
-from api.replay_routes import replay_elevator
 from api.settings import Settings
 from domain.application.aggregates import chain_id_of
 from domain.application.log_chains import ChainFault, LogChains

@@ -24,9 +24,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import delete, insert, select, text, update
 from typer.testing import CliRunner, Result
 
-import api.cli
+import api.cli.audit
 from api.app import create_app
-from api.cli import app
+from api.cli.main import app
 from domain.application.aggregates import Elevator
 from domain.application.audit import reverify_entries
 from domain.application.service import Receipt
@@ -394,7 +394,7 @@ def test_a_consistent_rewrite_after_a_published_checkpoint_fails_the_consistency
 
     # online, the server's consistency proof cannot link the two checkpoints either
     monkeypatch.setattr(
-        api.cli, "_http_client", lambda url: TestClient(create_app(node=town.city.node), url)
+        api.cli.audit, "http_client", lambda url: TestClient(create_app(node=town.city.node), url)
     )
     failed(
         town.verify(SERVER),
@@ -448,7 +448,9 @@ def test_verify_a_url_refuses_a_page_of_entries_with_one_missing(
             return response
 
     monkeypatch.setattr(
-        api.cli, "_http_client", lambda url: DroppingServer(create_app(node=town.city.node), url)
+        api.cli.audit,
+        "http_client",
+        lambda url: DroppingServer(create_app(node=town.city.node), url),
     )
     failed(town.verify(SERVER), "the server sent a malformed page of entries at 0")
 
@@ -457,7 +459,7 @@ def test_verify_a_url_checks_consistency_with_the_checkpoint_seen_before(
     town: Town, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        api.cli, "_http_client", lambda url: TestClient(create_app(node=town.city.node), url)
+        api.cli.audit, "http_client", lambda url: TestClient(create_app(node=town.city.node), url)
     )
     size = town.city.node.log.size()
     report = succeeded(town.verify(SERVER))
@@ -472,7 +474,7 @@ def test_verify_a_url_checks_consistency_with_the_checkpoint_seen_before(
     other = City.open(town.home / "other", f"sqlite:///{town.home / 'other.db'}")
     try:
         monkeypatch.setattr(
-            api.cli, "_http_client", lambda url: TestClient(create_app(node=other.node), url)
+            api.cli.audit, "http_client", lambda url: TestClient(create_app(node=other.node), url)
         )
         failed(town.verify(SERVER), f"the log key of {other.node.log.origin} is ", "but it was")
         failed(town.verify(SERVER, "--trust", town.home / "trust.json"), "serves log key")

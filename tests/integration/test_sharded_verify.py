@@ -22,7 +22,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from api.cli import app
+from api.cli.main import app
 from domain.application.audit import ReverifyResult, reverify_entries, verify_log
 from domain.model.onboarding import key_registration
 from domain.model.roles import Role

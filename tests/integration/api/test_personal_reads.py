@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import TokenStore
-from api.cli import app as cli_app
+from api.cli.main import app as cli_app
 from api.personal_reads import PersonalReads, personal_reads
 from projections import read
 from tests.support.city import City

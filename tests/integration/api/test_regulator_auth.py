@@ -35,7 +35,7 @@ from typer.testing import CliRunner, Result
 
 from api.app import create_app
 from api.auth import TokenStore, access_tokens, require_regulator
-from api.cli import app as cli_app
+from api.cli.main import app as cli_app
 from domain.model.catalogue import CATALOGUE
 from domain.model.identifiers import make_uscc
 from domain.model.onboarding import licences_for, onboarding_statements

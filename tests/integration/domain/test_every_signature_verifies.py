@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from api.replay_routes import replay_elevator
+from api.elevator_replay import replay_elevator
 from domain.application.audit import verify_log
 from domain.application.service import Receipt
 from domain.model.errors import BadSignature, Rejected

@@ -24,8 +24,8 @@ from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import TokenStore
-from api.cli import app as cli_app
-from api.replay_routes import chain_entries
+from api.cli.main import app as cli_app
+from api.elevator_replay import chain_entries
 from domain.application.log_chains import LogChains
 from domain.application.log_order import LedgerOrder
 from domain.application.service import Receipt
@@ -583,14 +583,14 @@ def test_the_cli_command(
     assert naive.exit_code == 1 and len(naive.stderr.splitlines()) == 1
     assert "no UTC offset" in naive.stderr
 
-    import api.replay_routes
+    import api.elevator_replay
 
     def tampered(app: Any, code: str) -> list[str]:
         entries = chain_entries(app, code)
         entries[6] = _flip_signature_byte(entries[6])
         return entries
 
-    monkeypatch.setattr(api.replay_routes, "chain_entries", tampered)
+    monkeypatch.setattr(api.elevator_replay, "chain_entries", tampered)
     broken = runner.invoke(cli_app, ["replay", CODE, "--as-of", as_of], env=env)
     assert broken.exit_code == 1
     assert broken.stderr.splitlines() == [

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from api.replay_routes import chain_entries, replay_elevator
+from api.elevator_replay import chain_entries, replay_elevator
 from domain.application.aggregates import KeyRecord
 from domain.application.audit import verify_log
 from domain.application.log_chains import LogChains

@@ -9,21 +9,10 @@ from typing import Annotated
 import segno
 import typer
 
-from api.node import LedgerNode
+from api.cli.nodes import initialised_node
+from api.cli.output import fail, say
 
 projections_app = typer.Typer(help="Read models that follow the log.", no_args_is_help=True)
-
-
-def _open() -> LedgerNode:
-    from api.cli import _node
-
-    return _node()
-
-
-def _say(message: str) -> None:
-    from api.cli import say
-
-    say(message)
 
 
 @projections_app.command("rebuild")
@@ -31,28 +20,21 @@ def rebuild(
     name: Annotated[str | None, typer.Argument(help="one read model; default: all")] = None,
 ) -> None:
     """Empty a read model (or all) and replay it from the start of the log."""
-    from api.cli import fail
-
-    node = _open()
-    try:
-        applied = node.projections.rebuild(name)
-    except KeyError as exc:
-        fail(str(exc.args[0]))
-    finally:
-        node.close()
-    _say(", ".join(f"{n}: {count} entries" for n, count in applied.items()))
+    with initialised_node() as node:
+        try:
+            applied = node.projections.rebuild(name)
+        except KeyError as exc:
+            fail(str(exc.args[0]))
+    say(", ".join(f"{n}: {count} entries" for n, count in applied.items()))
 
 
 @projections_app.command("status")
 def status() -> None:
     """How far each read model has followed the log."""
-    node = _open()
-    try:
+    with initialised_node() as node:
         size = node.log.latest_checkpoint().size
         for name, position in node.projections.positions().items():
-            _say(f"{name}: {position}/{size}")
-    finally:
-        node.close()
+            say(f"{name}: {position}/{size}")
 
 
 def project(
@@ -60,19 +42,17 @@ def project(
     once: Annotated[bool, typer.Option(help="catch up once and exit")] = False,
 ) -> None:
     """Run the projection worker (production: a process of its own beside the server)."""
-    node = _open()
-    try:
-        while True:
-            applied = node.projections.catch_up()
-            if any(applied.values()):
-                _say(", ".join(f"{n} +{c}" for n, c in applied.items()))
-            if once:
-                return
-            time.sleep(interval)
-    except KeyboardInterrupt:
-        return
-    finally:
-        node.close()
+    with initialised_node() as node:
+        try:
+            while True:
+                applied = node.projections.catch_up()
+                if any(applied.values()):
+                    say(", ".join(f"{n} +{c}" for n, c in applied.items()))
+                if once:
+                    return
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            return
 
 
 def qr(
@@ -83,15 +63,11 @@ def qr(
     ),
 ) -> None:
     """Write the printable QR code for the car: it opens the elevator's public page."""
-    from api.cli import fail
     from projections import read
 
-    node = _open()
-    try:
+    with initialised_node() as node:
         node.projections.catch_up()
         code = read.resolve(node.engine, identifier)
-    finally:
-        node.close()
     if code is None:
         fail(f"no elevator is known by {identifier!r}")
     if out.suffix.lower() not in (".png", ".svg", ".pdf"):
@@ -101,4 +77,4 @@ def qr(
         segno.make(url, error="q").save(str(out), scale=8, border=2)
     except OSError as exc:
         fail(f"{out}: cannot write the QR code: {exc.strerror or exc}")
-    _say(f"{out}: {url}")
+    say(f"{out}: {url}")

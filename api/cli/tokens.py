@@ -8,20 +8,18 @@ over HTTP. The token is printed once, on stdout; everything else goes to stderr.
 from __future__ import annotations
 
 import re
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-import orjson
 import typer
 
 from api.auth import MAX_LIFETIME, TokenStore, is_regulator
-from api.bootstrap import SetupError, open_node
+from api.cli.nodes import opened_node
+from api.cli.output import fail, print_json_lines, print_line, print_rich, say
 from api.node import LedgerNode
 from api.personal_reads import PersonalReads
-from api.settings import Settings
 from domain.model.identifiers import InvalidIdentifier, validate_uscc
 
 token_app = typer.Typer(
@@ -45,16 +43,8 @@ def parse_lifetime(text: str) -> timedelta:
 
 @contextmanager
 def _store() -> Iterator[tuple[LedgerNode, TokenStore]]:
-    from api.cli import fail
-
-    try:
-        node = open_node(Settings())
-    except SetupError as exc:
-        fail(str(exc))
-    try:
+    with opened_node() as node:
         yield node, TokenStore.open(node.engine)
-    finally:
-        node.close()
 
 
 @token_app.command("issue")
@@ -66,8 +56,6 @@ def issue(
     expires: Annotated[str, typer.Option(help="lifetime: 12h, 90d, 4w (at most 366d)")] = "90d",
 ) -> None:
     """Issue a token to a person of a regulator; print it once (only its hash is kept)."""
-    from api.cli import fail, say
-
     try:
         validate_uscc(organization)
     except InvalidIdentifier as exc:
@@ -83,7 +71,7 @@ def issue(
         if not is_regulator(node, organization):
             fail(f"{organization} does not hold the regulator role in this ledger")
         token, record = store.issue(organization, holder, lifetime)
-    sys.stdout.write(token + "\n")
+    print_line(token)
     say(
         f"token {record.id} for {record.name} of {record.organization}, expires "
         f"{record.expires_at.isoformat()}; shown once: only its hash is kept"
@@ -95,7 +83,6 @@ def list_tokens(
     as_json: Annotated[bool, typer.Option("--json", help="JSON Lines instead of a table")] = False,
 ) -> None:
     """Every token issued: id, organization, holder, created, expires, status (never secrets)."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
@@ -103,8 +90,7 @@ def list_tokens(
         records = store.list()
     now = datetime.now(UTC)
     if as_json:
-        for record in records:
-            sys.stdout.write(orjson.dumps(record.to_json(now)).decode() + "\n")
+        print_json_lines(record.to_json(now) for record in records)
         return
     table = Table()
     for column in ("id", "organization", "name", "created", "expires", "status"):
@@ -126,7 +112,7 @@ def list_tokens(
                 )
             )
         )
-    Console(highlight=False).print(table)
+    print_rich(table)
 
 
 @token_app.command("revoke")
@@ -134,8 +120,6 @@ def revoke(
     token_id: Annotated[str, typer.Argument(metavar="ID", help="as `token list` shows")],
 ) -> None:
     """Revoke a token: the next request carrying it gets 401."""
-    from api.cli import fail, say
-
     with _store() as (_, store):
         try:
             record, now_revoked = store.revoke(token_id)
@@ -161,15 +145,13 @@ def reads(
 ) -> None:
     """Every recorded read of personal data: when, which token (holder, organization), which
     log entry — oldest first (written before the values were served)."""
-    from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
     with _store() as (_, store):
         records = PersonalReads(store.engine).list(token_id=token_id, log_index=entry)
     if as_json:
-        for record in records:
-            sys.stdout.write(orjson.dumps(record.to_json()).decode() + "\n")
+        print_json_lines(record.to_json() for record in records)
         return
     table = Table()
     for column in ("read at", "token", "name", "organization", "log index"):
@@ -183,4 +165,4 @@ def reads(
             str(r.log_index),
         )
         table.add_row(*(Text(cell) for cell in cells))
-    Console(highlight=False).print(table)
+    print_rich(table)
