@@ -217,7 +217,8 @@ class LogWriter:
         would otherwise be folded into the next checkpoint."""
         subtrees = merkle.perfect_subtrees(0, self.size)
         keys = [merkle.node_key(level, index) for level, index in subtrees]
-        hashes, _ = self.log._hashes(keys, None, self.conn)
+        found, _ = self.log._hashes(keys, None, self.conn)
+        hashes = [found[key] for key in keys]
         frontier = [(lv, i, h) for (lv, i), h in zip(subtrees, hashes, strict=True)]
         if merkle.fold(hashes) != self._expected_root:
             raise self.log._guard.alarm(
@@ -317,7 +318,7 @@ class LogReader:
         if not 0 <= index < MAX_TREE_SIZE:
             raise LogError(f"no entry at index {index}")
         try:
-            return self._hashes([index << 1], index + 1)[0][0]
+            return self._hashes([index << 1], index + 1)[0][index << 1]
         except _BeyondTheLog as exc:
             raise LogError(f"no entry at index {index}") from exc
 
@@ -387,8 +388,8 @@ class LogReader:
 
     def _hashes(
         self, keys: Sequence[int], size: int | None, conn: Connection | None = None
-    ) -> tuple[list[bytes], bool]:
-        """The hashes of the perfect subtrees with these flat-tree keys (distinct), in order:
+    ) -> tuple[dict[int, bytes], bool]:
+        """The hashes of the perfect subtrees with these flat-tree keys, by key:
         from the cache or, in one statement, from the stored rows they derive from (an odd
         level is one hash over its two stored children); and whether they are all committed.
         The log's :data:`ledger.merkle.HashReader`.
@@ -398,27 +399,28 @@ class LogReader:
         writer's transaction, which may yet roll back): the cache is read, never written.
         """
         cache = self._cache
-        out: list[bytes] = []
+        out: dict[int, bytes] = {}
         known: dict[int, bytes] = {}  # the children of odd levels, by flat key
-        pending: list[tuple[int, int, int]] = []  # (position in out, level, key)
+        pending: list[tuple[int, int]] = []
         rows: set[int] = set()
         for key in keys:
             h = cache.get(key)
-            out.append(merkle.EMPTY_ROOT if h is None else h)
             if h is not None:
+                out[key] = h
                 continue
-            level = merkle.key_level(key)
-            pending.append((len(out) - 1, level, key))
-            if level & 1:
-                half = 1 << (level - 1)
-                for child in (key - half, key + half):
-                    ch = cache.get(child)
-                    if ch is None:
-                        rows.add(child)
-                    else:
-                        known[child] = ch
-            else:
+            # merkle.key_level inline (a hot loop); a leaf's key is even
+            level = (key ^ (key + 1)).bit_length() - 1 if key & 1 else 0
+            pending.append((level, key))
+            if not level & 1:
                 rows.add(key)
+                continue
+            half = 1 << (level - 1)
+            for child in (key - half, key + half):
+                ch = cache.get(child)
+                if ch is None:
+                    rows.add(child)
+                else:
+                    known[child] = ch
         if conn is None:
             read, remember = self._read_committed(rows, size)
             known.update(read)
@@ -429,7 +431,7 @@ class LogReader:
             known.update(_collect(found, rows, None))
             remember = False
         floor = self._cache_level
-        for at, level, key in pending:
+        for level, key in pending:
             if level & 1:
                 half = 1 << (level - 1)
                 left, right = known[key - half], known[key + half]
@@ -441,7 +443,7 @@ class LogReader:
                 h = known[key]
             if remember and level >= floor:
                 self._remember(key, h)
-            out[at] = h
+            out[key] = h
         return out, remember
 
     def _remember(self, key: int, h: bytes) -> None:

@@ -24,9 +24,9 @@ EMPTY_ROOT = hashlib.sha256(b"").digest()
 
 Range = tuple[int, int]  # the leaves [start, end)
 
-#: The hashes of the perfect subtrees with these flat-tree keys, in the same order, read in
-#: one batch (a store's one statement). Must return one hash per key or raise.
-HashReader = Callable[[Sequence[int]], Sequence[bytes]]
+#: The hashes of the perfect subtrees with these (distinct) flat-tree keys, by key, read in
+#: one batch (a store's one statement). Must return every one of them or raise.
+HashReader = Callable[[Sequence[int]], Mapping[int, bytes]]
 
 T_co = TypeVar("T_co", covariant=True)
 
@@ -115,7 +115,8 @@ def inclusion_ranges(index: int, size: int) -> list[Range]:
     inner = (index ^ (size - 1)).bit_length()
     for level in range(inner):
         start = ((index >> level) ^ 1) << level
-        ranges.append((start, min(start + (1 << level), size)))
+        end = start + (1 << level)
+        ranges.append((start, end if end <= size else size))
     for level in range(inner, size.bit_length()):
         if index >> level & 1:
             start = ((index >> level) - 1) << level
@@ -154,7 +155,7 @@ class Plan(Protocol[T_co]):
     @property
     def folds(self) -> Sequence[tuple[Range, bytes]]: ...
 
-    def assemble(self, hashes: Sequence[bytes]) -> T_co: ...
+    def assemble(self, hashes: Mapping[int, bytes]) -> T_co: ...
 
 
 class RangePlan:
@@ -167,9 +168,9 @@ class RangePlan:
     def __init__(self, ranges: Sequence[Range], known: Mapping[Range, bytes] | None = None) -> None:
         self.ranges = ranges
         self.folds: list[tuple[Range, bytes]] = []
-        self._known: list[tuple[int, bytes]] = []  # (position, hash) of ranges known
-        self._single: list[tuple[int, int]] = []  # (position, key) of perfect subtrees
-        self._several: list[tuple[int, list[int]]] = []  # (position, keys) to fold
+        self._single: list[tuple[int, int]] = []  # (range, key) of the perfect subtrees
+        self._known: list[tuple[int, bytes]] = []  # (range, hash) of the ranges known
+        self._several: list[tuple[int, list[int]]] = []  # (range, keys) of the ranges to fold
         wanted: dict[int, None] = {}
         for at, (start, end) in enumerate(ranges):
             n = end - start
@@ -179,25 +180,22 @@ class RangePlan:
                 wanted[key] = None
                 continue
             h = known.get((start, end)) if known else None
-            if h is not None:
+            if h is None:
+                keys = subtree_keys(start, end)
+                self._several.append((at, keys))
+                wanted.update(dict.fromkeys(keys))
+            else:
                 self._known.append((at, h))
-                continue
-            keys = subtree_keys(start, end)
-            self._several.append((at, keys))
-            wanted.update(dict.fromkeys(keys))
         self.keys: list[int] = list(wanted)
 
-    def assemble(self, hashes: Sequence[bytes]) -> list[bytes]:
-        if len(hashes) != len(self.keys):
-            raise ValueError(f"{len(self.keys)} hashes asked for, {len(hashes)} read")
-        found = dict(zip(self.keys, hashes, strict=True))
+    def assemble(self, hashes: Mapping[int, bytes]) -> list[bytes]:
         out = [EMPTY_ROOT] * len(self.ranges)
+        for at, key in self._single:
+            out[at] = hashes[key]
         for at, h in self._known:
             out[at] = h
-        for at, key in self._single:
-            out[at] = found[key]
         for at, keys in self._several:
-            h = fold([found[key] for key in keys])
+            h = fold([hashes[key] for key in keys])
             out[at] = h
             if len(keys) > 1:
                 self.folds.append((self.ranges[at], h))
@@ -242,7 +240,7 @@ class InclusionBatch:
             for level, i in perfect_subtrees(0, lo):
                 self._edge.append(((i << level, (i + 1) << level), node_key(level, i)))
             wanted.update((key, None) for _, key in self._edge)
-            wanted.update((i << 1, None) for i in range(lo, size))
+            wanted.update(dict.fromkeys(range(lo << 1, size << 1, 2)))  # the leaves from lo
         wanted.update(dict.fromkeys(self._planned.keys))
         self.keys: list[int] = list(wanted)
 
@@ -250,17 +248,16 @@ class InclusionBatch:
     def folds(self) -> list[tuple[Range, bytes]]:
         return self._planned.folds
 
-    def assemble(self, hashes: Sequence[bytes]) -> list[list[bytes]]:
-        found = dict(zip(self.keys, hashes, strict=True))
-        planned = self._planned.assemble([found[key] for key in self._planned.keys])
+    def assemble(self, hashes: Mapping[int, bytes]) -> list[list[bytes]]:
+        planned = self._planned.assemble(hashes)
         proofs: dict[int, list[bytes]] = {}
         at = 0
         for index, length in zip(self.older, self._lengths, strict=True):
             proofs[index] = planned[at : at + length]
             at += length
         if self.recent:
-            known = {span: found[key] for span, key in self._edge}
-            known.update(((i, i + 1), found[i << 1]) for i in range(self.recent[0], self.size))
+            known = {span: hashes[key] for span, key in self._edge}
+            known.update(((i, i + 1), hashes[i << 1]) for i in range(self.recent[0], self.size))
             batch = batch_inclusion_proofs(self.recent, self.size, known)
             proofs.update(zip(self.recent, batch, strict=True))
         return [list(proofs[index]) for index in self.indices]
@@ -456,12 +453,12 @@ class MemoryTree:
     def node(self, level: int, index: int) -> bytes:
         return self.levels[level][index]
 
-    def read_hashes(self, keys: Sequence[int]) -> list[bytes]:
+    def read_hashes(self, keys: Sequence[int]) -> dict[int, bytes]:
         """This tree as a :data:`HashReader`."""
-        out = []
+        out = {}
         for key in keys:
             level = key_level(key)
-            out.append(self.levels[level][key >> (level + 1)])
+            out[key] = self.levels[level][key >> (level + 1)]
         return out
 
     def root(self, size: int | None = None) -> bytes:

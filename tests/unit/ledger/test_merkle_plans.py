@@ -5,7 +5,7 @@ recursion, for every small tree and for random large ones."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -23,14 +23,14 @@ def _virtual(level: int, index: int) -> bytes:
 def _batched(read: NodeReader) -> merkle.HashReader:
     """``read`` as a batched reader of flat-tree keys, checking each key it is given."""
 
-    def read_hashes(keys: Sequence[int]) -> list[bytes]:
+    def read_hashes(keys: Sequence[int]) -> dict[int, bytes]:
         assert len(set(keys)) == len(keys), "a key asked for twice"
-        out = []
+        out = {}
         for key in keys:
             level = merkle.key_level(key)
             index = key >> (level + 1)
             assert merkle.node_key(level, index) == key
-            out.append(read(level, index))
+            out[key] = read(level, index)
         return out
 
     return read_hashes
@@ -122,7 +122,7 @@ def test_a_batch_of_proofs_is_read_in_one_call_and_matches_the_reference(
     calls = []
     read = _batched(_TREE.node)
 
-    def counted(keys: Sequence[int]) -> Sequence[bytes]:
+    def counted(keys: Sequence[int]) -> Mapping[int, bytes]:
         calls.append(len(keys))
         return read(keys)
 
