@@ -389,10 +389,10 @@ class LogReader:
     def _hashes(
         self, keys: Sequence[int], size: int | None, conn: Connection | None = None
     ) -> tuple[dict[int, bytes], bool]:
-        """The hashes of the perfect subtrees with these flat-tree keys, by key:
-        from the cache or, in one statement, from the stored rows they derive from (an odd
-        level is one hash over its two stored children); and whether they are all committed.
-        The log's :data:`ledger.merkle.HashReader`.
+        """The hashes of the perfect subtrees with these flat-tree keys, by key (the log's
+        :data:`ledger.merkle.HashReader`, for a tree of ``size``): from the cache or, in one
+        statement, from the stored rows they derive from (an odd level is one hash over its
+        two stored children); and whether they are all committed.
 
         Without ``conn``: a committed read that also checks that the log holds ``size``
         entries; what it reads at ``cache_level`` and above is remembered. With ``conn`` (a
