@@ -234,15 +234,15 @@ class InclusionBatch:
         self._lengths = [len(ranges) for ranges in plans]
         self._planned = RangePlan([r for ranges in plans for r in ranges], known)
         self._edge: list[tuple[Range, int]] = []  # the subtrees left of the first recent one
-        wanted: dict[int, None] = {}
+        self.keys: list[int] = []
         if self.recent:
             lo = self.recent[0]
             for level, i in perfect_subtrees(0, lo):
                 self._edge.append(((i << level, (i + 1) << level), node_key(level, i)))
-            wanted.update((key, None) for _, key in self._edge)
-            wanted.update(dict.fromkeys(range(lo << 1, size << 1, 2)))  # the leaves from lo
-        wanted.update(dict.fromkeys(self._planned.keys))
-        self.keys: list[int] = list(wanted)
+            self.keys = [key for _, key in self._edge]
+            self.keys.extend(range(lo << 1, size << 1, 2))  # the leaves from lo
+        if self._planned.keys:  # (which may hold some of those)
+            self.keys = list(dict.fromkeys([*self.keys, *self._planned.keys]))
 
     @property
     def folds(self) -> list[tuple[Range, bytes]]:
