@@ -97,12 +97,7 @@ class LogAuditor:
         return len(self._chains)
 
     def root(self) -> bytes:
-        if not self._edge:
-            return merkle.EMPTY_ROOT
-        acc = self._edge[-1][1]
-        for _, h in reversed(self._edge[:-1]):
-            acc = merkle.node_hash(h, acc)
-        return acc
+        return merkle.fold([h for _, h in self._edge])
 
     def add(self, index: int, data: bytes) -> Entry:
         """Check the next entry; raise :class:`AuditError` naming the first problem."""

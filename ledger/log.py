@@ -21,12 +21,12 @@ shrinking trees. ``log_state.source_position`` records how far the feed the log
 follows has been integrated, in the same transaction as the entries, so a
 sequencer integrates every source item exactly once.
 
-Reads (roots, inclusion and consistency proofs): the proof is planned first —
-which perfect subtrees each of its hashes folds (:func:`inclusion_plan`,
-:func:`consistency_plan`, RFC 6962 §2.1 with ranges in place of hashes) — then
-every stored row it needs comes in one statement on the pool's DBAPI connection,
-together with ``log_state.size`` from the same snapshot to check the requested
-size. Hashes already in memory are not read again. What is kept in memory:
+Reads (roots, inclusion and consistency proofs): :mod:`ledger.merkle` plans the proof
+— which perfect subtrees each of its hashes folds — and this module is the store behind
+its batched hash reader: every stored row a plan needs comes in one statement on the
+pool's DBAPI connection, together with ``log_state.size`` from the same snapshot to
+check the requested size. Hashes already in memory are not read again. What is kept in
+memory:
 
 - perfect subtrees of ``cache_level`` (default 8, 256 leaves) and above, by
   flat-tree key;
@@ -49,7 +49,7 @@ from collections.abc import Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +60,7 @@ from ledger.note import Checkpoint, NoteError, NoteSigner, open_checkpoint
 from ledger.schema import log_checkpoints, log_entries, log_state
 
 Node = tuple[int, int, bytes]  # (level, index, hash)
+T = TypeVar("T")
 _alarms = logging.getLogger("elevator_ledger.log")
 _SPANS_KEPT = 4096  # hashes of ranges that end inside a perfect subtree (the right edge)
 
@@ -87,11 +88,6 @@ class LogTampered(LogError):
     signed. Only someone with database access (or a damaged store) gets the log here, since
     every writer of this code appends and signs in one transaction (see :class:`LogWriter`).
     """
-
-
-def node_key(level: int, index: int) -> int:
-    """Flat-tree (in-order) number of a perfect subtree: leaves even, parents between."""
-    return (index << (level + 1)) | ((1 << level) - 1)
 
 
 def is_stored_level(level: int) -> bool:
@@ -155,7 +151,7 @@ class LogWriter:
                 parent = (level + 1, left_index >> 1, merkle.node_hash(left, right))
                 frontier[-2:] = [parent]
                 if is_stored_level(parent[0]):
-                    nodes.append((node_key(parent[0], parent[1]), parent[2]))
+                    nodes.append((merkle.node_key(parent[0], parent[1]), parent[2]))
         self._frontier = frontier
         self.size += len(entries)
         if positions:
@@ -180,7 +176,7 @@ class LogWriter:
 
     def root(self) -> bytes:
         frontier = self._frontier if self._frontier is not None else self._load_frontier()
-        return _fold([h for _, _, h in frontier])
+        return merkle.fold([h for _, _, h in frontier])
 
     def sign_checkpoint(self) -> SignedCheckpoint | None:
         """Sign the tree as it stands in this transaction, if it grew since the last checkpoint.
@@ -219,11 +215,12 @@ class LogWriter:
         """The right edge of the tree at the size this writer started from, checked against
         the root signed for that size: a stored entry or node on the edge that was changed
         would otherwise be folded into the next checkpoint."""
-        wanted = [(lv, i, node_key(lv, i)) for lv, i in merkle.perfect_subtrees(0, self.size)]
-        pieces = [(lv, key) for lv, _, key in wanted]
-        found, _ = self.log._hashes(pieces, None, self.conn)
-        frontier = [(lv, i, found[key]) for lv, i, key in wanted]
-        if _fold([h for _, _, h in frontier]) != self._expected_root:
+        subtrees = merkle.perfect_subtrees(0, self.size)
+        keys = [merkle.node_key(level, index) for level, index in subtrees]
+        found, _ = self.log._hashes(keys, None, self.conn)
+        hashes = [found[key] for key in keys]
+        frontier = [(lv, i, h) for (lv, i), h in zip(subtrees, hashes, strict=True)]
+        if merkle.fold(hashes) != self._expected_root:
             raise self.log._guard.alarm(
                 f"the stored right edge of the tree at size {self.size} does not fold to the"
                 f" root signed for it: an entry or tree node already signed was changed"
@@ -321,63 +318,32 @@ class LogReader:
         if not 0 <= index < MAX_TREE_SIZE:
             raise LogError(f"no entry at index {index}")
         try:
-            return self._hashes([(0, index << 1)], index + 1)[0][index << 1]
+            return self._hashes([index << 1], index + 1)[0][index << 1]
         except _BeyondTheLog as exc:
             raise LogError(f"no entry at index {index}") from exc
 
     def root(self, size: int) -> bytes:
-        return self._plan_hashes(size, [_pieces(0, size)])[0]
+        return self._planned(size, merkle.RangePlan([(0, size)], self._spans))[0]
 
     def inclusion_proof(self, index: int, size: int) -> list[bytes]:
         if not 0 <= index < size:
             raise LogError(f"index {index} is outside a tree of size {size}")
-        return self._plan_hashes(size, inclusion_plan(index, size))
+        plan = merkle.RangePlan(merkle.inclusion_ranges(index, size), self._spans)
+        return self._planned(size, plan)
 
     def inclusion_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
-        """Proofs for many entries against one tree size, with one read of their nodes.
-
-        Entries near the end of the tree (a batch just appended) share their upper nodes:
-        their proofs are built together from the leaves at the end and the few perfect
-        subtrees left of them (:func:`ledger.merkle.batch_inclusion_proofs`).
-        """
+        """Proofs for many entries against one tree size, with one read of their nodes
+        (entries near the end of the tree built together: :class:`ledger.merkle.InclusionBatch`)."""
         for index in indices:
             if not 0 <= index < size:
                 raise LogError(f"index {index} is outside a tree of size {size}")
-        recent = sorted({i for i in indices if size - i <= RECENT_WINDOW})
-        first = 0  # skip proofs too few for the leaves they would need read
-        while first < len(recent) and (
-            size - recent[first] > RECENT_LEAVES_PER_PROOF * (len(recent) - first)
-        ):
-            first += 1
-        recent = recent[first:]
-        if len(recent) < 2:
-            return self._planned_proofs(indices, size)
-        lo = recent[0]
-        frontier = _pieces(0, lo) if lo else []
-        wanted = [*frontier, *((0, i << 1) for i in range(lo, size))]
-        nodes, _ = self._hashes(wanted, size)
-        known = {_span([piece]): nodes[piece[1]] for piece in frontier}
-        known.update(((i, i + 1), nodes[i << 1]) for i in range(lo, size))
-        batch = dict(zip(recent, merkle.batch_inclusion_proofs(recent, size, known), strict=True))
-        older = [i for i in indices if i not in batch]
-        planned = (  # none, usually: the size was checked with the batch's read
-            dict(zip(older, self._planned_proofs(older, size), strict=True)) if older else {}
-        )
-        return [list(batch[i]) if i in batch else planned[i] for i in indices]
-
-    def _planned_proofs(self, indices: Sequence[int], size: int) -> list[list[bytes]]:
-        plans = [inclusion_plan(index, size) for index in indices]
-        hashes = self._plan_hashes(size, [pieces for plan in plans for pieces in plan])
-        out, at = [], 0
-        for plan in plans:
-            out.append(hashes[at : at + len(plan)])
-            at += len(plan)
-        return out
+        return self._planned(size, merkle.InclusionBatch(indices, size, self._spans))
 
     def consistency_proof(self, old: int, size: int) -> list[bytes]:
         if not 0 < old <= size:
             raise LogError(f"no consistency proof from size {old} to size {size}")
-        return self._plan_hashes(size, consistency_plan(old, size))
+        plan = merkle.RangePlan(merkle.consistency_ranges(old, size), self._spans)
+        return self._planned(size, plan)
 
     def latest_checkpoint(self) -> SignedCheckpoint:
         """The checkpoint the writers last published (``log_state.checkpoint_size``, moved by
@@ -398,50 +364,35 @@ class LogReader:
             ).one_or_none()
         return None if row is None else SignedCheckpoint(int(row.size), bytes(row.root), row.note)
 
-    def _plan_hashes(self, size: int, plan: Plan) -> list[bytes]:
-        """One hash per entry of ``plan`` (the fold of its perfect subtrees, left to right),
-        all read in one statement that also checks the log holds ``size`` entries.
+    def _planned(self, size: int, plan: merkle.Plan[T]) -> T:
+        """What ``plan`` computes, from one read of the subtrees it needs (:meth:`_hashes`),
+        which also checks that the log holds ``size`` entries.
 
-        A fold of several subtrees (a range ending inside the right edge of the tree) is
-        kept by the leaf range it covers: MTH(D[start:end]) of committed entries never
-        changes either.
+        A fold of several subtrees it made (a range ending inside the right edge of the
+        tree) is kept by the leaf range it covers: MTH(D[start:end]) of committed entries
+        never changes either.
         """
         if size < 0:
             raise LogError(f"no tree of size {size}")
         if size > MAX_TREE_SIZE:  # its node ids would not fit a 64-bit SQL integer
             raise _BeyondTheLog(f"tree size {size} is beyond the log's size {self.size()}")
-        spans = self._spans
-        out: list[bytes] = []
-        todo: list[tuple[int, list[Piece]]] = []
-        wanted: set[Piece] = set()
-        for at, pieces in enumerate(plan):
-            h = spans.get(_span(pieces)) if len(pieces) > 1 else None
-            if h is None:
-                todo.append((at, pieces))
-                wanted.update(pieces)
-            out.append(h or merkle.EMPTY_ROOT)
-        nodes, committed = self._hashes(wanted, size)
-        node_hash = merkle.node_hash
-        for at, pieces in todo:
-            if len(pieces) == 1:
-                out[at] = nodes[pieces[0][1]]
-            elif pieces:
-                acc = nodes[pieces[-1][1]]
-                for _, key in reversed(pieces[:-1]):
-                    acc = node_hash(nodes[key], acc)
-                out[at] = acc
-                if committed and self._spans_kept:
-                    if len(spans) >= self._spans_kept:  # forgetting is always safe
-                        spans.clear()
-                    spans[_span(pieces)] = acc
+        hashes, committed = self._hashes(plan.keys, size)
+        out = plan.assemble(hashes)
+        if committed and self._spans_kept:
+            spans = self._spans
+            for span, h in plan.folds:
+                if len(spans) >= self._spans_kept:  # forgetting is always safe
+                    spans.clear()
+                spans[span] = h
         return out
 
     def _hashes(
-        self, wanted: Iterable[tuple[int, int]], size: int | None, conn: Connection | None = None
+        self, keys: Sequence[int], size: int | None, conn: Connection | None = None
     ) -> tuple[dict[int, bytes], bool]:
-        """Hashes of perfect subtrees, given as ``(level, flat key)``, by flat key: from the
-        cache or, in one statement, from the stored rows they derive from (an odd level is
-        one hash over its two stored children); and whether they are all committed.
+        """The hashes of the perfect subtrees with these flat-tree keys, by key (the log's
+        :data:`ledger.merkle.HashReader`, for a tree of ``size``): from the cache or, in one
+        statement, from the stored rows they derive from (an odd level is one hash over its
+        two stored children); and whether they are all committed.
 
         Without ``conn``: a committed read that also checks that the log holds ``size``
         entries; what it reads at ``cache_level`` and above is remembered. With ``conn`` (a
@@ -452,22 +403,24 @@ class LogReader:
         known: dict[int, bytes] = {}  # the children of odd levels, by flat key
         pending: list[tuple[int, int]] = []
         rows: set[int] = set()
-        for level, key in wanted:
+        for key in keys:
             h = cache.get(key)
             if h is not None:
                 out[key] = h
                 continue
+            # merkle.key_level inline (a hot loop); a leaf's key is even
+            level = (key ^ (key + 1)).bit_length() - 1 if key & 1 else 0
             pending.append((level, key))
-            if level & 1:
-                half = 1 << (level - 1)
-                for child in (key - half, key + half):
-                    ch = cache.get(child)
-                    if ch is None:
-                        rows.add(child)
-                    else:
-                        known[child] = ch
-            else:
+            if not level & 1:
                 rows.add(key)
+                continue
+            half = 1 << (level - 1)
+            for child in (key - half, key + half):
+                ch = cache.get(child)
+                if ch is None:
+                    rows.add(child)
+                else:
+                    known[child] = ch
         if conn is None:
             read, remember = self._read_committed(rows, size)
             known.update(read)
@@ -741,86 +694,12 @@ class _Guard:
             self.own_unsigned = (w.checkpoint_size, w.size, w.root())
 
 
-#: Proofs for entries among the last RECENT_WINDOW leaves are built together from those
-#: leaves when there are at most RECENT_LEAVES_PER_PROOF leaves to read per proof.
-RECENT_WINDOW = 8192
-RECENT_LEAVES_PER_PROOF = 8
-
 #: No log grows this large; larger sizes are refused before any node id is computed.
 MAX_TREE_SIZE = 2**56
 
 
 class _BeyondTheLog(LogError):
     """A tree size larger than the log."""
-
-
-Piece = tuple[int, int]  # a perfect subtree: (level, flat-tree key)
-Plan = list[list[Piece]]  # per proof hash, the perfect subtrees it folds, left to right
-
-
-def _span(pieces: list[Piece]) -> tuple[int, int]:
-    """The leaves [start, end) that consecutive perfect subtrees cover."""
-    (first_level, first), (last_level, last) = pieces[0], pieces[-1]
-    start = (first >> (first_level + 1)) << first_level
-    end = ((last >> (last_level + 1)) + 1) << last_level
-    return start, end
-
-
-def _pieces(start: int, end: int) -> list[Piece]:
-    """The perfect subtrees making up leaves [start, end) (``start`` aligned as in RFC 6962)."""
-    n = end - start
-    if n > 0 and not n & (n - 1) and not start & (n - 1):  # one perfect subtree
-        return [(n.bit_length() - 1, (start << 1) | (n - 1))]
-    return [(lv, node_key(lv, i)) for lv, i in merkle.perfect_subtrees(start, end)]
-
-
-def inclusion_plan(index: int, size: int) -> Plan:
-    """What PATH(index, D[0:size]) (RFC 6962 §2.1.1) hashes, in proof order (leaf upward).
-
-    Below ``inner`` (where ``index`` and ``size - 1`` part) the proof holds the sibling of
-    the leaf's ancestor at every level, complete but for the top one, which may end at
-    ``size``; above, the left sibling at every level where ``index`` is a right child.
-    """
-    plan: Plan = []
-    inner = (index ^ (size - 1)).bit_length()
-    for level in range(inner):
-        start = ((index >> level) ^ 1) << level
-        width = 1 << level
-        if start + width <= size:
-            plan.append([(level, (start << 1) | (width - 1))])
-        else:
-            plan.append(_pieces(start, size))
-    for level in range(inner, size.bit_length()):
-        if index >> level & 1:
-            width = 1 << level
-            start = ((index >> level) - 1) << level
-            plan.append([(level, (start << 1) | (width - 1))])
-    return plan
-
-
-def consistency_plan(old: int, size: int) -> Plan:
-    """What PROOF(old, D[0:size]) (RFC 6962 §2.1.2) hashes, in proof order."""
-    return [_pieces(start, end) for start, end in consistency_ranges(old, size)]
-
-
-def consistency_ranges(old: int, size: int) -> list[tuple[int, int]]:
-    """The leaf ranges whose hashes make PROOF(old, D[0:size]) (RFC 6962 §2.1.2), in
-    proof order: :func:`ledger.merkle.consistency_proof` with ranges in place of hashes."""
-    ranges: list[tuple[int, int]] = []
-    start, end, complete = 0, size, True
-    while old - start != end - start:
-        k = 1 << ((end - start - 1).bit_length() - 1)
-        if old - start <= k:
-            ranges.append((start + k, end))
-            end = start + k
-        else:
-            ranges.append((start, start + k))
-            start += k
-            complete = False
-    if not complete:
-        ranges.append((start, end))
-    ranges.reverse()
-    return ranges
 
 
 # The proof path's statements go straight to the driver. Each returns rows (key, hash, size):
@@ -908,13 +787,3 @@ def _bulk_insert(
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
     conn.exec_driver_sql(sql, list(rows))
-
-
-def _fold(parts: Sequence[bytes]) -> bytes:
-    """Root from the perfect subtrees of a tree, left to right."""
-    if not parts:
-        return merkle.EMPTY_ROOT
-    acc = parts[-1]
-    for part in reversed(parts[:-1]):
-        acc = merkle.node_hash(part, acc)
-    return acc

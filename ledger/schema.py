@@ -32,7 +32,7 @@ log_entries = Table(
 )
 
 # Hashes of perfect subtrees at even levels >= 2, keyed by flat-tree number
-# (see ledger.log.node_key); odd levels are one hash away from the level below.
+# (see ledger.merkle.node_key); odd levels are one hash away from the level below.
 log_nodes = Table(
     "log_nodes",
     metadata,

@@ -36,7 +36,8 @@ from ledger import merkle
 from ledger.canonical import canonical_json
 from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
-from ledger.log import is_stored_level, node_key
+from ledger.log import is_stored_level
+from ledger.merkle import node_key
 from ledger.note import Checkpoint
 from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
 from tests.support.city import NOW, City, Org, statement

@@ -86,7 +86,7 @@ def _assert_cache_is_sound(log: MerkleLog, tree: merkle.MemoryTree, level_floor:
         assert h == tree.node(level, index)
     for (start, end), h in log._spans.items():
         assert 0 <= start < end <= tree.size
-        assert h == merkle.range_hash(tree.node, start, end)
+        assert h == merkle.range_hash(tree.read_hashes, start, end)
 
 
 def _check_queries(log: MerkleLog, tree: merkle.MemoryTree, data: st.DataObject) -> None:

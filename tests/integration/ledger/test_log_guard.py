@@ -16,7 +16,8 @@ from sqlalchemy import Engine, delete, event, func, insert, select, update
 from ledger import merkle
 from ledger.db import make_engine
 from ledger.keys import SigningKey
-from ledger.log import LogTampered, MerkleLog, node_key
+from ledger.log import LogTampered, MerkleLog
+from ledger.merkle import node_key
 from ledger.note import NoteSigner, open_checkpoint
 from ledger.schema import log_checkpoints, log_entries, log_nodes, log_state
 
