@@ -192,6 +192,25 @@ def test_the_architecture_doc_names_every_module() -> None:
     report(missing, f"modules {DOC.relative_to(REPO)} does not name")
 
 
+def test_the_architecture_doc_names_no_module_that_is_gone() -> None:
+    """Every ``*.py`` path the page names in backticks is a file of the repository: the path in
+    full, or its end (``model/elevator/state.py``, ``merkle.py``). A module moved or removed must
+    take its description with it."""
+    text = DOC.read_text(encoding="utf-8")
+    files = {
+        path.relative_to(REPO).as_posix()
+        for path in REPO.rglob("*.py")
+        if not {".venv", ".git", "node_modules"} & set(path.relative_to(REPO).parts)
+    }
+    named = sorted(set(re.findall(r"`([\w./-]+\.py)\b", text)))
+    gone = [
+        name
+        for name in named
+        if name not in files and not any(f.endswith("/" + name) for f in files)
+    ]
+    report(gone, f"paths {DOC.relative_to(REPO)} names that no file has")
+
+
 def write(root: Path, files: dict[str, str]) -> None:
     for name, source in files.items():
         (root / name).parent.mkdir(parents=True, exist_ok=True)
