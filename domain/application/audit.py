@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from domain.application.audit_shards import ShardedReplay
-from domain.application.elevator_ledger import Accepted, ElevatorLedger
+from domain.application.elevator_ledger import ElevatorLedger
+from domain.model.admission import Accepted
 from domain.model.errors import Rejected
 from domain.model.trust import TrustAnchor
 from ledger.audit import AuditError, Finding, LogAuditor, parse_entries
