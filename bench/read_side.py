@@ -29,7 +29,7 @@ from bench.common import percentile, report, served
 from bench.ingest import raw_verify_rate
 from bench.load import get_all
 from demo import plan_city
-from domain.application.aggregates import Elevator
+from domain.application.aggregates import Elevator, chain_event_entry
 from domain.application.audit import verify_log
 from domain.application.ledger_factory import stored_ledger
 from domain.application.log_chains import LogChains
@@ -132,7 +132,9 @@ def status_latency(settings: Settings, codes: list[str], queries: int) -> dict[s
 def replay_vs_read(settings: Settings, code: str) -> dict[str, float]:
     node, _ = initialise(settings)
     try:
-        entries = [e.entry for e in node.app.events.get(Elevator.create_id(code))]  # type: ignore[attr-defined]
+        entries = [
+            chain_event_entry(e).entry for e in node.app.events.get(Elevator.create_id(code))
+        ]
         started = time.perf_counter()
         result = replay(
             entries,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar
 from uuid import UUID, uuid5
@@ -123,6 +124,31 @@ class Organization(SubjectChain):
         self, uscc: str, entry: str, entry_hash: str, payload: str, disclosures: Sequence[str] = ()
     ) -> None:
         self._start(OrganizationState.empty(uscc), entry, entry_hash, payload, disclosures)
+
+
+@dataclass(frozen=True)
+class ChainEventEntry:
+    """What a chain event (``Started`` or ``Appended``) carries: the ledger entry's text and
+    the disclosures kept beside it."""
+
+    entry: str
+    disclosures: list[str]
+
+
+def chain_event_entry(event: object) -> ChainEventEntry:
+    """The entry and disclosures of a chain event, typed. The library makes the event classes
+    from the decorated methods' signatures, so no class declares these fields for a type
+    checker; this is the one place that reads them. Events stored before disclosures existed
+    have none."""
+    fields: Any = event
+    return ChainEventEntry(fields.entry, list(getattr(event, "disclosures", ())))
+
+
+def entry_in_state(state: bytes) -> str:
+    """The entry in a chain event's stored state (the library's JSON of the event's fields),
+    read without decoding the whole event."""
+    entry: str = orjson.loads(state)["entry"]
+    return entry
 
 
 def chain_id_of(subject: str) -> UUID:

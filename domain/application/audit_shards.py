@@ -74,7 +74,7 @@ def route(entry: Entry) -> str | None:
 
     The envelope judged is the one the ledger takes from a submission: the stored object, or
     the one inside it if it has the form of a submission with disclosures (``{"envelope",
-    "disclosures"}``, see :func:`domain.application.elevator_ledger._parse`) — only a tampered
+    "disclosures"}``, see :func:`domain.model.submission.parse_submission`) — only a tampered
     entry has.
     """
     envelope = entry.envelope

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Protocol
 
-from domain.application.elevator_ledger import Accepted
 from domain.application.ledger_factory import replay_ledger
+from domain.model.admission import Accepted
 from domain.model.errors import Rejected
 from domain.model.trust import TrustAnchor
 from ledger.audit import Finding, parse_entries

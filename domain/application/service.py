@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import Any
 
 from domain.application.aggregates import chain_id_of
-from domain.application.elevator_ledger import Accepted, ElevatorLedger
+from domain.application.elevator_ledger import ElevatorLedger
+from domain.model.admission import Accepted
 from domain.model.errors import LogWritesStopped, Rejected, StoreDisagrees, WritesStopped
 from ledger.entry import format_time
 from ledger.log import LogError, LogTampered, MerkleLog, SignedCheckpoint

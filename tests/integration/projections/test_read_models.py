@@ -217,6 +217,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def replay_at_the_last_instant_equals_live(self) -> None:
         if not hasattr(self, "node"):
             return
+        from domain.application.aggregates import chain_event_entry
         from domain.application.log_order import LedgerOrder
         from domain.replay import Axis, replay
 
@@ -224,7 +225,7 @@ class LedgerMachine(RuleBasedStateMachine):
             live = self.node.app.elevator(code)
             if live is None:
                 continue
-            chain = [e.entry for e in self.node.app.events.get(live.id)]  # type: ignore[attr-defined]
+            chain = [chain_event_entry(e).entry for e in self.node.app.events.get(live.id)]
             result = replay(
                 chain,
                 datetime.now(UTC) + timedelta(days=1),

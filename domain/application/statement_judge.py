@@ -1,0 +1,158 @@
+"""Judging one statement inside a unit of work: load what it is judged against, decide, append.
+
+The decision itself is pure (:mod:`domain.model.admission`); this is the part that reads
+aggregates: the subject's chain (checked against the log when it comes from the event store
+rather than the cache), the organizations the authorization asks about, the signing keys. An
+accepted statement is appended to its chain in the unit of work (saved with the others by the
+application); the exact same statement again is answered with the original entry.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Repository
+
+from domain.application.aggregates import (
+    Elevator,
+    Organization,
+    SubjectChain,
+    known_entry,
+)
+from domain.application.fresh_cache import FreshAggregates
+from domain.application.signers import Signers
+from domain.application.unit_of_work import UnitOfWork
+from domain.model.admission import (
+    Accepted,
+    check_prev,
+    check_statement,
+    entry_for,
+    is_late,
+    replayed,
+)
+from domain.model.catalogue import Statement, Subject
+from domain.model.errors import Rejected
+from domain.model.organization import OrganizationState
+from domain.model.personal import check_personal, parse_disclosures
+from domain.model.submission import invalid, parse_statement, parse_submission
+from domain.model.trust import TrustAnchor
+from ledger.disclosure import DisclosureError
+from ledger.entry import entry_hash
+
+#: The entry text stored at a version of a chain (``ElevatorLedger.chain_entry``).
+EntryAt = Callable[[UUID, int], str]
+
+
+class StatementJudge:
+    """Judges statements one by one against the chains and keys a unit of work sees."""
+
+    def __init__(
+        self,
+        anchor: TrustAnchor,
+        signers: Signers,
+        fresh: FreshAggregates,
+        repository: Repository[UUID],
+        entry_at: EntryAt,
+        require_disclosures: bool,
+    ) -> None:
+        self.anchor, self.signers, self.fresh = anchor, signers, fresh
+        self.repository, self.entry_at = repository, entry_at
+        #: Personal fields are signed as salted digests; a submission must carry their values
+        #: (disclosures). Re-verifying the public log has only the digests
+        #: (domain.application.audit).
+        self.require_disclosures = require_disclosures
+        #: Asked about every chain loaded from the event store (not from the cache) before a
+        #: statement is judged against it (see ``ElevatorLedger.check_loaded``).
+        self.check_loaded: Callable[[SubjectChain], None] | None = None
+
+    def judge(
+        self, raw: bytes | Mapping[str, Any], work: UnitOfWork, recorded_at: datetime, position: int
+    ) -> Accepted:
+        """Accept the envelope at ``position`` of the batch into ``work``, or raise the
+        :class:`Rejected` that says why not."""
+        parsed = work.preverified.parsed.get(position)
+        envelope, envelope_json, disclosures = parsed or parse_submission(raw)
+        signers = self.signers.verified(envelope, work, work.preverified.get(position))
+        stmt = parse_statement(envelope.payload, envelope_json["payload"])
+        personal = self._personal(stmt, disclosures)
+        chain_cls = Elevator if stmt.statement_type.subject is Subject.ELEVATOR else Organization
+        chain = self.chain(chain_cls, stmt.subject_id, work)
+        digest = hashlib.sha256(envelope.payload).hexdigest()
+        if chain is not None and digest in chain.seen:
+            pending = work.pending.get((chain.id, digest))
+            if pending is not None:  # twice in one unit of work: stored once
+                return dataclasses.replace(pending, duplicate=True, notification_id=None)
+            version, ehash = chain.seen[digest]
+            return replayed(self.entry_at(chain.id, version), ehash, version)
+        version = 1 if chain is None else chain.version + 1
+        head = None if chain is None else chain.head
+        check_prev(stmt, head, version - 1)
+        check_statement(
+            stmt,
+            signers,
+            None if chain is None else chain.state,
+            lambda uscc: self._organization(uscc, work),
+            lambda key_id: self.signers.owner(key_id, work),
+            self.anchor.uscc,
+            recorded_at,
+        )
+        entry = entry_for(envelope_json, stmt, version, head, recorded_at)
+        data = entry.to_bytes()
+        ehash = entry_hash(data)
+        text = data.decode()
+        known_entry(ehash, version, stmt)  # applying the event need not parse the entry again
+        if chain is None:
+            created: SubjectChain = chain_cls(stmt.subject_id, text, ehash, digest, personal)
+            work.chains[created.id] = created
+        else:
+            chain.append(entry=text, entry_hash=ehash, payload=digest, disclosures=personal)
+        self.signers.index(stmt, recorded_at, work)
+        late = is_late(stmt, recorded_at)
+        accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)
+        work.accepted.append(accepted)
+        work.pending[(chain_cls.create_id(stmt.subject_id), digest)] = accepted
+        return accepted
+
+    def _personal(self, stmt: Statement, raw: Sequence[Any]) -> list[str]:
+        """The disclosures to keep beside the entry, once they match the statement."""
+        try:
+            disclosures = parse_disclosures(raw)
+        except DisclosureError as exc:
+            invalid([{"loc": exc.loc, "msg": exc.message}])
+        errors = check_personal(stmt, disclosures, self.require_disclosures)
+        if errors:
+            invalid(errors)
+        return [d.encoded for d in disclosures]
+
+    def chain(self, cls: type[SubjectChain], ident: str, work: UnitOfWork) -> SubjectChain | None:
+        """The subject's chain as ``work`` sees it (not a copy: the unit of work changes it in
+        place, and a failed save evicts it), or None if the subject has none yet."""
+        cid = cls.create_id(ident)
+        if cid in work.chains:
+            return work.chains[cid]
+        cache = self.repository.cache
+        cold = cache is None or cid not in cache.cache
+        try:
+            chain: SubjectChain = self.fresh.get(cid)
+        except AggregateNotFoundError:
+            return None
+        if cold and self.check_loaded is not None:
+            try:
+                self.check_loaded(chain)
+            except Rejected:
+                if cache is not None:  # judged again, and checked again, next time
+                    with contextlib.suppress(KeyError):
+                        cache.get(cid, evict=True)
+                raise
+        work.chains[cid] = chain
+        return chain
+
+    def _organization(self, uscc: str, work: UnitOfWork) -> OrganizationState | None:
+        chain = self.chain(Organization, uscc, work)
+        return chain.state if isinstance(chain, Organization) else None

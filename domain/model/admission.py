@@ -1,0 +1,131 @@
+"""Whether a statement may join its subject's chain, and the entry it then makes.
+
+Pure: given the chain's head and state, the signers whose signatures verified, a way to look
+up organizations and key owners, and the time it is recorded, these functions decide; loading
+those states (and saving the entry) is the application's part
+(:mod:`domain.application.statement_judge`). Each refusal is a :class:`Rejected` naming why.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from domain.model.authorization import OrgLookup, authorize
+from domain.model.catalogue import KeyRegistered, Statement, Subject
+from domain.model.elevator import ElevatorState, check_elevator_statement
+from domain.model.errors import RuleBroken, StaleChainHead
+from domain.model.organization import OrganizationState, check_organization_statement
+from domain.model.rules import RuleViolation, statement_data
+from domain.model.subjects import SubjectRef
+from domain.model.submission import statement_of
+from domain.model.trust import KeyInfo
+from ledger.entry import Entry
+from ledger.keys import KeyFormatError, VerifyingKey
+
+#: The organization a key id is registered to, if any key has that id.
+KeyOwnerLookup = Callable[[str], str | None]
+
+
+@dataclass(frozen=True)
+class Accepted:
+    """A statement the ledger accepted: its entry, and where in its chain it is."""
+
+    entry: bytes
+    entry_hash: str
+    subject: str  # "elevator:<equipment code>" or "organization:<USCC>"
+    version: int
+    recorded_at: datetime
+    statement: Statement
+    late: bool
+    duplicate: bool = False
+    notification_id: int | None = None  # position in the event feed, once saved
+
+
+def check_prev(stmt: Statement, head: str | None, version: int) -> None:
+    """A statement that names the entry it follows (``prev``) must follow the chain's head:
+    otherwise its signer saw another history (``version`` is the head's)."""
+    if stmt.prev is not None and stmt.prev != head:
+        raise StaleChainHead(
+            f"prev {stmt.prev[:16]}… is not the head of {stmt.subject_id}",
+            head=head,
+            version=version,
+        )
+
+
+def check_statement(
+    stmt: Statement,
+    signers: Sequence[KeyInfo],
+    state: ElevatorState | OrganizationState | None,
+    organizations: OrgLookup,
+    key_owner: KeyOwnerLookup,
+    authority: str,
+    recorded_at: datetime,
+) -> None:
+    """May these signers say this about a subject in ``state`` (None: a subject not seen
+    yet), now? Authorization first, then the subject's rules."""
+    category = state.category if isinstance(state, ElevatorState) else None
+    authorize(stmt, signers, organizations, authority, category)
+    try:
+        if stmt.statement_type.subject is Subject.ORGANIZATION:
+            if not isinstance(state, OrganizationState):
+                state = OrganizationState.empty(stmt.subject_id)
+            check_organization_statement(state, stmt, recorded_at)
+            check_key_statement(stmt, key_owner)
+        else:
+            if not isinstance(state, ElevatorState):
+                state = ElevatorState.empty(stmt.subject_id)
+            check_elevator_statement(state, stmt, recorded_at)
+    except RuleViolation as exc:
+        raise RuleBroken(exc.rule, exc.message) from exc
+
+
+def check_key_statement(stmt: Statement, key_owner: KeyOwnerLookup) -> None:
+    """A key registration must carry a well-formed key whose id it states, and an id no key
+    has yet (the organization's own rules see only its own keys)."""
+    data = statement_data(stmt)
+    if isinstance(data, KeyRegistered):
+        try:
+            key = VerifyingKey.from_b64(data.public_key, data.algorithm)
+        except KeyFormatError as exc:
+            raise RuleBroken("key-malformed", str(exc)) from exc
+        if key.key_id != data.key_id:
+            raise RuleBroken("key-id-mismatch", f"key_id must be {key.key_id}")
+        owner = key_owner(data.key_id)
+        if owner is not None:
+            raise RuleBroken("key-id-taken", f"key {data.key_id[:16]}… is registered to {owner}")
+
+
+def is_late(stmt: Statement, recorded_at: datetime) -> bool:
+    """Recorded longer after it happened than its type allows (accepted, but flagged)."""
+    return recorded_at - stmt.occurred_at > stmt.statement_type.late_after
+
+
+def entry_for(
+    envelope_json: dict[str, Any],
+    stmt: Statement,
+    version: int,
+    head: str | None,
+    recorded_at: datetime,
+) -> Entry:
+    """The ledger entry of an accepted statement: its envelope, linked after ``head``."""
+    subject = SubjectRef(stmt.statement_type.subject, stmt.subject_id)
+    return Entry(envelope_json, str(subject), version, head, recorded_at)
+
+
+def replayed(text: str, entry_hash: str, version: int) -> Accepted:
+    """The answer to the exact same statement again: the original entry, stored once."""
+    entry = Entry.from_bytes(text.encode())
+    original = statement_of(text)
+    return Accepted(
+        text.encode(),
+        entry_hash,
+        entry.subject,
+        version,
+        entry.recorded_at,
+        original,
+        is_late(original, entry.recorded_at),
+        duplicate=True,
+    )
