@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from demo.events import Draft, Group
-from demo.inspections import inspection_findings
+from demo.inspections import failed_inspection, inspection_findings, passed_inspection
 from demo.life import ElevatorLife
 from demo.timing import add_months, month_end, soon
 
@@ -69,18 +69,13 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
     if h.t_reinspect is None:
         yield Group(
             [
-                Draft(
+                passed_inspection(
                     h.t_supervisory,
                     soon(h.t_supervisory, rng),
-                    "inspection.concluded",
                     institute,
-                    {
-                        "kind": "supervisory",
-                        "conclusion": "pass",
-                        "report_number": report,
-                        "findings": [],
-                        "next_due": first_due,
-                    },
+                    "supervisory",
+                    report,
+                    first_due,
                 )
             ]
         )
@@ -88,33 +83,22 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
         findings = inspection_findings(h, rng)
         yield Group(
             [
-                Draft(
+                failed_inspection(
                     h.t_supervisory,
                     soon(h.t_supervisory, rng),
-                    "inspection.concluded",
                     institute,
-                    {
-                        "kind": "supervisory",
-                        "conclusion": "fail",
-                        "report_number": report,
-                        "findings": findings,
-                        "rectification_deadline": (
-                            h.t_supervisory.date() + timedelta(days=15)
-                        ).isoformat(),
-                    },
+                    "supervisory",
+                    report,
+                    findings,
+                    (h.t_supervisory.date() + timedelta(days=15)).isoformat(),
                 ),
-                Draft(
+                passed_inspection(
                     h.t_reinspect,
                     soon(h.t_reinspect, rng),
-                    "inspection.concluded",
                     institute,
-                    {
-                        "kind": "re_inspection",
-                        "conclusion": "pass",
-                        "report_number": f"{report}-F",
-                        "findings": [],
-                        "next_due": first_due,
-                    },
+                    "re_inspection",
+                    f"{report}-F",
+                    first_due,
                 ),
             ]
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from demo.events import Draft, Group
 from demo.life import ElevatorLife
@@ -37,6 +37,40 @@ def inspection_findings(h: ElevatorLife, rng: random.Random) -> list[str]:
     return rng.sample(pool, rng.randint(1, 2))
 
 
+def passed_inspection(
+    at: datetime, recorded: datetime, issuer: str, kind: str, report: str, next_due: str
+) -> Draft:
+    """An ``inspection.concluded`` that passes: no findings, and when the next one is due."""
+    data = {
+        "kind": kind,
+        "conclusion": "pass",
+        "report_number": report,
+        "findings": [],
+        "next_due": next_due,
+    }
+    return Draft(at, recorded, "inspection.concluded", issuer, data)
+
+
+def failed_inspection(
+    at: datetime,
+    recorded: datetime,
+    issuer: str,
+    kind: str,
+    report: str,
+    findings: list[str],
+    deadline: str,
+) -> Draft:
+    """An ``inspection.concluded`` that fails: its findings, and the rectification deadline."""
+    data = {
+        "kind": kind,
+        "conclusion": "fail",
+        "report_number": report,
+        "findings": findings,
+        "rectification_deadline": deadline,
+    }
+    return Draft(at, recorded, "inspection.concluded", issuer, data)
+
+
 def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
     """Periodic inspections and self-tests, one a year."""
     city, rng = h.city, h.city.rng(h.i, "inspections")
@@ -52,18 +86,8 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
             report = f"ZJ-{at.year}-{h.ref}"
             yield Group(
                 [
-                    Draft(
-                        at,
-                        soon(at, rng),
-                        "inspection.concluded",
-                        city.testing.uscc,
-                        {
-                            "kind": "self_test",
-                            "conclusion": "pass",
-                            "report_number": report,
-                            "findings": [],
-                            "next_due": next_due,
-                        },
+                    passed_inspection(
+                        at, soon(at, rng), city.testing.uscc, "self_test", report, next_due
                     )
                 ],
                 prefix_ok=True,
@@ -74,31 +98,22 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
             report = f"DJ-{at.year}-{h.ref}"
             yield Group(
                 [
-                    Draft(
+                    failed_inspection(
                         at,
                         soon(at, rng),
-                        "inspection.concluded",
                         city.institute.uscc,
-                        {
-                            "kind": "periodic",
-                            "conclusion": "fail",
-                            "report_number": report,
-                            "findings": inspection_findings(h, rng),
-                            "rectification_deadline": deadline.isoformat(),
-                        },
+                        "periodic",
+                        report,
+                        inspection_findings(h, rng),
+                        deadline.isoformat(),
                     ),
-                    Draft(
+                    passed_inspection(
                         again,
                         soon(again, rng),
-                        "inspection.concluded",
                         city.institute.uscc,
-                        {
-                            "kind": "re_inspection",
-                            "conclusion": "pass",
-                            "report_number": f"{report}-F",
-                            "findings": [],
-                            "next_due": next_due,
-                        },
+                        "re_inspection",
+                        f"{report}-F",
+                        next_due,
                     ),
                 ],
                 prefix_ok=True,
@@ -106,18 +121,13 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
         else:
             yield Group(
                 [
-                    Draft(
+                    passed_inspection(
                         at,
                         soon(at, rng),
-                        "inspection.concluded",
                         city.institute.uscc,
-                        {
-                            "kind": "periodic",
-                            "conclusion": "pass",
-                            "report_number": f"DJ-{at.year}-{h.ref}",
-                            "findings": [],
-                            "next_due": next_due,
-                        },
+                        "periodic",
+                        f"DJ-{at.year}-{h.ref}",
+                        next_due,
                     )
                 ],
                 prefix_ok=True,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from alembic import command
+from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import Engine
+from sqlalchemy import Engine, MetaData
 
 from ledger.locks import LockKey
 
@@ -27,3 +27,19 @@ def upgrade(
             conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({int(LockKey.MIGRATIONS)})")
         config.attributes["connection"] = conn
         command.upgrade(config, "head")
+
+
+def run_environment(metadata: MetaData, version_table: str) -> None:
+    """The body of every package's ``migrations/env.py``, written once: migrate on the connection
+    :func:`upgrade` holds (under its lock), in the version table it names (``version_table`` when
+    Alembic is run without one), in batch mode on SQLite, which cannot alter tables in place."""
+    config = context.config
+    connection = config.attributes["connection"]
+    context.configure(
+        connection=connection,
+        target_metadata=metadata,
+        version_table=config.attributes.get("version_table", version_table),
+        render_as_batch=connection.dialect.name == "sqlite",
+    )
+    with context.begin_transaction():
+        context.run_migrations()

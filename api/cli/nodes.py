@@ -4,8 +4,8 @@ line on stderr and exit 1, like every failure of the command line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 
 from api.bootstrap import SetupError, initialise, open_node
 from api.cli.output import fail
@@ -13,26 +13,24 @@ from api.node import LedgerNode
 from api.settings import Settings
 
 
-@contextmanager
-def initialised_node() -> Iterator[LedgerNode]:
+def initialised_node() -> AbstractContextManager[LedgerNode]:
     """This ledger's node, set up first where it is not yet (database, log key, root
     authority key, trust file: what ``init`` does, idempotent)."""
-    try:
-        node, _ = initialise(Settings())
-    except SetupError as exc:
-        fail(str(exc))
-    try:
-        yield node
-    finally:
-        node.close()
+    return _node(lambda: initialise(Settings())[0])
+
+
+def opened_node(check: bool = True) -> AbstractContextManager[LedgerNode]:
+    """This ledger's node, which must already be set up; ``check``: compare the event store's
+    recent entries with the log on opening (``check`` turns it off to compare them all)."""
+    return _node(lambda: open_node(Settings(), check=check))
 
 
 @contextmanager
-def opened_node(check: bool = True) -> Iterator[LedgerNode]:
-    """This ledger's node, which must already be set up; ``check``: compare the event store's
-    recent entries with the log on opening (``check`` turns it off to compare them all)."""
+def _node(open_it: Callable[[], LedgerNode]) -> Iterator[LedgerNode]:
+    """The one way a command holds a node: a setup failure is the command's failure, and the
+    node is closed however the command ends."""
     try:
-        node = open_node(Settings(), check=check)
+        node = open_it()
     except SetupError as exc:
         fail(str(exc))
     try:
