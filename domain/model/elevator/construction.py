@@ -14,7 +14,12 @@ from domain.model.catalogue import (
     Statement,
 )
 from domain.model.elevator.registry import STEPS
-from domain.model.elevator.state import REGISTERED_STATES, Construction, ElevatorState, Lifecycle
+from domain.model.elevator.state import (
+    Construction,
+    ElevatorState,
+    Lifecycle,
+    registered_and_whole,
+)
 from domain.model.rules import RuleViolation, data_of
 
 
@@ -36,7 +41,7 @@ def _check_construction_notified(state: ElevatorState, stmt: Statement) -> None:
                 f"elevator {code} is {state.lifecycle}, not newly manufactured: it cannot be"
                 " installed again (a move is a relocation)",
             )
-    elif state.registration is None or state.lifecycle not in REGISTERED_STATES:
+    elif not registered_and_whole(state):
         raise RuleViolation(
             "construction-needs-registration",
             f"a {kind} of elevator {code} needs it registered and in service or stopped; it is"

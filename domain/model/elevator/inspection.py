@@ -18,10 +18,10 @@ from domain.model.catalogue import (
 )
 from domain.model.elevator.registry import STEPS
 from domain.model.elevator.state import (
-    REGISTERED_STATES,
     ElevatorState,
     FailedInspection,
     Lifecycle,
+    registered_and_whole,
 )
 from domain.model.rules import RuleViolation, data_of
 
@@ -49,7 +49,7 @@ def _check_inspection(state: ElevatorState, stmt: Statement) -> None:
                 "re-inspection-without-failure",
                 f"elevator {code} has no failed inspection open to re-inspect",
             )
-    elif state.registration is None or state.lifecycle not in REGISTERED_STATES:
+    elif not registered_and_whole(state):
         raise RuleViolation(
             "inspection-needs-registration",
             f"a {kind} inspection needs elevator {code} registered and in service or stopped;"

@@ -19,6 +19,12 @@ from domain.model.elevator.state import ElevatorState, Lifecycle, Registration
 from domain.model.rules import RuleViolation, data_of
 
 
+def _inspected_after(state: ElevatorState, kind: ConstructionKind) -> bool:
+    """Whether the elevator's last construction was a ``kind`` and has passed its supervisory
+    inspection, so that it may be registered (again) for use."""
+    return state.lifecycle is Lifecycle.INSPECTED and state.last_construction_kind is kind
+
+
 def _check_registration_issued(state: ElevatorState, stmt: Statement) -> None:
     code = state.equipment_code
     if state.registration is not None:
@@ -27,10 +33,7 @@ def _check_registration_issued(state: ElevatorState, stmt: Statement) -> None:
             f"elevator {code} is already registered ({state.registration.registration_code});"
             " use registration.changed",
         )
-    if not (
-        state.lifecycle is Lifecycle.INSPECTED
-        and state.last_construction_kind is ConstructionKind.INSTALLATION
-    ):
+    if not _inspected_after(state, ConstructionKind.INSTALLATION):
         raise RuleViolation(
             "registration-requires-supervisory-pass",
             f"elevator {code} is {state.lifecycle}: use registration needs a passed supervisory"
@@ -62,9 +65,8 @@ def _check_registration_changed(state: ElevatorState, stmt: Statement) -> None:
             "registration-change-without-registration",
             f"elevator {code} has no registration to change; registration.issued comes first",
         )
-    if reason is RegistrationChangeReason.RELOCATION and not (
-        state.lifecycle is Lifecycle.INSPECTED
-        and state.last_construction_kind is ConstructionKind.RELOCATION
+    if reason is RegistrationChangeReason.RELOCATION and not _inspected_after(
+        state, ConstructionKind.RELOCATION
     ):
         raise RuleViolation(
             "relocation-change-needs-inspection",

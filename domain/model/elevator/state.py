@@ -35,6 +35,7 @@ __all__ = [
     "Tracked",
     "active_contract",
     "maintenance_unit_on",
+    "registered_and_whole",
     "registered_use_unit",
 ]
 
@@ -197,6 +198,12 @@ class ElevatorState:
 # --------------------------------------------------------------------------------------------
 # Queries for the application layer
 # --------------------------------------------------------------------------------------------
+
+
+def registered_and_whole(state: ElevatorState) -> bool:
+    """Whether the elevator has a registration and is in service or stopped: what a
+    construction or an inspection of a registered elevator needs."""
+    return state.registration is not None and state.lifecycle in REGISTERED_STATES
 
 
 def registered_use_unit(state: ElevatorState) -> str | None:
