@@ -3,6 +3,8 @@ the real signed write path, and helpers to say statements as one of them."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -19,6 +21,7 @@ from domain.model.identifiers import make_uscc
 from domain.model.onboarding import licences_for, onboarding_statements
 from domain.model.roles import Role
 from domain.model.signing import sign_statement
+from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey, load_signing_key
 
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -111,3 +114,23 @@ def statement(
     return about(
         elevator, issuer, type_name, at, {k: v for k, v in merged.items() if v is not None}
     )
+
+
+def append_forged(city: City, code: str, envelope: dict[str, Any], recorded_at: datetime) -> int:
+    """What a compromised server (one with the log key) can do: append the envelope to the
+    elevator's chain as its next version, dated ``recorded_at``, with no rule or signature
+    check asked, and log it; its log index."""
+    app = city.node.app
+    chain = app.elevator(code)
+    assert chain is not None
+    entry = Entry(envelope, f"elevator:{code}", chain.version + 1, chain.head, recorded_at)
+    data = entry.to_bytes()
+    payload = base64.b64decode(envelope["payload"])
+    chain.append(
+        entry=data.decode(),
+        entry_hash=entry_hash(data),
+        payload=hashlib.sha256(payload).hexdigest(),
+    )
+    app.save(chain)
+    [index] = city.node.service.sequencer.integrate().positions.values()
+    return index

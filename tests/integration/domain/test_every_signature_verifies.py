@@ -7,7 +7,6 @@ regulator's replay accept too, and the public entries list exactly the keys that
 from __future__ import annotations
 
 import base64
-import hashlib
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,11 +25,10 @@ from domain.application.service import Receipt
 from domain.model.errors import BadSignature, Rejected
 from domain.model.roles import Role
 from ledger.dsse import pae
-from ledger.entry import Entry, entry_hash
 from ledger.keys import SigningKey
 from ledger.note import open_checkpoint
 from projections.schema import entries as entries_model
-from tests.support.city import NOW, City, Org, statement
+from tests.support.city import NOW, City, Org, append_forged, statement
 
 _codes = itertools.count(1)
 
@@ -228,25 +226,6 @@ def test_what_a_batch_accepts_verify_and_the_replay_accept(
 # --- a stored entry carrying a signature that does not verify (a compromised server) --------
 
 
-def _append_forged(signers: Signers, code: str, envelope: dict[str, Any]) -> int:
-    """What a server with the log key can do: append the envelope as the elevator's next
-    version with no check asked, and log it; its log index."""
-    app = signers.city.node.app
-    chain = app.elevator(code)
-    assert chain is not None
-    entry = Entry(envelope, f"elevator:{code}", chain.version + 1, chain.head, datetime.now(UTC))
-    data = entry.to_bytes()
-    payload = base64.b64decode(envelope["payload"])
-    chain.append(
-        entry=data.decode(),
-        entry_hash=entry_hash(data),
-        payload=hashlib.sha256(payload).hexdigest(),
-    )
-    app.save(chain)
-    [index] = signers.city.node.service.sequencer.integrate().positions.values()
-    return index
-
-
 @pytest.mark.parametrize("forgery", ["junk", "duplicate"])
 def test_verify_and_the_replay_name_a_stored_entry_with_a_signature_that_does_not_verify(
     signers: Signers, forgery: str
@@ -261,7 +240,7 @@ def test_verify_and_the_replay_name_a_stored_entry_with_a_signature_that_does_no
         if forgery == "junk"
         else sold["signatures"][0]
     )
-    index = _append_forged(signers, code, _with(sold, extra))
+    index = append_forged(signers.city, code, _with(sold, extra), datetime.now(UTC))
     node = signers.city.node
     checkpoint = open_checkpoint(node.log.latest_checkpoint().note, node.log.signer.verifier)
     report = verify_log(

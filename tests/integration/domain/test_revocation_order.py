@@ -6,9 +6,7 @@ for the issuer's key and for a co-signer's, in ``verify`` and in the replay of o
 
 from __future__ import annotations
 
-import base64
 import dataclasses
-import hashlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,10 +24,10 @@ from domain.model.onboarding import key_registration
 from domain.model.roles import Role
 from domain.model.trust import KeyInfo
 from domain.replay import BEFORE_THE_LOG, Axis, replay
-from ledger.entry import Entry, entry_hash
+from ledger.entry import Entry
 from ledger.keys import SigningKey
 from ledger.note import open_checkpoint
-from tests.support.city import NOW, City, Org, statement
+from tests.support.city import NOW, City, Org, append_forged, statement
 
 CODE = "311023010201500098"
 
@@ -71,25 +69,6 @@ def _verify_refuses(city: City, index: int, rule: str = "key-revoked") -> None:
     report = verify_log(enumerate(log.entries(0, checkpoint.size)), checkpoint, city.node.anchor)
     assert report.problem is not None and report.problem.index == index, report.problem
     assert rule in report.problem.reason, report.problem.reason
-
-
-def _append_forged(city: City, envelope: dict[str, Any], recorded_at: datetime) -> int:
-    """What a compromised server can do: append the envelope to the elevator's chain as its
-    next version, dated ``recorded_at``, with no rule asked, and log it; its log index."""
-    app = city.node.app
-    chain = app.elevator(CODE)
-    assert chain is not None
-    entry = Entry(envelope, f"elevator:{CODE}", chain.version + 1, chain.head, recorded_at)
-    data = entry.to_bytes()
-    payload = base64.b64decode(envelope["payload"])
-    chain.append(
-        entry=data.decode(),
-        entry_hash=entry_hash(data),
-        payload=hashlib.sha256(payload).hexdigest(),
-    )
-    app.save(chain)
-    [index] = city.node.service.sequencer.integrate().positions.values()
-    return index
 
 
 def _contract(maintainer: Org, owner: Org, number: str, at: datetime) -> dict[str, Any]:
@@ -147,7 +126,7 @@ def test_the_replay_of_one_elevator_judges_keys_by_log_order_too(
 
         # a compromised server appends it to the elevator's chain anyway, dated a day before
         # the revocation, and its sequencer logs it after the revocation
-        index = _append_forged(city, envelope, back_dated)
+        index = append_forged(city, CODE, envelope, back_dated)
         assert index > revocation.log_index
         _verify_refuses(city, index)
 
@@ -202,7 +181,7 @@ def test_the_replay_of_one_elevator_refuses_a_key_registered_after_the_entry(
         # a compromised server appends it to the elevator's chain anyway, dated an hour ahead:
         # after the key's registration in time, before it in the log
         dated = datetime.now(UTC) + timedelta(hours=1)
-        index = _append_forged(city, envelope, dated)
+        index = append_forged(city, CODE, envelope, dated)
         if registered == "later in the log":
             receipt = city.say(
                 maker, key_registration(maker.uscc, maker.uscc, fresh.verifying_key, NOW)
@@ -269,7 +248,7 @@ def test_the_replay_of_one_elevator_judges_the_cosigners_key_by_log_order_too(
         dated = (
             back_dated if cosigner == "revoked earlier" else datetime.now(UTC) + timedelta(hours=1)
         )
-        index = _append_forged(city, envelope, dated)
+        index = append_forged(city, CODE, envelope, dated)
         assert index > revocation.log_index
         if cosigner == "registered later":
             receipt = city.say(
