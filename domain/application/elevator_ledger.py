@@ -126,6 +126,10 @@ class ElevatorLedger(Application[UUID]):
         re-verifying the public log has only their digests (domain.application.audit)."""
         return self.judge.require_disclosures
 
+    @require_disclosures.setter
+    def require_disclosures(self, required: bool) -> None:
+        self.judge.require_disclosures = required
+
     @property
     def check_loaded(self) -> Callable[[SubjectChain], None] | None:
         """Asked about every chain loaded from the event store (not from the cache) before a

@@ -9,21 +9,21 @@ SQLite recorder keeps the notification id as the ``rowid`` and the originator id
 PostgreSQL has a ``notification_id`` column, a schema and ``%s`` parameters), so each backend
 gets a subclass of the library's application recorder, chosen through the library's own
 ``APPLICATION_RECORDER_TOPIC`` setting (:func:`recorder_topic`), as in its
-``examples/searchablecontent``. The application types against :class:`LedgerQueries`.
+``examples/searchablecontent``; the PostgreSQL one is in
+:mod:`domain.application.postgres_recorder`. The application types against
+:class:`LedgerQueries`.
 """
 
 from __future__ import annotations
 
-import functools
+import sys
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import InfrastructureFactory
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteFactory
 from eventsourcing.utils import get_topic
-from psycopg.sql import SQL, Composed, Identifier
 
 
 @runtime_checkable
@@ -66,50 +66,18 @@ class SQLiteLedgerRecorder(SQLiteApplicationRecorder):
             return list(cursor.fetchall())
 
 
-class PostgresLedgerRecorder(PostgresApplicationRecorder):
-    """The library's PostgreSQL recorder, whose table has a ``notification_id`` column."""
-
-    def chain_positions(self, chain_id: UUID, version: int | None = None) -> dict[int, int]:
-        sql = "SELECT notification_id AS id, originator_version AS version FROM {table}"
-        sql += " WHERE originator_id = %s"
-        params: tuple[Any, ...] = (chain_id,)
-        if version is not None:
-            sql, params = f"{sql} AND originator_version = %s", (*params, version)
-        return {int(row["version"]): int(row["id"]) for row in self._fetch(sql, params)}
-
-    def notification_ids(self, after: int, limit: int, topics: Sequence[str]) -> list[int]:
-        sql = (
-            "SELECT notification_id AS id FROM {table} WHERE notification_id > %s"
-            f" AND topic IN ({', '.join(['%s'] * len(topics))})"
-            " ORDER BY notification_id LIMIT %s"
-        )
-        return [int(row["id"]) for row in self._fetch(sql, (after, *topics, limit))]
-
-    @functools.cached_property
-    def table(self) -> Composed:
-        """This recorder's table in its schema, quoted as the library creates it."""
-        return SQL("{schema}.{table}").format(
-            schema=Identifier(self.datastore.schema), table=Identifier(self.events_table_name)
-        )
-
-    def _fetch(self, sql: str, params: tuple[Any, ...]) -> list[Any]:
-        """Rows of ``sql``, whose ``{table}`` is this recorder's table."""
-        with self.datastore.transaction(commit=False) as cursor:
-            cursor.execute(SQL(sql).format(table=self.table), params)
-            return list(cursor.fetchall())
-
-
-#: The ledger's recorder for each of the library's factories it runs on.
-RECORDERS: dict[type[InfrastructureFactory[Any]], type[LedgerQueries]] = {
-    SQLiteFactory: SQLiteLedgerRecorder,
-    PostgresFactory: PostgresLedgerRecorder,
-}
+#: The PostgreSQL recorder, named rather than imported: a process on SQLite or in memory (the
+#: CLI's ``verify``, the audit shards) need not load psycopg; the library imports the module
+#: when a PostgreSQL factory resolves the topic.
+POSTGRES_RECORDER_TOPIC = "domain.application.postgres_recorder:PostgresLedgerRecorder"
 
 
 def recorder_topic(factory: InfrastructureFactory[Any]) -> str | None:
     """The ``APPLICATION_RECORDER_TOPIC`` that gives ``factory`` the ledger's queries (None for
     a backend without SQL, such as the in-memory one the audit replays into)."""
-    for factory_class, recorder_class in RECORDERS.items():
-        if isinstance(factory, factory_class):
-            return get_topic(recorder_class)
+    if isinstance(factory, SQLiteFactory):
+        return get_topic(SQLiteLedgerRecorder)
+    postgres = sys.modules.get("eventsourcing.postgres")  # loaded if the factory is one of it
+    if postgres is not None and isinstance(factory, postgres.PostgresFactory):
+        return POSTGRES_RECORDER_TOPIC
     return None

@@ -13,9 +13,10 @@ from eventsourcing.utils import get_topic
 
 from domain.application.elevator_ledger import ElevatorLedger
 from domain.application.ledger_factory import eventsourcing_env
+from domain.application.postgres_recorder import PostgresLedgerRecorder
 from domain.application.recorders import (
+    POSTGRES_RECORDER_TOPIC,
     LedgerQueries,
-    PostgresLedgerRecorder,
     SQLiteLedgerRecorder,
 )
 from domain.model.trust import TrustAnchor
@@ -145,3 +146,26 @@ def test_an_in_memory_ledger_says_it_has_no_feed_positions() -> None:
     app = ElevatorLedger(anchor, env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     with pytest.raises(TypeError, match="SQLite or PostgreSQL"):
         app.chain_positions(Thing("nothing").id)
+
+
+def test_the_postgres_recorder_is_named_by_its_topic() -> None:
+    """The application names the PostgreSQL recorder by topic, so that a process on SQLite
+    need not import psycopg; the name must be the class's."""
+    assert get_topic(PostgresLedgerRecorder) == POSTGRES_RECORDER_TOPIC
+
+
+def test_a_process_on_sqlite_does_not_load_psycopg() -> None:
+    """Building and using the application on SQLite or in memory imports no PostgreSQL
+    driver (a new interpreter: this one may have imported it for other tests)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from domain.application.elevator_ledger import ElevatorLedger\n"
+        "from domain.application.audit_shards import ShardedReplay\n"
+        "assert 'psycopg' not in sys.modules, 'psycopg loaded'\n"
+        "assert 'eventsourcing.postgres' not in sys.modules, 'eventsourcing.postgres loaded'\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
