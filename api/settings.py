@@ -9,6 +9,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+#: The URL schemes of the databases the ledger runs on (a driver may follow a "+").
+DATABASES = ("sqlite", "postgresql", "postgres")
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LEDGER_", extra="ignore")
@@ -39,6 +42,19 @@ class Settings(BaseSettings):
                 f"unknown time zone {name!r}: an IANA name such as Asia/Shanghai"
             ) from None
         return name
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, url: str) -> str:
+        """Only the two backends the ledger runs on (the event store's settings are derived
+        from the URL: ``domain.application.ledger_factory``)."""
+        scheme = url.partition("://")[0].lower()
+        if url and (not url.partition("://")[1] or scheme.split("+")[0] not in DATABASES):
+            raise ValueError(
+                "not a database this ledger runs on: expected sqlite:///<path> or"
+                " postgresql://<user>@<host>/<database>"
+            )
+        return url
 
     @cached_property
     def zone(self) -> ZoneInfo:
