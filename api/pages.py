@@ -23,9 +23,10 @@ from api.local_time import local_date, local_time
 from api.node import LedgerNode
 from api.problems import Problem
 from domain.model.catalogue import CATALOGUE
+from domain.model.scoring import adopted_scheme
 from ledger.schema import log_checkpoints
 from projections import read
-from projections.scorecard import FUJIAN_2024, scorecard
+from projections.scorecard import scorecard
 
 router = APIRouter(tags=["pages"])
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -108,6 +109,21 @@ def as_of(node: LedgerNode, size: int | None) -> dict[str, Any]:
     }
 
 
+def maintainer_score(
+    node: LedgerNode, uscc: str | None, district: str | None
+) -> dict[str, str] | None:
+    """The maintainer's indicator under the scoring scheme adopted where the lift stands, as
+    of today, or None where no scheme is in force (a ledger with no adopted scheme shows no
+    grade). Always a computed indicator (参考), never the regulator's credit grade; a year not
+    yet over is labelled as partial."""
+    today = node.today()
+    scheme = adopted_scheme(district, today)
+    if uscc is None or scheme is None:
+        return None
+    card = scorecard(node.engine, uscc, today.year, scheme, zone=node.settings.zone, now=node.now())
+    return {"band": card.band, "scheme": scheme.name_zh, "period": card.period.label_zh}
+
+
 @router.get("/e/{identifier}", response_class=HTMLResponse, include_in_schema=False)
 def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
     if len(identifier) > MAX_IDENTIFIER:
@@ -136,10 +152,9 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
     names = read.organization_names(
         node.engine, set(parties.values()) | {e["issuer"] for e in recent}
     )
-    grade = None
-    if parties.get("maintenance_unit") and not retired:
-        card = scorecard(node.engine, parties["maintenance_unit"], today.year, zone=zone)
-        grade = card.grade(FUJIAN_2024)
+    score = maintainer_score(node, parties.get("maintenance_unit"), view.status.district)
+    if retired:
+        score = None
     context: dict[str, Any] = {
         "code": code,
         "s": view.status,
@@ -152,7 +167,7 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
             for r in ROLE_ZH
             if r in parties
         ],
-        "grade": grade,
+        "score": score,
         "levels": [LEVEL_ZH.get(x, x) for x in view.status.last_maintenance_levels],
         "inspection_kind": KIND_ZH.get(view.status.next_inspection_kind or "", ""),
         "lifecycle": LIFECYCLE_ZH.get(view.status.lifecycle or "", "未知"),

@@ -1,20 +1,17 @@
 """Public read API: elevators by any identifier, their entries, responsibility, organizations,
-scorecards, search, trust configuration. No personal fields ever leave through here."""
+search, trust configuration. No personal fields ever leave through here."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Path, Query
-from fastapi.concurrency import run_in_threadpool
 
 from api.deps import NodeDep
 from api.problems import Problem, problem_responses
 from projections import read
-from projections.scorecard import FUJIAN_2024, POLICIES, scorecard
 from projections.status import to_json
 
 router = APIRouter(prefix="/v1", tags=["public"])
@@ -114,29 +111,6 @@ def organization(node: NodeDep, uscc: Uscc) -> dict[str, Any]:
     if found is None:
         raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
     return found
-
-
-@router.get("/organizations/{uscc}/scorecard", responses=problem_responses(404, 422))
-async def organization_scorecard(
-    node: NodeDep,
-    uscc: Uscc,
-    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
-    policy: Annotated[str, Query()] = FUJIAN_2024.id,
-) -> dict[str, Any]:
-    """Penalty points and grade of a maintenance unit for a year, each point with its entries."""
-    if policy not in POLICIES:
-        raise Problem(422, "invalid-request", "Invalid request", f"unknown policy {policy!r}")
-    if read.organization(node.engine, uscc) is None:
-        raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
-    chosen = POLICIES[policy]
-    card = await run_in_threadpool(
-        partial(scorecard, zone=node.settings.zone),
-        node.engine,
-        uscc,
-        year or node.today().year,
-        chosen,
-    )
-    return card.to_json(chosen)
 
 
 @router.get("/search", responses=problem_responses(422))

@@ -1,4 +1,5 @@
-"""Regulator views: work lists per district, and entries with their personal values. Every
+"""Regulator views: work lists per district, maintainers' scoring indicators (参考), and
+entries with their personal values. Every
 operation needs a regulator's bearer token (api/auth.py)."""
 
 from __future__ import annotations
@@ -15,14 +16,18 @@ from api.deps import NodeDep
 from api.log_routes import MAX_INDEX
 from api.personal_reads import PersonalReads
 from api.problems import Problem, problem_responses
+from api.public_routes import Uscc
 from domain.application.elevator_ledger import UnreadableEvent
 from domain.model.catalogue import public_view
 from domain.model.personal import revealed_data
+from domain.model.scoring import SCHEMES, adopted_scheme
 from domain.model.subjects import SubjectError
 from domain.model.submission import statement_of
 from ledger.disclosure import DisclosureError
 from ledger.entry import Entry, format_time
 from ledger.log import LogError
+from projections import read
+from projections.scorecard import scorecard
 from projections.worklists import WORKLISTS, worklist
 
 router = regulator_router("/v1/regulator")
@@ -58,6 +63,41 @@ async def worklist_items(
         "count": len(items),
         "items": items,
     }
+
+
+@router.get("/organizations/{uscc}/scorecard", responses=problem_responses(404, 422))
+async def organization_scorecard(
+    node: NodeDep,
+    uscc: Uscc,
+    year: Annotated[int | None, Query(ge=2000, le=2100)] = None,
+    scheme: Annotated[str | None, Query(max_length=32)] = None,
+) -> dict[str, Any]:
+    """A maintenance unit's penalty points for a calendar year under a scoring scheme (by
+    default the one adopted where the organization is registered, else Fujian's as a
+    reference), every point with its entries and whether the scheme was in force there and
+    then. A computed indicator labelled 参考, never a credit grade; a year not over is
+    partial."""
+    found = read.organization(node.engine, uscc)
+    if found is None:
+        raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
+    today = node.today()
+    if scheme is None:
+        chosen = adopted_scheme(found.get("district"), today) or next(iter(SCHEMES.values()))
+    elif scheme in SCHEMES:
+        chosen = SCHEMES[scheme]
+    else:
+        known = ", ".join(SCHEMES)
+        raise Problem(
+            422, "invalid-request", "Invalid request", f"scheme {scheme!r}; known: {known}"
+        )
+    card = await run_in_threadpool(
+        partial(scorecard, zone=node.settings.zone, now=node.now(), reference=True),
+        node.engine,
+        uscc,
+        year or today.year,
+        chosen,
+    )
+    return card.to_json()
 
 
 @router.get(

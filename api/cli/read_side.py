@@ -1,4 +1,5 @@
-"""Read-side commands: rebuild read models, run the projection worker, print QR codes."""
+"""Read-side commands: rebuild read models, run the projection worker, print QR codes, a
+maintainer's scoring indicator (参考)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import segno
 import typer
 
 from api.cli.nodes import initialised_node
-from api.cli.output import fail, say
+from api.cli.output import fail, print_json, say
 
 projections_app = typer.Typer(help="Read models that follow the log.", no_args_is_help=True)
 
@@ -78,3 +79,31 @@ def qr(
     except OSError as exc:
         fail(f"{out}: cannot write the QR code: {exc.strerror or exc}")
     say(f"{out}: {url}")
+
+
+def scorecard(
+    uscc: Annotated[str, typer.Argument(help="the maintenance unit's USCC")],
+    year: Annotated[int | None, typer.Option(help="calendar year; default: this year")] = None,
+    scheme: Annotated[str | None, typer.Option(help="scoring scheme id; default: adopted")] = None,
+) -> None:
+    """Print a maintainer's penalty points as JSON: a computed indicator (参考) under a
+    scoring scheme, each point with its log indexes and whether the scheme was in force
+    there and then — not a credit grade."""
+    from domain.model.scoring import SCHEMES, adopted_scheme
+    from projections import read
+    from projections.scorecard import scorecard as card_of
+
+    if scheme is not None and scheme not in SCHEMES:
+        fail(f"no scoring scheme {scheme!r}; known: {', '.join(SCHEMES)}")
+    with initialised_node() as node:
+        node.projections.catch_up()
+        found = read.organization(node.engine, uscc)
+        if found is None:
+            fail(f"no organization {uscc}")
+        today = node.today()
+        chosen = SCHEMES[scheme] if scheme else adopted_scheme(found.get("district"), today)
+        chosen = chosen or next(iter(SCHEMES.values()))
+        zone, now = node.settings.zone, node.now()
+        year = year or today.year
+        card = card_of(node.engine, uscc, year, chosen, zone=zone, now=now, reference=True)
+    print_json(card.to_json(), indent=True)

@@ -4,6 +4,7 @@ they answer by any identifier, and each claim is traceable to log entries."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,10 @@ from api.node import LedgerNode
 from demo import plan_city
 from domain.application.log_chains import LogChains
 from domain.model.roles import Role
+from domain.model.scoring import FUJIAN_2024
 from projections import read
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
-from projections.scorecard import FUJIAN_2024, scorecard
+from projections.scorecard import scorecard
 from projections.worklists import worklist
 from tests.support.city import NOW, City, statement
 from tests.support.lift_states import Commissioners, commissioned, tell
@@ -162,8 +164,23 @@ def test_incremental_projection_equals_a_rebuild(city: City) -> None:
 
 def test_scorecard_points_trace_to_entries(city: City) -> None:
     plan = seed_plan(city, plan_city(6, years=2, seed=3, now=NOW)).plan
+    # a scheme for Hunan (43) scoring overdue visits, so that the Yiyang city has points
+    hunan = replace(
+        FUJIAN_2024,
+        id="test-43",
+        jurisdiction="43",
+        overdue_gap=timedelta(days=15),
+        overdue_points=2,
+    )
     cards = [
-        scorecard(city.node.engine, org.uscc, NOW.year - 1, zone=city.node.settings.zone)
+        scorecard(
+            city.node.engine,
+            org.uscc,
+            NOW.year - 1,
+            hunan,
+            zone=city.node.settings.zone,
+            now=NOW,
+        )
         for org in plan.organizations
         if Role.MAINTENANCE_UNIT in org.roles
     ]
@@ -174,7 +191,8 @@ def test_scorecard_points_trace_to_entries(city: City) -> None:
             entry = read.elevator_entries(city.node.engine, p["equipment_code"], 0, 1000)[1]
             assert index in {e["log_index"] for e in entry}
     for card in cards:
-        assert card.grade(FUJIAN_2024) in "ABCD"
+        assert card.band in "ABCD" and card.period.complete
+        assert all(p["in_force"] for p in card.points)
 
 
 class LedgerMachine(RuleBasedStateMachine):
