@@ -214,6 +214,7 @@ def regulator_calls(town: Town) -> list[tuple[str, dict[str, Any]]]:
         ("/v1/regulator/worklists/suspicious-maintenance", {}),
         (REPLAY, {"as_of": NOW.isoformat(), "axis": "recorded"}),
         ("/v1/regulator/entries/0", {}),
+        (f"/v1/regulator/organizations/{town.orgs[Role.MAINTENANCE_UNIT].uscc}/scorecard", {}),
     ]
 
 
@@ -380,6 +381,7 @@ def test_openapi_declares_the_bearer_scheme_on_the_regulator_operations_only(tow
         ("get", "/v1/regulator/worklists/{name}"),
         ("get", "/v1/elevators/{code}/replay"),
         ("get", "/v1/regulator/entries/{index}"),
+        ("get", "/v1/regulator/organizations/{uscc}/scorecard"),
     }
     app: FastAPI = town.client.app  # type: ignore[assignment]
     routes = served_routes(app)
@@ -438,7 +440,6 @@ def public_requests(town: Town) -> Iterator[tuple[str, str, dict[str, Any]]]:
             {"order": "oldest", "limit": 200},
         ],
         "/v1/elevators/{identifier}/responsibility": [{}, {"at": at(70).isoformat()}],
-        "/v1/organizations/{uscc}/scorecard": [{}, {"year": at(0).year}, {"year": at(110).year}],
         "/v1/search": [{"q": q} for q in (CODE[:6], *aliases, "有限公司", "电梯", "PII")],
         "/v1/log/proof/inclusion": [{"index": i} for i in range(size)],
         "/v1/log/proof/consistency": [{"old": 1}, {"old": size // 2}],
@@ -483,7 +484,6 @@ def test_no_public_response_shows_a_personal_value(town: Town) -> None:
         "/v1/elevators/{identifier}/entries",
         "/v1/elevators/{identifier}/responsibility",
         "/v1/organizations/{uscc}",
-        "/v1/organizations/{uscc}/scorecard",
         "/v1/search",
         "/v1/trust",
         "/v1/log/checkpoint",
