@@ -44,13 +44,18 @@ ARRIVAL_LIMITS: tuple[ArrivalLimit, ...] = (
 
 
 def arrival_limit(district: str) -> timedelta:
-    """The arrival limit for a lift in ``district`` (six digits): the listed district's, else
-    by the GB/T 2260 code's shape — 01–20 in the last two digits are 市辖区 (city districts,
-    30 minutes), 00 is a prefecture's own code (city, 30 minutes), the rest are counties and
-    county-level cities (1 hour)."""
+    """The arrival limit for a lift in ``district`` (six digits): the listed district's (the
+    longest matching prefix), else what its code's shape says (:func:`limit_by_code_shape`)."""
     listed = [a for a in ARRIVAL_LIMITS if district.startswith(a.jurisdiction)]
     if listed:
         return max(listed, key=lambda a: len(a.jurisdiction)).limit
+    return limit_by_code_shape(district)
+
+
+def limit_by_code_shape(district: str) -> timedelta:
+    """City or elsewhere by the GB/T 2260 code: 01–20 in the last two digits are 市辖区 (city
+    districts, 30 minutes), 00 is a prefecture's own code (the city, 30 minutes), 21–80 are
+    counties and 81–99 county-level cities (1 hour)."""
     county = int(district[4:6]) if district[4:6].isdigit() else 0
     return CITY_LIMIT if county <= 20 else ELSEWHERE_LIMIT
 
