@@ -81,6 +81,8 @@ async def organization_scorecard(
     if found is None:
         raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
     today = node.today()
+    if year is not None and year > today.year:
+        raise Problem(422, "invalid-request", "Invalid request", f"year {year} has not begun")
     if scheme is None:
         chosen = adopted_scheme(found.get("district"), today) or next(iter(SCHEMES.values()))
     elif scheme in SCHEMES:

@@ -101,6 +101,8 @@ def scorecard(
         if found is None:
             fail(f"no organization {uscc}")
         today = node.today()
+        if year is not None and year > today.year:
+            fail(f"year {year} has not begun")
         chosen = SCHEMES[scheme] if scheme else adopted_scheme(found.get("district"), today)
         chosen = chosen or next(iter(SCHEMES.values()))
         zone, now = node.settings.zone, node.now()

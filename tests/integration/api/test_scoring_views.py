@@ -9,11 +9,14 @@ from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
+import orjson
 import pytest
 from fastapi.testclient import TestClient
+from typer.testing import CliRunner
 
 from api.app import create_app
 from api.auth import TokenStore
+from api.cli import app as cli_app
 from domain.model import scoring
 from domain.model.scoring import FUJIAN_2024, Period
 from tests.integration.api.test_qr_page_states import page_of
@@ -68,10 +71,34 @@ def test_the_regulators_scorecard_is_an_indicator_labelled_reference(city: City)
     with TestClient(create_app(node=city.node)) as client:
         body = client.get(url, headers=auth).json()
         unknown = client.get(url, params={"scheme": "hunan-2099"}, headers=auth)
+        future = client.get(url, params={"year": city.node.today().year + 1}, headers=auth)
         anonymous = client.get(url)
     assert body["label"] == "参考" and body["kind"] == "indicator" and "grade" not in body
     assert body["scheme"]["id"] == "fujian-2024" and body["reference"] is True
     [point] = body["points"]  # the open rescue past Heshan's 30 minutes, out of Fujian's force
     assert point["item"] == "rescue-arrival-missing" and point["in_force"] is False
     assert body["period"]["complete"] is (body["period"]["through"].endswith("12-31"))
-    assert unknown.status_code == 422 and anonymous.status_code == 401
+    assert unknown.status_code == 422 and future.status_code == 422
+    assert anonymous.status_code == 401
+
+
+def test_the_scorecard_command_prints_the_indicator_labelled_reference(
+    city: City, tmp_path: Path, database_url: str
+) -> None:
+    p = ls.Parties.onboard(city)
+    ls.build(city, ("rescue",), p)
+    env: dict[str, str | None] = {
+        "LEDGER_HOME": str(tmp_path),
+        "LEDGER_DATABASE_URL": database_url,
+        "LEDGER_ORIGIN": None,
+        "COLUMNS": "250",
+    }
+    result = CliRunner().invoke(cli_app, ["scorecard", p.maintainer.uscc], env=env)
+    assert result.exit_code == 0, result.output
+    body = orjson.loads(result.stdout)
+    assert body["label"] == "参考" and "grade" not in body
+    assert [pt["item"] for pt in body["points"]] == ["rescue-arrival-missing"]
+    unknown = CliRunner().invoke(
+        cli_app, ["scorecard", p.maintainer.uscc, "--scheme", "x"], env=env
+    )
+    assert unknown.exit_code == 1
