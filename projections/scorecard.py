@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, or_, select
 
 from domain.model.scoring import FUJIAN_2024, Period, ScoringScheme, arrival_limit
 from domain.model.subjects import SubjectRef
@@ -38,6 +38,7 @@ THEIR_TYPES = (
     "rescue.dispatched",
     "rescue.arrived",
 )
+RESCUE_STEPS = ("rescue.dispatched", "rescue.arrived")
 
 
 @dataclass
@@ -179,7 +180,8 @@ def _read(conn: Connection, uscc: str, start: datetime, end: datetime) -> dict[s
                 entries.c.subject.in_(subjects),
                 entries.c.type.in_(THEIR_TYPES),
                 entries.c.occurred_at >= start - timedelta(days=1),
-                entries.c.occurred_at < end + timedelta(days=1),  # an arrival after midnight
+                # a rescue's dispatch and arrival may come after the year (or now) ends
+                or_(entries.c.occurred_at < end, entries.c.type.in_(RESCUE_STEPS)),
             )
             .order_by(entries.c.occurred_at)
         ).all()
@@ -240,7 +242,7 @@ def _rescues(card: Scorecard, ctx: _Context, theirs: Any, start: datetime, end: 
     limit ran out and the card's end (``end``: now, or the year's end)."""
     steps: dict[tuple[str, str, str], Any] = {}
     for r in theirs:
-        if r.type in ("rescue.dispatched", "rescue.arrived"):
+        if r.type in RESCUE_STEPS:
             steps.setdefault((r.type, r.subject, r.public["data"]["rescue_id"]), r)
     for alarm in theirs:
         if alarm.type != "rescue.alarm":

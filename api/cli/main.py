@@ -1,5 +1,6 @@
 """The ``elevator-ledger`` command line: set up, serve, make keys, sign, submit, seed a demo city,
-export and verify, check, replay, follow the log with the read models, administer tokens.
+export and verify, check, replay, follow the log with the read models, print a maintainer's
+scoring indicator (参考), administer tokens.
 
 Every failure is one line on stderr and a non-zero exit code (:mod:`api.cli.output`).
 """
