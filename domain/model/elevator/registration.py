@@ -73,6 +73,12 @@ def _check_registration_changed(state: ElevatorState, stmt: Statement) -> None:
             f"elevator {code} is {state.lifecycle}: a change for relocation needs a passed"
             " supervisory inspection of the relocation",
         )
+    if reason is RegistrationChangeReason.MODIFICATION and state.change_registration_due is None:
+        raise RuleViolation(
+            "modification-change-needs-inspection",
+            f"elevator {code} has no modification that passed its supervisory inspection and"
+            " awaits a change registration",
+        )
 
 
 def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorState:
@@ -87,6 +93,8 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
     )
     if data.reason is RegistrationChangeReason.RELOCATION:
         return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+    if data.reason is RegistrationChangeReason.MODIFICATION:
+        return replace(state, registration=registration, change_registration_due=None)
     return replace(state, registration=registration)
 
 

@@ -1,4 +1,5 @@
-"""Use: the registered use unit stops (停止使用) and resumes its elevator, and scraps it (报废)."""
+"""Use: the registered use unit stops (停止使用) and resumes its elevator, and scraps it (报废);
+and the evidence that an elevator was used when it must not have been (:func:`note_use`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,31 @@ from datetime import datetime
 
 from domain.model.catalogue import Statement
 from domain.model.elevator.registry import STEPS
-from domain.model.elevator.state import ElevatorState, Lifecycle, registered_use_unit
+from domain.model.elevator.state import (
+    REGISTERED_STATES,
+    ElevatorState,
+    Lifecycle,
+    UseEvidence,
+    registered_use_unit,
+)
 from domain.model.rules import RuleViolation
+
+
+def note_use(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    """``state`` with ``stmt`` kept as evidence of use where use was not allowed.
+
+    Called by the effects of the statements that show people riding (a rescue alarm, a fault in
+    passenger service): they are accepted whatever the lifecycle — a rescue of trapped people
+    must be recordable — and the first one while the elevator was not registered for use, or
+    since an inspection failure, is kept for the regulator (docs/lifecycle.md, "Must not run").
+    """
+    evidence = UseEvidence(stmt.type, stmt.occurred_at, state.lifecycle)
+    if state.used_unregistered is None and state.lifecycle not in REGISTERED_STATES:
+        state = replace(state, used_unregistered=evidence)
+    failed = state.failed_inspection_open
+    if failed is not None and failed.used is None:
+        state = replace(state, failed_inspection_open=replace(failed, used=evidence))
+    return state
 
 
 def _one_year_after(moment: datetime) -> datetime:
