@@ -8,6 +8,7 @@ Specification style, with the builders of test_elevator_lifecycle.py."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from domain.model.catalogue import Statement
 from domain.model.elevator import ElevatorState, Lifecycle, UseEvidence, out_of_service
@@ -50,7 +51,7 @@ def modified() -> ElevatorState:
 # --- a failed periodic inspection: out of service -------------------------------------------
 
 
-def test_a_failed_periodic_inspection_puts_the_lift_out_of_service_till_a_re_inspection_passes() -> (
+def test_a_failed_periodic_inspection_puts_the_lift_out_of_service_till_a_passing_re_check() -> (
     None
 ):
     s = failed()
@@ -102,7 +103,7 @@ def test_a_rescue_from_a_failed_lift_is_accepted_and_kept_as_evidence_of_use() -
 def test_a_fault_is_evidence_of_use_only_in_passenger_service_or_naming_a_trapped_passenger() -> (
     None
 ):
-    def used_after(**fault: object) -> bool:
+    def used_after(**fault: Any) -> bool:
         s = accept(failed(), stmt("fault.reported", on(2017, 5, 20), fault_id="F-1", **fault))
         assert s.failed_inspection_open is not None
         return s.failed_inspection_open.used is not None
