@@ -52,8 +52,9 @@ def _fault_reported(state: ElevatorState, stmt: Statement) -> ElevatorState:
     """A fault in passenger service, or one naming a trapped passenger, shows the lift in use."""
     data = data_of(stmt, FaultReported)
     state = replace(state, open_faults={**state.open_faults, data.fault_id: data.code})
-    if data.service_mode in _PASSENGER_SERVICE or data.code is FaultCode.PASSENGER_TRAPPED:
-        return note_use(state, stmt)
+    people = data.code is FaultCode.PASSENGER_TRAPPED
+    if people or data.service_mode in _PASSENGER_SERVICE:
+        return note_use(state, stmt, people=people)
     return state
 
 
@@ -91,7 +92,8 @@ def _rescue_alarm(state: ElevatorState, stmt: Statement) -> ElevatorState:
     """An entrapment alarm shows the lift in use: someone was in the car."""
     data = data_of(stmt, RescueAlarm)
     rescue = Rescue(RescueStage.ALARM, data.alarm_at)
-    return note_use(replace(state, rescues={**state.rescues, data.rescue_id: rescue}), stmt)
+    state = replace(state, rescues={**state.rescues, data.rescue_id: rescue})
+    return note_use(state, stmt, people=True)
 
 
 STEPS.register("rescue.alarm", check=_check_rescue_alarm, evolve=_rescue_alarm)

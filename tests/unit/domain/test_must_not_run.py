@@ -134,6 +134,18 @@ def test_use_before_registration_is_accepted_and_its_first_evidence_kept_for_goo
     assert s.used_unregistered == first
 
 
+def test_before_its_supervisory_pass_only_people_in_the_car_prove_use() -> None:
+    s = accept(
+        ElevatorState.empty(CODE),
+        stmt("elevator.manufactured", on(2015, 3, 12)),
+        stmt("construction.notified", on(2015, 9, 1), kind="installation"),
+        stmt("fault.reported", on(2016, 4, 1), fault_id="F-1", service_mode=1, code="02"),
+    )
+    assert s.used_unregistered is None  # the installer runs it in normal mode for its checks
+    s = accept(s, stmt("fault.reported", on(2016, 4, 2), fault_id="F-2", service_mode=1, code="11"))
+    assert s.used_unregistered is not None and s.used_unregistered.type == "fault.reported"
+
+
 def test_use_before_the_supervisory_inspection_is_kept_with_the_lifecycle_it_had() -> None:
     s = accept(
         ElevatorState.empty(CODE),
