@@ -81,6 +81,7 @@ def test_a_rescue_after_the_failure_puts_the_lift_on_the_illegal_use_list_with_b
     n = len(base)
     assert s.used_while_failed == ("rescue.alarm", on(2017, 5, 20).isoformat(), 100 + n, f"h{n}")
     assert flags(s, date(2017, 6, 1))["used_while_failed"]
+    assert flags(s, date(2017, 6, 1))["illegal_use"]
     [(reason, proofs)] = illegal_use(s, flags(s, date(2017, 6, 1)), date(2017, 6, 1))
     assert reason == "failed-in-use" and proofs == (s.failed_periodic, s.used_while_failed)
 
