@@ -104,8 +104,10 @@ class ElevatorStatus:
     must_not_run_since: datetime | None = None
     #: the first evidence of use (a rescue alarm, a fault in passenger service) since that failure
     used_while_failed: Proof | None = None
-    #: the first evidence of use while not registered for use, and the lifecycle it had then
+    #: the first evidence ever of use while not registered for use (kept for good); and that of
+    #: the spell not registered now, with the lifecycle the elevator had then
     used_unregistered: Proof | None = None
+    used_unregistered_now: Proof | None = None
     used_unregistered_while: str | None = None
     #: the supervisory pass of a modification not yet followed by its change registration
     change_registration_due: Proof | None = None
@@ -189,7 +191,7 @@ def _safety(s: ElevatorStatus, state: ElevatorState) -> dict[str, Any]:
 def _must_not_run(s: ElevatorStatus, state: ElevatorState, proof: Proof) -> dict[str, Any]:
     """The must-not-run overlays as the domain state has them after the entry ``proof`` names:
     an overlay the state opens with this entry is proved by it; one already open keeps its
-    first proof; one the state closed is gone (``used_unregistered`` is never closed)."""
+    first proof; one the state closed is gone (but ``used_unregistered``, the first ever, stays)."""
     failed = out_of_service(state)
     open_ = state.failed_inspection_open
     first_failure = (s.failed_periodic or proof) if failed is not None else None
@@ -200,7 +202,8 @@ def _must_not_run(s: ElevatorStatus, state: ElevatorState, proof: Proof) -> dict
         "used_while_failed": (s.used_while_failed or proof)
         if open_ is not None and open_.used is not None
         else None,
-        "used_unregistered": (s.used_unregistered or proof) if used is not None else None,
+        "used_unregistered": s.used_unregistered or (proof if used is not None else None),
+        "used_unregistered_now": (s.used_unregistered_now or proof) if used is not None else None,
         "used_unregistered_while": str(used.lifecycle) if used and used.lifecycle else None,
         "change_registration_due": (s.change_registration_due or proof)
         if state.change_registration_due is not None
@@ -416,10 +419,11 @@ def illegal_use(
     reasons: list[tuple[str, tuple[Proof, ...]]] = []
     if s.failed_periodic is not None and s.used_while_failed is not None:
         reasons.append(("failed-in-use", (s.failed_periodic, s.used_while_failed)))
-    if s.used_unregistered is not None and s.lifecycle not in ("in_service", "stopped"):
-        since = datetime.fromisoformat(s.used_unregistered[1]).date()
+    now = s.used_unregistered_now
+    if now is not None and s.lifecycle not in ("in_service", "stopped"):
+        since = datetime.fromisoformat(now[1]).date()
         if s.used_unregistered_while != "inspected" or today > since + UNREGISTERED_USE_GRACE:
-            reasons.append(("unregistered-use", (s.used_unregistered,)))
+            reasons.append(("unregistered-use", (now,)))
     due = s.change_registration_due
     if (
         due is not None

@@ -51,7 +51,9 @@ def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState
         data.regime,
         stmt.occurred_at,
     )
-    return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+    return replace(
+        state, registration=registration, lifecycle=Lifecycle.IN_SERVICE, used_unregistered=None
+    )
 
 
 STEPS.register("registration.issued", check=_check_registration_issued, evolve=_registration_issued)
@@ -92,7 +94,12 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
         district=data.district,
     )
     if data.reason is RegistrationChangeReason.RELOCATION:
-        return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+        return replace(
+            state,
+            registration=registration,
+            lifecycle=Lifecycle.IN_SERVICE,
+            used_unregistered=None,
+        )
     if data.reason is RegistrationChangeReason.MODIFICATION:
         return replace(state, registration=registration, change_registration_due=None)
     return replace(state, registration=registration)

@@ -204,8 +204,9 @@ class ElevatorState:
     scrapped_at: datetime | None = None
     open_complaints: frozenset[str] = frozenset()
     insurance_policies: Mapping[str, date] = field(default_factory=dict)  # number -> valid_to
-    #: the first evidence of use while not registered for use (never registered, under
-    #: construction, awaiting its supervisory inspection or its re-registration); kept for good
+    #: the first evidence of use since the elevator was last registered for use and whole (never
+    #: registered, under construction, awaiting its supervisory inspection or re-registration);
+    #: it goes when the elevator is back in a registered state (the status keeps the first ever)
     used_unregistered: UseEvidence | None = None
     #: the supervisory pass of a modification not yet followed by ``registration.changed`` with
     #: reason ``modification`` (TSG 08-2017: a modification needs a change registration)

@@ -121,17 +121,27 @@ def test_a_maintenance_visit_is_no_evidence_of_use() -> None:
     assert s.failed_inspection_open is not None and s.failed_inspection_open.used is None
 
 
-def test_use_before_registration_is_accepted_and_its_first_evidence_kept_for_good() -> None:
+def test_use_before_registration_is_accepted_and_its_first_evidence_kept_till_registered() -> None:
     s = accept(inspected(), alarm("R-1", on(2016, 5, 12)))
     first = UseEvidence("rescue.alarm", on(2016, 5, 12), Lifecycle.INSPECTED)
     assert s.used_unregistered == first
-    s = accept(
-        s,
-        stmt("fault.reported", on(2016, 5, 14), fault_id="F-1"),
-        stmt("registration.issued", on(2016, 5, 20)),
-        alarm("R-2", on(2016, 6, 1)),
-    )
+    s = accept(s, stmt("fault.reported", on(2016, 5, 14), fault_id="F-1"))
     assert s.used_unregistered == first
+    s = accept(s, stmt("registration.issued", on(2016, 5, 20)), alarm("R-2", on(2016, 6, 1)))
+    assert s.used_unregistered is None  # registered: use is allowed, the spell is history
+
+
+def test_use_during_a_relocation_is_a_spell_of_its_own() -> None:
+    s = accept(
+        under_contract(),
+        stmt("construction.notified", on(2018, 3, 1), kind="relocation"),
+        stmt("construction.completed", on(2018, 4, 1), kind="relocation"),
+        supervisory(on(2018, 4, 10)),
+        alarm("R-1", on(2018, 4, 11)),
+    )
+    assert s.used_unregistered == UseEvidence("rescue.alarm", on(2018, 4, 11), Lifecycle.INSPECTED)
+    s = accept(s, stmt("registration.changed", on(2018, 4, 20), reason="relocation"))
+    assert s.used_unregistered is None
 
 
 def test_before_its_supervisory_pass_only_people_in_the_car_prove_use() -> None:

@@ -108,8 +108,33 @@ def test_registration_ends_the_listing_but_the_flag_stays() -> None:
         stmt("rescue.alarm", on(2016, 5, 12), rescue_id="R-1"),
         stmt("registration.issued", on(2016, 7, 20)),
     ).status
+    assert s.used_unregistered is not None and s.used_unregistered_now is None
     assert flags(s, date(2016, 8, 1))["used_unregistered"]
     assert reasons(s, date(2016, 8, 1)) == []
+
+
+def test_a_later_spell_unregistered_is_listed_with_its_own_evidence_only() -> None:
+    used_early = [
+        *installed(),
+        stmt("rescue.alarm", on(2016, 4, 25), rescue_id="R-1"),
+        supervisory(on(2016, 5, 10)),
+        stmt("registration.issued", on(2016, 5, 20)),
+        stmt("construction.notified", on(2018, 3, 1), kind="relocation"),
+        stmt("construction.completed", on(2018, 4, 1), kind="relocation"),
+    ]
+    s = fold(*used_early).status
+    assert s.used_unregistered is not None and s.used_unregistered[0] == "rescue.alarm"
+    assert reasons(s, date(2018, 6, 1)) == []  # the old spell does not list the relocation
+    again = fold(*used_early, stmt("rescue.alarm", on(2018, 4, 5), rescue_id="R-2")).status
+    n = len(used_early)
+    assert again.used_unregistered == s.used_unregistered  # the first ever stays
+    assert again.used_unregistered_now == (
+        "rescue.alarm",
+        on(2018, 4, 5).isoformat(),
+        100 + n,
+        f"h{n}",
+    )
+    assert reasons(again, date(2018, 4, 6)) == ["unregistered-use"]  # before its inspection
 
 
 def modified() -> list[Statement]:
