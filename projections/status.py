@@ -412,8 +412,11 @@ def must_not_run_flags(s: ElevatorStatus, other: dict[str, bool], today: date) -
 def illegal_use(
     s: ElevatorStatus, other: dict[str, bool], today: date
 ) -> list[tuple[str, tuple[Proof, ...]]]:
-    """Why the elevator is, or was while it still stands so, used against the rules today: each
-    reason with the entries that prove it (docs/lifecycle.md, "Must not run")."""
+    """Why the elevator is on the illegal-use list today, each reason with the entries that prove
+    it (docs/lifecycle.md, "Must not run"): used since a failure not passed since, used in the
+    spell unregistered it is still in, back in service past the window for a change
+    registration, or (``other``'s flag, the schedule's) a periodic year replaced by a self-test.
+    A scrapped or cancelled elevator is on no list."""
     if s.lifecycle in ("scrapped", "cancelled"):
         return []
     reasons: list[tuple[str, tuple[Proof, ...]]] = []

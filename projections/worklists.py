@@ -51,12 +51,18 @@ def worklist(
     if name == "illegal-use":
         return illegal_use_list(engine, today, district)
     flag, _ = WORKLISTS[name]
-    out: list[dict[str, Any]] = []
-    for equipment_code, status in _statuses(engine, district):
+    query = select(elevators.c.equipment_code, elevators.c.status)
+    if district:
+        query = query.where(elevators.c.district == district)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(elevators.c.equipment_code)).all()
+    out = []
+    for row in rows:
+        status = from_json(dict(row.status))
         if flags(status, today)[flag]:
             out.append(
                 {
-                    "equipment_code": equipment_code,
+                    "equipment_code": row.equipment_code,
                     "district": status.district,
                     "use_unit": status.use_unit,
                     "maintenance_unit": status.maintenance_unit,
