@@ -41,6 +41,9 @@ LIFECYCLE_ZH = {
     "scrapped": "报废",
     "cancelled": "已注销",
 }
+#: what 登记状态 says of a lift out of service for a failed periodic inspection, whatever the
+#: use unit declared (docs/lifecycle.md, "Must not run")
+MUST_NOT_RUN_ZH = "停止使用（定期检验不合格）"
 ROLE_ZH = {
     "use_unit": "使用单位",
     "maintenance_unit": "维保单位",
@@ -170,7 +173,9 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
         "score": score,
         "levels": [LEVEL_ZH.get(x, x) for x in view.status.last_maintenance_levels],
         "inspection_kind": KIND_ZH.get(view.status.next_inspection_kind or "", ""),
-        "lifecycle": LIFECYCLE_ZH.get(view.status.lifecycle or "", "未知"),
+        "lifecycle": MUST_NOT_RUN_ZH
+        if view.flags.get("must_not_run")
+        else LIFECYCLE_ZH.get(view.status.lifecycle or "", "未知"),
         "recent": [
             {
                 **e,

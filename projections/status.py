@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.model.catalogue import (
@@ -35,10 +35,16 @@ from domain.model.catalogue import (
     Statement,
     UseStopped,
 )
-from domain.model.elevator import ElevatorState, active_contract, evolve_elevator
+from domain.model.elevator import ElevatorState, active_contract, evolve_elevator, out_of_service
 from domain.model.policies import inspection_due, next_maintenance_due
 
 OLD_AGE_YEARS = 15
+#: TSG 08-2017 3.1 and 3.6 (特种设备安全法 art. 33): registration, and the change registration after
+#: a modification, are due before or within 30 days after the lift (re-)enters use.
+UNREGISTERED_USE_GRACE = timedelta(days=30)
+
+#: The entry that proves an overlay: (statement type, occurred_at ISO 8601, log index, entry hash).
+Proof = tuple[str, str, int, str]
 
 
 @dataclass(frozen=True)
@@ -92,6 +98,19 @@ class ElevatorStatus:
     #: when the inspection failure not passed since was concluded, and its findings
     inspection_failed_since: datetime | None = None
     inspection_findings: tuple[str, ...] = ()
+    #: must not run (docs/lifecycle.md, "Must not run"), each with the entry that proves it:
+    #: the first failing conclusion of a periodic inspection not passed since (out of service)
+    failed_periodic: Proof | None = None
+    must_not_run_since: datetime | None = None
+    #: the first evidence of use (a rescue alarm, a fault in passenger service) since that failure
+    used_while_failed: Proof | None = None
+    #: the first evidence ever of use while not registered for use (kept for good); and that of
+    #: the spell not registered now, with the lifecycle the elevator had then
+    used_unregistered: Proof | None = None
+    used_unregistered_now: Proof | None = None
+    used_unregistered_while: str | None = None
+    #: the supervisory pass of a modification not yet followed by its change registration
+    change_registration_due: Proof | None = None
     scrapped_on: date | None = None
     scrap_reason: str | None = None
     cancelled_at: datetime | None = None
@@ -140,6 +159,9 @@ class Fold:
                 1 for r in self.state.rectification_orders.values() if r.is_open
             ),
             **_safety(s, self.state),
+            **_must_not_run(
+                s, self.state, (stmt.type, stmt.occurred_at.isoformat(), log_index, entry_hash)
+            ),
             late_entries=s.late_entries + int(late),
             entries=s.entries + 1,
             head=entry_hash,
@@ -163,6 +185,29 @@ def _safety(s: ElevatorStatus, state: ElevatorState) -> dict[str, Any]:
         "stop_reason": s.stop_reason if stopped else None,
         "inspection_failed_since": failed.at if failed else None,
         "inspection_findings": s.inspection_findings if failed else (),
+    }
+
+
+def _must_not_run(s: ElevatorStatus, state: ElevatorState, proof: Proof) -> dict[str, Any]:
+    """The must-not-run overlays as the domain state has them after the entry ``proof`` names:
+    an overlay the state opens with this entry is proved by it; one already open keeps its
+    first proof; one the state closed is gone (but ``used_unregistered``, the first ever, stays)."""
+    failed = out_of_service(state)
+    open_ = state.failed_inspection_open
+    first_failure = (s.failed_periodic or proof) if failed is not None else None
+    used = state.used_unregistered
+    return {
+        "failed_periodic": first_failure,
+        "must_not_run_since": datetime.fromisoformat(first_failure[1]) if first_failure else None,
+        "used_while_failed": (s.used_while_failed or proof)
+        if open_ is not None and open_.used is not None
+        else None,
+        "used_unregistered": s.used_unregistered or (proof if used is not None else None),
+        "used_unregistered_now": (s.used_unregistered_now or proof) if used is not None else None,
+        "used_unregistered_while": str(used.lifecycle) if used and used.lifecycle else None,
+        "change_registration_due": (s.change_registration_due or proof)
+        if state.change_registration_due is not None
+        else None,
     }
 
 
@@ -329,7 +374,7 @@ def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
     in_use = s.lifecycle in ("in_service", "stopped")
     contract_ok = contract_in_force(s, today) is not None
     old = s.in_use_since is not None and _years_between(s.in_use_since, today) >= OLD_AGE_YEARS
-    return {
+    out = {
         "maintenance_overdue": s.lifecycle == "in_service"
         and (s.next_maintenance_due is None or s.next_maintenance_due < today),
         "inspection_overdue": in_use
@@ -346,6 +391,52 @@ def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
         "late_entries": s.late_entries > 0,
         "under_supervision": s.open_hazards > 0,
     }
+    return out | must_not_run_flags(s, out, today)
+
+
+def must_not_run_flags(s: ElevatorStatus, other: dict[str, bool], today: date) -> dict[str, bool]:
+    """The must-not-run flags (docs/lifecycle.md, "Must not run"); ``illegal_use`` is whether
+    :func:`illegal_use` gives any reason, ``other`` the flags it may read (the schedule's
+    ``self_test_in_periodic_year``, where the status has it)."""
+    retired = s.lifecycle in ("scrapped", "cancelled")
+    return {
+        "must_not_run": not retired and s.failed_periodic is not None,
+        "used_while_failed": not retired and s.used_while_failed is not None,
+        "used_unregistered": s.used_unregistered is not None,
+        "modified_without_change_registration": not retired
+        and s.change_registration_due is not None,
+        "illegal_use": bool(illegal_use(s, other, today)),
+    }
+
+
+def illegal_use(
+    s: ElevatorStatus, other: dict[str, bool], today: date
+) -> list[tuple[str, tuple[Proof, ...]]]:
+    """Why the elevator is on the illegal-use list today, each reason with the entries that prove
+    it (docs/lifecycle.md, "Must not run"): used since a failure not passed since, used in the
+    spell unregistered it is still in, back in service past the window for a change
+    registration, or (``other``'s flag, the schedule's) a periodic year replaced by a self-test.
+    A scrapped or cancelled elevator is on no list."""
+    if s.lifecycle in ("scrapped", "cancelled"):
+        return []
+    reasons: list[tuple[str, tuple[Proof, ...]]] = []
+    if s.failed_periodic is not None and s.used_while_failed is not None:
+        reasons.append(("failed-in-use", (s.failed_periodic, s.used_while_failed)))
+    now = s.used_unregistered_now
+    if now is not None and s.lifecycle not in ("in_service", "stopped"):
+        since = datetime.fromisoformat(now[1]).date()
+        if s.used_unregistered_while != "inspected" or today > since + UNREGISTERED_USE_GRACE:
+            reasons.append(("unregistered-use", (now,)))
+    due = s.change_registration_due
+    if (
+        due is not None
+        and s.lifecycle == "in_service"
+        and today > datetime.fromisoformat(due[1]).date() + UNREGISTERED_USE_GRACE
+    ):
+        reasons.append(("modified-without-change-registration", (due,)))
+    if other.get("self_test_in_periodic_year", False):
+        reasons.append(("self-test-in-periodic-year", ()))
+    return reasons
 
 
 def _years_between(start: date, end: date) -> int:

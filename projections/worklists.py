@@ -10,7 +10,7 @@ from sqlalchemy import Engine, select
 from domain.model.subjects import SubjectRef
 from projections.clock import day_start
 from projections.schema import elevators, entries
-from projections.status import flags, from_json
+from projections.status import ElevatorStatus, Proof, flags, from_json, illegal_use
 
 #: list name -> the flag that puts an elevator on it, and what the list is for
 WORKLISTS: dict[str, tuple[str, str]] = {
@@ -21,6 +21,23 @@ WORKLISTS: dict[str, tuple[str, str]] = {
     "old-without-assessment": ("old_without_assessment", "over 15 years in use, not assessed"),
     "late-entries": ("late_entries", "records entered long after the fact"),
     "uninsured": ("uninsured", "in use without liability insurance"),
+    "must-not-run": (
+        "must_not_run",
+        "检验不合格: periodic inspection failed and not passed since; must not run",
+    ),
+    "illegal-use": (
+        "illegal_use",
+        "used against the rules: failed and still used, used unregistered, modified without"
+        " change registration, a periodic year replaced by a self-test; each reason with its"
+        " entries",
+    ),
+}
+#: what each reason on the illegal-use list says
+ILLEGAL_USE_ZH = {
+    "failed-in-use": "定期检验不合格后仍在使用",
+    "unregistered-use": "未办理使用登记（或未经监督检验）即投入使用",
+    "modified-without-change-registration": "改造后未办理变更登记仍在使用",
+    "self-test-in-periodic-year": "定期检验年度以自行检测代替",
 }
 SHORT_VISIT = timedelta(minutes=20)
 
@@ -31,6 +48,8 @@ def worklist(
     """The elevators on list ``name`` on ``today``, a date of the ledger's ``zone``."""
     if name == "suspicious-maintenance":
         return suspicious_maintenance(engine, today, district, zone=zone)
+    if name == "illegal-use":
+        return illegal_use_list(engine, today, district)
     flag, _ = WORKLISTS[name]
     query = select(elevators.c.equipment_code, elevators.c.status)
     if district:
@@ -56,6 +75,56 @@ def worklist(
     if name == "hazards":
         out.sort(key=lambda r: r["hazard_deadlines"][:1] or ["9999"])
     return out
+
+
+def _statuses(engine: Engine, district: str | None) -> list[tuple[str, ElevatorStatus]]:
+    """Every elevator's folded status (in ``district`` if given), by equipment code."""
+    query = select(elevators.c.equipment_code, elevators.c.status)
+    if district:
+        query = query.where(elevators.c.district == district)
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(elevators.c.equipment_code)).all()
+    return [(row.equipment_code, from_json(dict(row.status))) for row in rows]
+
+
+def illegal_use_list(engine: Engine, today: date, district: str | None) -> list[dict[str, Any]]:
+    """Elevators used against the rules on ``today`` (docs/lifecycle.md, "Must not run"): one
+    row per elevator, its reasons each with the entries that prove it."""
+    out = []
+    for equipment_code, status in _statuses(engine, district):
+        reasons = illegal_use(status, flags(status, today), today)
+        if not reasons:
+            continue
+        out.append(
+            {
+                "equipment_code": equipment_code,
+                "registration_code": status.registration_code,
+                "district": status.district,
+                "lifecycle": status.lifecycle,
+                "use_unit": status.use_unit,
+                "maintenance_unit": status.maintenance_unit,
+                "last_inspection_on": _iso(status.last_inspection_on),
+                "reasons": [
+                    {
+                        "reason": reason,
+                        "text_zh": ILLEGAL_USE_ZH[reason],
+                        "entries": [_proof(p) for p in proofs],
+                    }
+                    for reason, proofs in reasons
+                ],
+            }
+        )
+    return out
+
+
+def _proof(p: Proof) -> dict[str, Any]:
+    kind, occurred_at, log_index, entry_hash = p
+    return {
+        "type": kind,
+        "occurred_at": occurred_at,
+        "log_index": log_index,
+        "entry_hash": entry_hash,
+    }
 
 
 def suspicious_maintenance(

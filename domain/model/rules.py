@@ -98,6 +98,8 @@ RULES: Mapping[str, str] = MappingProxyType(
         "registration-change-without-registration": "Only an existing registration can change.",
         "relocation-change-needs-inspection": "A change for relocation needs the relocated elevator"
         " to have passed its supervisory inspection.",
+        "modification-change-needs-inspection": "A change for modification needs a modification"
+        " that passed its supervisory inspection and has not been change-registered yet.",
         "cancellation-without-registration": "Only a registered (or scrapped) elevator's"
         " registration can be cancelled.",
         # --- maintenance contracts ---

@@ -98,6 +98,25 @@ def test_a_failed_inspection_is_prohibited_with_findings_and_deadline() -> None:
     assert "制动器间隙超标" in text(b) and "整改复检期限 2027-01-01" in text(b)
 
 
+def test_a_failed_periodic_inspection_says_first_that_the_lift_is_out_of_service() -> None:
+    failed_at = NOW - timedelta(days=2)
+    s = with_(
+        inspection_failed_since=failed_at,
+        inspection_findings=("制动器间隙超标",),
+        failed_periodic=("inspection.concluded", failed_at.isoformat(), 7, "h7"),
+        must_not_run_since=failed_at,
+        next_inspection_due=TODAY + timedelta(days=28),
+    )
+    b = shown(s)
+    assert (b.label, b.tone) == ("禁止使用", "bad")
+    assert b.main.lines[0].text == "定期检验不合格，停止使用"
+    assert "不合格结论于 2026-12-02 18:00，复检合格前禁止使用" in text(b)
+    assert "制动器间隙超标" in text(b) and "整改复检期限 2027-01-01" in text(b)
+    stopped = shown(dataclasses.replace(s, lifecycle="stopped"))  # declared stopped as well
+    assert stopped.main.lines[0].text == "定期检验不合格，停止使用"
+    assert [n.label for n in stopped.also] == ["停用"]
+
+
 def test_a_lift_not_registered_is_prohibited() -> None:
     for lifecycle, says in [
         (None, "尚无出厂记录"),

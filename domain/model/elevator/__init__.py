@@ -60,8 +60,10 @@ from domain.model.elevator.state import (
     Rescue,
     RescueStage,
     Tracked,
+    UseEvidence,
     active_contract,
     maintenance_unit_on,
+    out_of_service,
     registered_use_unit,
 )
 
@@ -75,6 +77,7 @@ __all__ = [
     "Rescue",
     "RescueStage",
     "Tracked",
+    "UseEvidence",
     "active_contract",
     "check_elevator_statement",
     "construction",
@@ -84,6 +87,7 @@ __all__ = [
     "maintenance",
     "maintenance_unit_on",
     "manufacture",
+    "out_of_service",
     "registered_use_unit",
     "registration",
     "supervision",

@@ -9,16 +9,32 @@ from datetime import datetime
 
 from domain.model.catalogue import (
     FaultCleared,
+    FaultCode,
     FaultReported,
     RescueAlarm,
     RescueArrived,
     RescueDispatched,
     RescueReleased,
+    ServiceMode,
     Statement,
 )
 from domain.model.elevator.registry import STEPS
 from domain.model.elevator.state import ElevatorState, Rescue, RescueStage
+from domain.model.elevator.use import note_use
 from domain.model.rules import RuleViolation, data_of
+
+#: Service modes in which a lift carries passengers (normal service and the modes a lift in
+#: service falls into in an emergency); out of service (0), 检修 (2, maintenance work) and
+#: unknown (7) say nothing about passengers.
+_PASSENGER_SERVICE = frozenset(
+    {
+        ServiceMode.NORMAL,
+        ServiceMode.FIRE_RETURN,
+        ServiceMode.FIREFIGHTER,
+        ServiceMode.EMERGENCY_POWER,
+        ServiceMode.EARTHQUAKE,
+    }
+)
 
 # --- faults ---------------------------------------------------------------------------------
 
@@ -33,8 +49,13 @@ def _check_fault_reported(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _fault_reported(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    """A fault in passenger service, or one naming a trapped passenger, shows the lift in use."""
     data = data_of(stmt, FaultReported)
-    return replace(state, open_faults={**state.open_faults, data.fault_id: data.code})
+    state = replace(state, open_faults={**state.open_faults, data.fault_id: data.code})
+    people = data.code is FaultCode.PASSENGER_TRAPPED
+    if people or data.service_mode in _PASSENGER_SERVICE:
+        return note_use(state, stmt, people=people)
+    return state
 
 
 STEPS.register("fault.reported", check=_check_fault_reported, evolve=_fault_reported)
@@ -68,9 +89,11 @@ def _check_rescue_alarm(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _rescue_alarm(state: ElevatorState, stmt: Statement) -> ElevatorState:
+    """An entrapment alarm shows the lift in use: someone was in the car."""
     data = data_of(stmt, RescueAlarm)
     rescue = Rescue(RescueStage.ALARM, data.alarm_at)
-    return replace(state, rescues={**state.rescues, data.rescue_id: rescue})
+    state = replace(state, rescues={**state.rescues, data.rescue_id: rescue})
+    return note_use(state, stmt, people=True)
 
 
 STEPS.register("rescue.alarm", check=_check_rescue_alarm, evolve=_rescue_alarm)

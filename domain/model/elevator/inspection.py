@@ -59,8 +59,13 @@ def _check_inspection(state: ElevatorState, stmt: Statement) -> None:
 
 def _supervisory_pass(state: ElevatorState, at: datetime) -> ElevatorState:
     """Closes the construction. After an installation or relocation the elevator waits for its
-    (re)registration; after a modification or major repair it is back in service."""
+    (re)registration; after a modification or major repair it is back in service (so any use
+    while it was not is history now) — a modification with a change registration due (TSG
+    08-2017; a major repair needs none)."""
     needs_registration = state.last_construction_kind in _NEEDS_REGISTRATION_AFTER
+    change_due = state.change_registration_due
+    if state.last_construction_kind is ConstructionKind.MODIFICATION:
+        change_due = change_due or at  # the oldest obligation not yet met
     return replace(
         state,
         construction=None,
@@ -68,6 +73,8 @@ def _supervisory_pass(state: ElevatorState, at: datetime) -> ElevatorState:
         failed_inspection_open=None,
         last_supervisory_pass_at=at,
         lifecycle=Lifecycle.INSPECTED if needs_registration else Lifecycle.IN_SERVICE,
+        change_registration_due=change_due,
+        used_unregistered=state.used_unregistered if needs_registration else None,
     )
 
 

@@ -51,7 +51,9 @@ def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState
         data.regime,
         stmt.occurred_at,
     )
-    return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+    return replace(
+        state, registration=registration, lifecycle=Lifecycle.IN_SERVICE, used_unregistered=None
+    )
 
 
 STEPS.register("registration.issued", check=_check_registration_issued, evolve=_registration_issued)
@@ -73,6 +75,12 @@ def _check_registration_changed(state: ElevatorState, stmt: Statement) -> None:
             f"elevator {code} is {state.lifecycle}: a change for relocation needs a passed"
             " supervisory inspection of the relocation",
         )
+    if reason is RegistrationChangeReason.MODIFICATION and state.change_registration_due is None:
+        raise RuleViolation(
+            "modification-change-needs-inspection",
+            f"elevator {code} has no modification that passed its supervisory inspection and"
+            " awaits a change registration",
+        )
 
 
 def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorState:
@@ -86,7 +94,14 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
         district=data.district,
     )
     if data.reason is RegistrationChangeReason.RELOCATION:
-        return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+        return replace(
+            state,
+            registration=registration,
+            lifecycle=Lifecycle.IN_SERVICE,
+            used_unregistered=None,
+        )
+    if data.reason is RegistrationChangeReason.MODIFICATION:
+        return replace(state, registration=registration, change_registration_due=None)
     return replace(state, registration=registration)
 
 

@@ -33,8 +33,10 @@ __all__ = [
     "Rescue",
     "RescueStage",
     "Tracked",
+    "UseEvidence",
     "active_contract",
     "maintenance_unit_on",
+    "out_of_service",
     "registered_and_whole",
     "registered_use_unit",
 ]
@@ -71,15 +73,29 @@ class Construction:
 
 
 @dataclass(frozen=True, slots=True)
+class UseEvidence:
+    """A statement that shows the elevator was running with people in it (docs/lifecycle.md,
+    "Must not run"): a rescue alarm, or a fault reported in a passenger-service mode or naming a
+    trapped passenger. Kept where using the elevator was not allowed, the first one only: it is
+    the proof a regulator needs, and later ones add nothing to it."""
+
+    type: str  # the statement type
+    at: datetime  # its occurred_at
+    lifecycle: Lifecycle | None  # where the elevator stood in its life then
+
+
+@dataclass(frozen=True, slots=True)
 class FailedInspection:
     """An inspection that failed and has not been passed since.
 
     ``kind`` is what the failed inspection was (supervisory or periodic): a passing re-inspection
-    has the effect that kind's pass would have had.
+    has the effect that kind's pass would have had. ``used`` is the first evidence of use since
+    the failure (a failed elevator must not be in use); it goes when the failure is passed.
     """
 
     kind: InspectionKind
     at: datetime  # occurred_at of the latest failing conclusion
+    used: UseEvidence | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +204,13 @@ class ElevatorState:
     scrapped_at: datetime | None = None
     open_complaints: frozenset[str] = frozenset()
     insurance_policies: Mapping[str, date] = field(default_factory=dict)  # number -> valid_to
+    #: the first evidence of use since the elevator was last registered for use and whole (never
+    #: registered, under construction, awaiting its supervisory inspection or re-registration);
+    #: it goes when the elevator is back in a registered state (the status keeps the first ever)
+    used_unregistered: UseEvidence | None = None
+    #: the supervisory pass of a modification not yet followed by ``registration.changed`` with
+    #: reason ``modification`` (TSG 08-2017: a modification needs a change registration)
+    change_registration_due: datetime | None = None
 
     @classmethod
     def empty(cls, equipment_code: str) -> Self:
@@ -204,6 +227,14 @@ def registered_and_whole(state: ElevatorState) -> bool:
     """Whether the elevator has a registration and is in service or stopped: what a
     construction or an inspection of a registered elevator needs."""
     return state.registration is not None and state.lifecycle in REGISTERED_STATES
+
+
+def out_of_service(state: ElevatorState) -> FailedInspection | None:
+    """The failed periodic inspection (or failed re-inspection of it) not passed since, if any:
+    the elevator must not run until a passing re-inspection, whatever its lifecycle says (the
+    lifecycle stays what the use unit declared; this is an overlay on it)."""
+    failed = state.failed_inspection_open
+    return failed if failed is not None and failed.kind is InspectionKind.PERIODIC else None
 
 
 def registered_use_unit(state: ElevatorState) -> str | None:

@@ -1,4 +1,5 @@
-"""Use: the registered use unit stops (停止使用) and resumes its elevator, and scraps it (报废)."""
+"""Use: the registered use unit stops (停止使用) and resumes its elevator, and scraps it (报废);
+and the evidence that an elevator was used when it must not have been (:func:`note_use`)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,43 @@ from datetime import datetime
 
 from domain.model.catalogue import Statement
 from domain.model.elevator.registry import STEPS
-from domain.model.elevator.state import ElevatorState, Lifecycle, registered_use_unit
+from domain.model.elevator.state import (
+    REGISTERED_STATES,
+    ElevatorState,
+    Lifecycle,
+    UseEvidence,
+    registered_use_unit,
+)
 from domain.model.rules import RuleViolation
+
+#: While it is being built or waits for its supervisory inspection, the construction unit and the
+#: institute run the lift in normal mode themselves: only people in the car prove use then.
+_TESTED_BY_ITS_BUILDERS = frozenset(
+    {Lifecycle.MANUFACTURED, Lifecycle.UNDER_CONSTRUCTION, Lifecycle.AWAITING_INSPECTION}
+)
+
+
+def note_use(state: ElevatorState, stmt: Statement, *, people: bool) -> ElevatorState:
+    """``state`` with ``stmt`` kept as evidence of use where use was not allowed.
+
+    Called by the effects of the statements that show the lift running in service (a rescue
+    alarm, a fault in passenger service; ``people``: someone was in the car): they are accepted
+    whatever the lifecycle — a rescue of trapped people must be recordable — and the first one
+    while the elevator was not registered for use, or since an inspection failure, is kept for
+    the regulator (docs/lifecycle.md, "Must not run").
+    """
+    evidence = UseEvidence(stmt.type, stmt.occurred_at, state.lifecycle)
+    unregistered = state.lifecycle not in REGISTERED_STATES
+    if (
+        state.used_unregistered is None
+        and unregistered
+        and (people or state.lifecycle not in _TESTED_BY_ITS_BUILDERS)
+    ):
+        state = replace(state, used_unregistered=evidence)
+    failed = state.failed_inspection_open
+    if failed is not None and failed.used is None:
+        state = replace(state, failed_inspection_open=replace(failed, used=evidence))
+    return state
 
 
 def _one_year_after(moment: datetime) -> datetime:
