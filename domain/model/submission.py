@@ -12,7 +12,7 @@ from typing import Any, NoReturn
 import orjson
 from pydantic import ValidationError
 
-from domain.model.catalogue import Statement, class_codes_assigned, statement_type
+from domain.model.catalogue import Statement, statement_type
 from domain.model.errors import InvalidStatement, MalformedEnvelope, NonCanonicalPayload
 from ledger.canonical import is_canonical
 from ledger.dsse import (
@@ -100,11 +100,9 @@ YEARS_MSG = f"a date in the years {YEARS.start} to {YEARS.stop - 1} is expected"
 def parse_statement(payload: bytes, payload_b64: str) -> Statement:
     """The statement in a verified envelope's payload: canonical JSON, valid against its
     type's schema (every string visible text, :mod:`domain.model.catalogue.visible`, which also
-    refuses NUL, which PostgreSQL cannot even store in a text), dates as RFC 3339 says, and no
-    class code (3200) where a code is assigned (old entries carrying one still parse elsewhere,
-    :func:`~domain.model.catalogue.class_codes_assigned`). Needs no ledger state. (Parsing on
-    the signature pool as well was tried: the pool's one worker then fell behind the judge, and
-    batches got slower.)"""
+    refuses NUL, which PostgreSQL cannot even store in a text), dates as RFC 3339 says. Needs
+    no ledger state. (Parsing on the signature pool as well was tried: the pool's one worker
+    then fell behind the judge, and batches got slower.)"""
     if not is_canonical(payload):
         raise NonCanonicalPayload("the payload must be RFC 8785 canonical JSON")
     doc = orjson.loads(payload)
@@ -114,7 +112,7 @@ def parse_statement(payload: bytes, payload_b64: str) -> Statement:
         invalid(
             [{"loc": ".".join(str(p) for p in e["loc"]), "msg": e["msg"]} for e in exc.errors()]
         )
-    errors = [{"loc": loc, "msg": why} for loc, why in class_codes_assigned(stmt)]
+    errors = []
     for path, kind in _date_paths(stmt.type):
         for loc, value in _values_at(doc, path, ""):
             if not (

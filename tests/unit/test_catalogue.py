@@ -26,6 +26,7 @@ from domain.model.catalogue import (
     public_view,
     statement_type,
 )
+from domain.model.admission import CLASS_CODES_REFUSED_FROM, check_codes
 from domain.model.errors import InvalidStatement
 from domain.model.identifiers import make_uscc
 from domain.model.roles import LICENCE_FOR_ROLE, LicenceKind, Role
@@ -483,6 +484,7 @@ def test_public_view_tolerates_an_absent_optional_personal_field() -> None:
 
 # --- catalogue codes: the varieties (品种) begin the codes; a class (类别) does not -----------
 
+AFTER_THE_CUT = CLASS_CODES_REFUSED_FROM + timedelta(days=1)
 VARIETIES = ["3110", "3120", "3130", "3210", "3220", "3310", "3320", "3410", "3420", "3430"]
 
 
@@ -492,7 +494,7 @@ def _about(variety: str, name: str, **changes: Any) -> dict[str, Any]:
 
 
 def _written(stmt: dict[str, Any]) -> Statement:
-    """``stmt`` read as the write path reads it (canonical payload, no class codes assigned)."""
+    """``stmt`` read as the write path reads it (its canonical payload)."""
     payload = canonical_json(stmt)
     return parse_statement(payload, base64.b64encode(payload).decode())
 
@@ -500,6 +502,7 @@ def _written(stmt: dict[str, Any]) -> Statement:
 @pytest.mark.parametrize("code", VARIETIES)
 def test_an_elevator_of_each_variety_is_manufactured_registered_and_faults_fit(code: str) -> None:
     made = _written(_about(code, "elevator.manufactured", category=code))
+    check_codes(made, AFTER_THE_CUT)
     assert made.parsed_data().category == code  # type: ignore[attr-defined]
     registered = _about(code, "registration.issued", registration_code=f"{code}4309002016053337")
     assert _written(registered).parsed_data().registration_code.startswith(code)  # type: ignore[attr-defined]
@@ -528,18 +531,30 @@ def test_an_entry_recorded_with_the_legacy_hydraulic_class_code_still_parses() -
 
 
 def test_the_write_path_refuses_the_class_code_3200_where_a_new_statement_assigns_a_code() -> None:
+    made = _written(_about("3200", "elevator.manufactured", category="3200"))
     with pytest.raises(InvalidStatement, match="3210 液压乘客电梯 or 3220 液压载货电梯") as info:
-        _written(_about("3200", "elevator.manufactured", category="3200"))
+        check_codes(made, AFTER_THE_CUT)
     assert [e["loc"] for e in info.value.extra["errors"]] == ["elevator", "data.category"]
+    code = "32004309002016053337"
+    registered = _written(_about("3200", "registration.issued", registration_code=code))
     with pytest.raises(InvalidStatement) as info:
-        _written(_about("3200", "registration.issued", registration_code="32004309002016053337"))
+        check_codes(registered, AFTER_THE_CUT)
     assert [e["loc"] for e in info.value.extra["errors"]] == ["data.registration_code"]
+
+
+def test_a_class_code_recorded_before_the_cut_is_accepted_again_when_verify_replays_it() -> None:
+    before = CLASS_CODES_REFUSED_FROM - timedelta(seconds=1)
+    check_codes(_written(_about("3200", "elevator.manufactured", category="3200")), before)
+    code = "32004309002016053337"
+    check_codes(_written(_about("3200", "registration.issued", registration_code=code)), before)
 
 
 def test_an_elevator_recorded_as_3200_is_still_served_and_registered_under_a_variety() -> None:
     assert _written(_about("3200", "maintenance.performed")).elevator == "320023010201500098"
+    check_codes(_written(_about("3200", "maintenance.performed")), AFTER_THE_CUT)
     for variety in ("3210", "3220"):
         stmt = _about("3200", "registration.issued", registration_code=f"{variety}4309002016053337")
+        check_codes(_written(stmt), AFTER_THE_CUT)
         assert _written(stmt).parsed_data().registration_code.startswith(variety)  # type: ignore[attr-defined]
     with pytest.raises(ValidationError, match="registration code category 3110"):
         Statement.model_validate(
