@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from domain.model.admission import CLASS_CODES_REFUSED_FROM, check_codes
 from domain.model.catalogue import (
     CATALOGUE,
     EXAMPLE_ORGANIZATIONS,
@@ -26,7 +27,6 @@ from domain.model.catalogue import (
     public_view,
     statement_type,
 )
-from domain.model.admission import CLASS_CODES_REFUSED_FROM, check_codes
 from domain.model.errors import InvalidStatement
 from domain.model.identifiers import make_uscc
 from domain.model.roles import LICENCE_FOR_ROLE, LicenceKind, Role
