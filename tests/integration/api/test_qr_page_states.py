@@ -66,7 +66,7 @@ def test_the_page_names_the_certificate_number_the_variety_and_where_to_complain
 ) -> None:
     page = lift(city, "normal")
     assert re.search(r"使用登记证编号 梯\d{2}湘H\d+\(\d{2}\)", page.text), page.text
-    assert "设备品种 曳引驱动乘客电梯（3110）" in page.text
+    assert "设备品种 3110 曳引驱动乘客电梯" in page.text
     complaints = page.section("complaints")
     assert "12315" in complaints and "12345" in complaints and "仅在有人被困" in complaints
 
