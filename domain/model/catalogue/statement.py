@@ -251,9 +251,10 @@ def class_codes_assigned(stmt: Statement) -> list[tuple[str, str]]:
     """Where a new statement assigns a class code (类别, e.g. 3200) as an elevator's category,
     as (location, why): the equipment code and category of ``elevator.manufactured``, the
     registration code of ``registration.issued`` / ``registration.changed``. Equipment and
-    registration codes carry a variety (品种). Only the write path asks: entries recorded with
-    a legacy class code before still parse, verify and replay, and statements about such an
-    elevator (by its lifetime equipment code) are still accepted."""
+    registration codes carry a variety (品种). Only the write path asks (from
+    ``CLASS_CODES_REFUSED_FROM``, domain.model.admission) and ``elevator-ledger sign``: entries
+    recorded with a legacy class code before still parse, verify and replay, and statements
+    about such an elevator (by its lifetime equipment code) are still accepted."""
     found: list[tuple[str, str]] = []
     data = stmt.parsed_data()
     if isinstance(data, ElevatorManufactured) and stmt.elevator is not None:
