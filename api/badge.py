@@ -9,7 +9,8 @@ than the signed record says. The precedence (highest first; docs/architecture.md
    still being built or awaiting inspection must not carry people);
 3. **停用** — the use unit declared it stopped: why, since when, 请勿乘坐;
 4. **挂牌督办** — a hazard listed for supervision: what, and by when it must be fixed;
-5. **检验逾期** / **维保逾期** — an obligation past due;
+5. **检验逾期** (**检测逾期** when what is due is a self-test, 自行检测) / **维保逾期** — an
+   obligation past due;
 6. **正常使用** — only when none of the above holds and the lift is in service.
 
 Whatever lower-precedence condition also holds is listed under the badge (``also``), so a
@@ -34,7 +35,7 @@ UNREGISTERED_ZH = {
     "manufactured": "已出厂，尚未安装",
     "under_construction": "正在施工",
     "awaiting_inspection": "施工完成，待监督检验",
-    "inspected": "已检验，尚未办理使用登记",
+    "inspected": "监督检验合格，尚未办理使用登记",
 }
 
 
@@ -176,7 +177,11 @@ def overdue(s: ElevatorStatus, flags: dict[str, bool]) -> list[Notice]:
     out = []
     if flags.get("inspection_overdue"):
         due = s.next_inspection_due.isoformat() if s.next_inspection_due else "—"
-        out.append(Notice(Level.OVERDUE, "检验逾期", "bad", (Line(f"应于 {due} 前检验"),)))
+        # 检验 is an institute's inspection; a self-test (自行检测, TSG T7008) is 检测
+        if s.next_inspection_kind == "self_test":
+            out.append(Notice(Level.OVERDUE, "检测逾期", "bad", (Line(f"应于 {due} 前自行检测"),)))
+        else:
+            out.append(Notice(Level.OVERDUE, "检验逾期", "bad", (Line(f"应于 {due} 前检验"),)))
     if flags.get("maintenance_overdue"):
         line = (
             Line(f"应于 {s.next_maintenance_due.isoformat()} 前维保")

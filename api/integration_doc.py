@@ -136,6 +136,14 @@ holds no control characters other than tab, CR and LF; no JSON object may repeat
 statement or in the envelope). Statements recorded long after they occurred are accepted but marked
 late.
 
+Equipment and registration codes begin with a variety (品种) of the special-equipment catalogue:
+3110 曳引驱动乘客电梯, 3120 曳引驱动载货电梯, 3130 强制驱动载货电梯, 3210 液压乘客电梯, 3220 液压载货电梯,
+3310 自动扶梯, 3320 自动人行道, 3410 防爆电梯, 3420 消防员电梯, 3430 杂物电梯 (fault codes 61–65 only
+for 3310 and 3320). A class (类别: 3100, 3200, 3300, 3400) begins no code; a licence's `scope` may
+name one, covering its varieties. An elevator recorded earlier with the class code 3200 keeps its
+equipment code and is registered under 3210 or 3220; new statements giving 3200 as a code are
+refused (422 `invalid-statement`).
+
 ## 3. Sign it (DSSE v1, Ed25519) with nothing but `cryptography`
 
 ```python

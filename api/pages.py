@@ -23,6 +23,7 @@ from api.local_time import local_date, local_time
 from api.node import LedgerNode
 from api.problems import Problem
 from domain.model.catalogue import CATALOGUE
+from domain.model.identifiers import CATEGORY_NAMES_ZH
 from domain.model.scoring import adopted_scheme
 from ledger.schema import log_checkpoints
 from projections import read
@@ -53,12 +54,38 @@ ROLE_ZH = {
     "construction_unit": "施工单位",
 }
 LEVEL_ZH = {"half_month": "半月", "quarterly": "季度", "half_yearly": "半年", "annual": "年度"}
+#: 检验 is an inspection by an inspection institute (监督检验, 定期检验, 复检); 检测 is the
+#: self-test by a testing body or the maintainer (自行检测, TSG T7008): never one for the other.
 KIND_ZH = {
     "periodic": "定期检验",
     "self_test": "自行检测",
     "supervisory": "监督检验",
     "re_inspection": "复检",
 }
+#: How the page's history names an ``inspection.concluded`` of each kind.
+INSPECTION_SUMMARY_ZH = {kind: f"{name}结论" for kind, name in KIND_ZH.items()}
+
+
+def inspection_words(last_kind: str | None, next_kind: str | None) -> dict[str, str]:
+    """The labels of the page's last and next inspection lines: 检验 for an institute's, 自行检测
+    for a self-test, and the kind's name beside the date where the label does not say it."""
+    last_test, next_test = last_kind == "self_test", next_kind == "self_test"
+    return {
+        "last_label": "最近自行检测" if last_test else "最近检验",
+        "last_kind": "" if last_test else KIND_ZH.get(last_kind or "", ""),
+        "next_label": "下次自行检测" if next_test else "下次检验",
+        "inspection_kind": "" if next_test else KIND_ZH.get(next_kind or "", ""),
+    }
+
+
+def summary_zh(entry: dict[str, Any]) -> str:
+    """What the page's history calls an entry: the catalogue's summary, or for an inspection
+    its kind's (定期检验结论, 自行检测结论, ...)."""
+    if entry["type"] == "inspection.concluded":
+        kind = (entry.get("statement") or {}).get("data", {}).get("kind")
+        if kind in INSPECTION_SUMMARY_ZH:
+            return INSPECTION_SUMMARY_ZH[kind]
+    return CATALOGUE[entry["type"]].summary_zh or entry["type"]
 
 
 #: No identifier is longer (a rescue code or a 19-character equipment code with spaces).
@@ -172,7 +199,8 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
         ],
         "score": score,
         "levels": [LEVEL_ZH.get(x, x) for x in view.status.last_maintenance_levels],
-        "inspection_kind": KIND_ZH.get(view.status.next_inspection_kind or "", ""),
+        **inspection_words(view.status.last_inspection_kind, view.status.next_inspection_kind),
+        "category": CATEGORY_NAMES_ZH.get(view.status.category or ""),
         "lifecycle": MUST_NOT_RUN_ZH
         if view.flags.get("must_not_run")
         else LIFECYCLE_ZH.get(view.status.lifecycle or "", "未知"),
@@ -183,7 +211,7 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
                 "occurred_on": local_date(e["occurred_at"], zone),
                 "occurred_local": local_time(e["occurred_at"], zone),
                 "recorded_local": local_time(e["recorded_at"], zone),
-                "summary": CATALOGUE[e["type"]].summary_zh or e["type"],
+                "summary": summary_zh(e),
                 "issuer_name": names.get(e["issuer"], e["issuer"]),
                 "proof": [base64.b64encode(h).decode() for h in proof],
             }

@@ -17,7 +17,8 @@ PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 class ProblemDocument(BaseModel):
     """RFC 9457 problem details. Some types add members: ``errors`` (each field error),
-    ``rule`` (the rule a statement breaks), ``head`` and ``version`` (the chain head)."""
+    ``rule`` (the rule a statement breaks), ``head`` and ``version`` (the chain head),
+    ``renamed_to`` (a work list's name now, ``worklist-renamed``)."""
 
     model_config = ConfigDict(extra="allow", title="Problem")
 

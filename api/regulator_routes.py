@@ -28,7 +28,7 @@ from ledger.entry import Entry, format_time
 from ledger.log import LogError
 from projections import read
 from projections.scorecard import scorecard
-from projections.worklists import WORKLISTS, worklist
+from projections.worklists import RENAMED, WORKLISTS, worklist
 
 router = regulator_router("/v1/regulator")
 NAMES = [*WORKLISTS, "suspicious-maintenance"]
@@ -45,9 +45,25 @@ def worklists() -> dict[str, str]:
 @router.get("/worklists/{name}", responses=problem_responses(404, 422))
 async def worklist_items(
     node: NodeDep,
-    name: Annotated[str, Path()],
+    name: Annotated[
+        str,
+        Path(
+            description=f"one of {', '.join(NAMES)} (GET /v1/regulator/worklists says what each"
+            " is for); a former name answers 404 worklist-renamed with `renamed_to`: "
+            + ", ".join(f"{old} → {new}" for old, new in RENAMED.items())
+        ),
+    ],
     district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
 ) -> dict[str, Any]:
+    if name in RENAMED:
+        new = RENAMED[name]
+        raise Problem(
+            404,
+            "worklist-renamed",
+            "This work list was renamed",
+            f"{name!r} is now {new!r} (/v1/regulator/worklists/{new})",
+            renamed_to=new,
+        )
     if name not in NAMES:
         raise Problem(
             404, "no-such-worklist", "No such work list", f"{name!r}; known: {', '.join(NAMES)}"

@@ -381,7 +381,8 @@ def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
         and s.next_inspection_due is not None
         and s.next_inspection_due < today,
         "uninsured": in_use and (s.insured_until is None or s.insured_until < today),
-        "sanwu": in_use and (s.use_unit is None or not contract_ok),
+        # 无维保合同 (not 三无, which also means no property management and no repair fund)
+        "no_maintenance_contract": in_use and (s.use_unit is None or not contract_ok),
         "old_without_assessment": in_use
         and old
         and (

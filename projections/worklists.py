@@ -17,7 +17,10 @@ WORKLISTS: dict[str, tuple[str, str]] = {
     "maintenance-overdue": ("maintenance_overdue", "in service, next maintenance visit overdue"),
     "inspection-overdue": ("inspection_overdue", "periodic inspection or self-test overdue"),
     "hazards": ("under_supervision", "hazards listed for supervision (挂牌督办), by deadline"),
-    "sanwu": ("sanwu", "三无: in use without a registered use unit or a maintenance contract"),
+    "no-maintenance-contract": (
+        "no_maintenance_contract",
+        "无维保合同: in use without a maintenance contract in force (or a registered use unit)",
+    ),
     "old-without-assessment": ("old_without_assessment", "over 15 years in use, not assessed"),
     "late-entries": ("late_entries", "records entered long after the fact"),
     "uninsured": ("uninsured", "in use without liability insurance"),
@@ -39,6 +42,10 @@ ILLEGAL_USE_ZH = {
     "modified-without-change-registration": "改造后未办理变更登记仍在使用",
     "self-test-in-periodic-year": "定期检验年度以自行检测代替",
 }
+#: Names a list once had -> its name now. ``sanwu`` (三无) named only the missing contract, while
+#: to a regulator 三无 is 无物业管理、无维护保养、无维修资金 (all three), so it was renamed; the old
+#: name is answered with a problem naming the new one, never with the list.
+RENAMED: dict[str, str] = {"sanwu": "no-maintenance-contract"}
 SHORT_VISIT = timedelta(minutes=20)
 
 

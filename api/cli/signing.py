@@ -12,7 +12,7 @@ import typer
 from pydantic import ValidationError
 
 from api.cli.output import fail, print_bytes, print_json
-from domain.model.catalogue import Statement
+from domain.model.catalogue import Statement, class_codes_assigned
 from domain.model.signing import sign_statement
 from ledger.keys import KeyFormatError, SigningKey, load_signing_key, save_signing_key
 
@@ -45,10 +45,12 @@ def sign(
     if not isinstance(doc, dict):
         fail("a statement is a JSON object")
     try:
-        Statement.model_validate({"nonce": "checking-only", **doc})
+        checked = Statement.model_validate({"nonce": "checking-only", **doc})
     except ValidationError as exc:
         first = exc.errors()[0]
         fail(f"invalid statement: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    for where, why in class_codes_assigned(checked):  # the ledger would refuse it
+        fail(f"invalid statement: {where}: {why}")
     envelope = sign_statement(doc, _load_keys(key)).to_bytes() + b"\n"
     if out is None:
         print_bytes(envelope)

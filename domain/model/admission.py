@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from domain.model.authorization import OrgLookup, authorize
-from domain.model.catalogue import KeyRegistered, Statement, Subject
+from domain.model.catalogue import KeyRegistered, Statement, Subject, class_codes_assigned
 from domain.model.elevator import ElevatorState, check_elevator_statement
-from domain.model.errors import RuleBroken, StaleChainHead
+from domain.model.errors import InvalidStatement, RuleBroken, StaleChainHead
 from domain.model.organization import OrganizationState, check_organization_statement
 from domain.model.rules import RuleViolation, statement_data
 from domain.model.subjects import SubjectRef
@@ -44,6 +44,24 @@ class Accepted:
     notification_id: int | None = None  # position in the event feed, once saved
 
 
+#: Policy: from when (the ledger's ``recorded_at``) a statement may no longer give a class code
+#: (类别, 3200) where it assigns an elevator's code. The ledger took 3200 for a variety until
+#: then; what it recorded so stays acceptable, so ``verify`` (which replays the write path at each
+#: entry's ``recorded_at``) still accepts those entries, and an import dated before may carry one.
+CLASS_CODES_REFUSED_FROM = datetime(2026, 12, 7, tzinfo=timezone(timedelta(hours=8)))
+
+
+def check_codes(stmt: Statement, recorded_at: datetime) -> None:
+    """Equipment and registration codes begin with a variety (品种), never a class (类别):
+    refused with every place a class code is assigned (from :data:`CLASS_CODES_REFUSED_FROM`)."""
+    if recorded_at < CLASS_CODES_REFUSED_FROM:
+        return
+    found = class_codes_assigned(stmt)
+    if found:
+        errors = [{"loc": loc, "msg": why} for loc, why in found]
+        raise InvalidStatement(f"{errors[0]['loc']}: {errors[0]['msg']}", errors=errors)
+
+
 def check_prev(stmt: Statement, head: str | None, version: int) -> None:
     """A statement that names the entry it follows (``prev``) must follow the chain's head:
     otherwise its signer saw another history (``version`` is the head's)."""
@@ -65,7 +83,8 @@ def check_statement(
     recorded_at: datetime,
 ) -> None:
     """May these signers say this about a subject in ``state`` (None: a subject not seen
-    yet), now? Authorization first, then the subject's rules."""
+    yet), now? Its codes first, then authorization, then the subject's rules."""
+    check_codes(stmt, recorded_at)
     category = state.category if isinstance(state, ElevatorState) else None
     authorize(stmt, signers, organizations, authority, category)
     try:

@@ -13,12 +13,16 @@ whose parentheses may be written full-width (``（16）``) and are normalised to
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from enum import StrEnum
+from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
 
 __all__ = [
+    "CATEGORY_NAMES_ZH",
+    "LEGACY_CLASS_CODES",
     "PROVINCE_ABBREVIATIONS",
     "PROVINCE_CODES",
     "USCC",
@@ -26,19 +30,26 @@ __all__ = [
     "USCC_WEIGHTS",
     "AreaCode",
     "Category",
+    "CategoryClass",
+    "ElevatorCategory",
     "EquipmentCode",
     "IdentifierKind",
     "InvalidIdentifier",
+    "LicenceScope",
     "RegistrationCode",
     "RescueCode",
     "UseCertificateNumber",
     "category_of",
+    "class_of",
     "classify_identifier",
+    "is_class_code",
     "is_escalator",
     "make_uscc",
     "parse_identifier",
+    "scope_covers",
     "uscc_check_char",
     "validate_area_code",
+    "validate_elevator_category",
     "validate_equipment_code",
     "validate_factory_serial",
     "validate_registration_code",
@@ -64,12 +75,15 @@ class InvalidIdentifier(ValueError):
 
 
 class Category(StrEnum):
-    """Catalogue codes: the first four digits of equipment and registration codes."""
+    """The varieties (品种) of the catalogue: the first four digits of equipment and registration
+    codes, and what an elevator is. The catalogue groups them in classes (:class:`CategoryClass`),
+    which never begin a code."""
 
     TRACTION_PASSENGER = "3110"  # 曳引驱动乘客电梯
     TRACTION_GOODS = "3120"  # 曳引驱动载货电梯
     POSITIVE_DRIVE_GOODS = "3130"  # 强制驱动载货电梯
-    HYDRAULIC = "3200"  # 液压驱动电梯
+    HYDRAULIC_PASSENGER = "3210"  # 液压乘客电梯
+    HYDRAULIC_GOODS = "3220"  # 液压载货电梯
     ESCALATOR = "3310"  # 自动扶梯
     MOVING_WALK = "3320"  # 自动人行道
     EXPLOSION_PROOF = "3410"  # 防爆电梯
@@ -77,21 +91,93 @@ class Category(StrEnum):
     DUMBWAITER = "3430"  # 杂物电梯
 
 
-_CATEGORY_CODES = frozenset(c.value for c in Category)
+class CategoryClass(StrEnum):
+    """The classes (类别) of the catalogue, each grouping the varieties sharing its first three
+    digits. A licence's scope may name a class, covering all its varieties."""
+
+    TRACTION_AND_POSITIVE_DRIVE = "3100"  # 曳引与强制驱动电梯
+    HYDRAULIC = "3200"  # 液压驱动电梯
+    ESCALATOR_AND_MOVING_WALK = "3300"  # 自动扶梯与自动人行道
+    OTHER = "3400"  # 其他类型电梯
+
+
+#: The catalogue's Chinese name of every variety and class (特种设备目录, 2014).
+CATEGORY_NAMES_ZH: Mapping[str, str] = MappingProxyType(
+    {
+        "3100": "曳引与强制驱动电梯",
+        "3110": "曳引驱动乘客电梯",
+        "3120": "曳引驱动载货电梯",
+        "3130": "强制驱动载货电梯",
+        "3200": "液压驱动电梯",
+        "3210": "液压乘客电梯",
+        "3220": "液压载货电梯",
+        "3300": "自动扶梯与自动人行道",
+        "3310": "自动扶梯",
+        "3320": "自动人行道",
+        "3400": "其他类型电梯",
+        "3410": "防爆电梯",
+        "3420": "消防员电梯",
+        "3430": "杂物电梯",
+    }
+)
+
+#: Class codes an earlier version of the ledger took for a variety: it knew hydraulic lifts only
+#: as ``3200``. Entries recorded with one still parse, verify and replay (and the elevator they
+#: made keeps its equipment code, its lifetime id); the write path refuses a class code wherever
+#: a new statement assigns one (``domain.model.catalogue.statement.class_codes_assigned``).
+LEGACY_CLASS_CODES: frozenset[str] = frozenset({CategoryClass.HYDRAULIC.value})
+
+_CATEGORY_CODES = frozenset(c.value for c in Category) | LEGACY_CLASS_CODES
 _ESCALATOR_CATEGORIES = frozenset({Category.ESCALATOR, Category.MOVING_WALK})
 
 
-def is_escalator(category: Category | str) -> bool:
+def is_escalator(category: Category | CategoryClass | str) -> bool:
     """True for escalators and moving walks (3310, 3320), which have their own fault codes."""
     return str(category) in _ESCALATOR_CATEGORIES
 
 
-def category_of(code: str) -> Category:
-    """The catalogue category of an equipment or registration code (its first four digits)."""
+def category_of(code: str) -> Category | CategoryClass:
+    """The catalogue variety of an equipment or registration code (its first four digits); the
+    class for a code recorded with a legacy class code (:data:`LEGACY_CLASS_CODES`)."""
+    head = code[:4]
+    if head in LEGACY_CLASS_CODES:
+        return CategoryClass(head)
     try:
-        return Category(code[:4])
+        return Category(head)
     except ValueError:
-        raise InvalidIdentifier("category", code[:4], "not a known catalogue code") from None
+        raise InvalidIdentifier("category", head, "not a known catalogue code") from None
+
+
+def validate_elevator_category(value: object) -> object:
+    """An elevator's category as a statement writes it: a variety, or a legacy class code (old
+    entries); another class code is refused naming its varieties, an unknown one as unknown.
+    Values that are not strings are left to the enum."""
+    if isinstance(value, str) and not isinstance(value, StrEnum):
+        if value in LEGACY_CLASS_CODES:
+            return CategoryClass(value)
+        if value in _CATEGORY_CODES:
+            return Category(value)
+        _check_category("category", value, value)
+    return value
+
+
+def class_of(category: Category | CategoryClass | str) -> CategoryClass:
+    """The class a variety belongs to (a class is its own class): ``3210`` -> ``3200``."""
+    return CategoryClass(f"{str(category)[:2]}00")
+
+
+def scope_covers(scope: Iterable[str], category: Category | CategoryClass | str) -> bool:
+    """Whether a licence scope (varieties and classes) covers an elevator of ``category``: it
+    names the variety, or the class the variety belongs to. An elevator recorded with a legacy
+    class code is covered only by a scope naming that class (which of its varieties it is, is
+    not known)."""
+    named = {str(c) for c in scope}
+    return str(category) in named or class_of(category).value in named
+
+
+def is_class_code(code: str) -> bool:
+    """Whether ``code`` (four digits) is a class of the catalogue rather than a variety."""
+    return code in {c.value for c in CategoryClass}
 
 
 # --------------------------------------------------------------------------------------------
@@ -241,8 +327,22 @@ _EQUIPMENT_19 = re.compile(r"([0-9]{4})([0-9]{6})([0-9]{4})([0-9]{5})")
 
 
 def _check_category(identifier: str, s: str, code: str) -> None:
-    if code not in _CATEGORY_CODES:
-        raise InvalidIdentifier(identifier, s, f"category {code} is not a known catalogue code")
+    if code in _CATEGORY_CODES:
+        return
+    if is_class_code(code):
+        raise InvalidIdentifier(
+            identifier,
+            s,
+            f"category {code} is a class ({CATEGORY_NAMES_ZH[code]}), not a variety: codes begin"
+            f" with a variety ({', '.join(_varieties_of(code))})",
+        )
+    raise InvalidIdentifier(identifier, s, f"category {code} is not a known catalogue code")
+
+
+def _varieties_of(class_code: str) -> list[str]:
+    return [
+        f"{c.value} {CATEGORY_NAMES_ZH[c.value]}" for c in Category if class_of(c) == class_code
+    ]
 
 
 def _check_year(identifier: str, s: str, year: str) -> None:
@@ -253,7 +353,8 @@ def _check_year(identifier: str, s: str, year: str) -> None:
 def validate_equipment_code(s: str) -> str:
     """The lifetime equipment code (设备代码), the elevator's stable id.
 
-    Either 18 characters: category (4 digits, a :class:`Category`) + manufacturer code (5
+    Either 18 characters: category (4 digits, a :class:`Category` variety, or a legacy class code
+    of :data:`LEGACY_CLASS_CODES` so that old entries parse) + manufacturer code (5
     characters, digits or upper-case letters) + year of manufacture (4 digits, 1950..2100) +
     serial (5 digits); e.g. ``311023010201500098`` = 3110 / 23010 / 2015 / 00098. The documented
     example has an all-digit manufacturer code; letters are allowed because maker codes are issued
@@ -296,8 +397,9 @@ _REGISTRATION = re.compile(r"([0-9]{4})([0-9]{6})([0-9]{4})([0-9]{2})([0-9]{4})"
 def validate_registration_code(s: str) -> str:
     """The 20-digit registration code (注册代码), e.g. ``31103506002016053337``.
 
-    Category (4, a :class:`Category`) + GB/T 2260 area code of the registration authority (6) +
-    year and month of registration YYYYMM (year 1950..2100, month 01..12) + monthly sequence (4).
+    Category (4, a :class:`Category` variety; a legacy class code parses) + GB/T 2260 area code
+    of the registration authority (6) + year and month of registration YYYYMM (year 1950..2100,
+    month 01..12) + monthly sequence (4).
     """
     if not isinstance(s, str) or len(s) != 20:
         raise InvalidIdentifier("registration code", s, "must be 20 digits")
@@ -463,4 +565,24 @@ AreaCode = Annotated[
     str,
     AfterValidator(validate_area_code),
     Field(description="GB/T 2260 administrative division code, 6 digits", examples=["430902"]),
+]
+ElevatorCategory = Annotated[
+    Category | CategoryClass,
+    BeforeValidator(validate_elevator_category),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [c.value for c in Category],
+            "description": "Catalogue variety (品种), e.g. 3110 曳引驱动乘客电梯,"
+            " 3210 液压乘客电梯; a class (类别: 3100, 3200, 3300, 3400) is not a variety"
+            " (3200 is read in entries recorded before, and refused in new ones)",
+        }
+    ),
+]
+#: What a licence's scope may name: varieties, or classes covering all their varieties.
+LicenceScope = Annotated[
+    Category | CategoryClass,
+    Field(
+        description="Catalogue variety (品种, e.g. 3110) or class (类别, e.g. 3200: its varieties)"
+    ),
 ]

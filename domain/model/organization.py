@@ -33,6 +33,7 @@ from domain.model.catalogue import (
     OrgRoleRevoked,
     Statement,
 )
+from domain.model.identifiers import scope_covers
 from domain.model.roles import LicenceKind, Role
 from domain.model.rules import RuleViolation, StepRegistry, check_not_in_the_future, data_of
 
@@ -69,7 +70,8 @@ class RoleGrant:
 
 @dataclass(frozen=True, slots=True)
 class Licence:
-    """One ``org.licence_granted``; ``scope`` holds catalogue codes (e.g. ``"3110"``)."""
+    """One ``org.licence_granted``; ``scope`` holds catalogue codes: varieties (e.g. ``"3110"``)
+    and classes (e.g. ``"3200"``, covering ``3210`` and ``3220``)."""
 
     kind: LicenceKind
     scope: tuple[str, ...]
@@ -130,9 +132,12 @@ class OrganizationState:
         return any(g.in_force(on) for g in self.roles.get(role, ()))
 
     def licence_valid(self, kind: LicenceKind, on: date, category: str | None = None) -> bool:
-        """Whether a licence of ``kind`` is in force on ``on`` (covering ``category`` if given)."""
+        """Whether a licence of ``kind`` is in force on ``on`` (covering ``category`` if given:
+        its scope names the variety or the variety's class, :func:`scope_covers`)."""
         return any(
-            lic.kind == kind and lic.in_force(on) and (category is None or category in lic.scope)
+            lic.kind == kind
+            and lic.in_force(on)
+            and (category is None or scope_covers(lic.scope, category))
             for lic in self.licences.values()
         )
 

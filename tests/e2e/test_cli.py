@@ -280,6 +280,19 @@ def test_sign_turns_a_statement_into_a_dsse_envelope_that_verifies_under_the_key
     assert result.stderr == ""
 
 
+def test_sign_refuses_the_class_code_3200_and_signs_a_hydraulic_variety(
+    tmp_path: Path, home: Path, maker: Org
+) -> None:
+    key = key_file(tmp_path, maker.key)
+    legacy = {**manufactured(maker, "320023010201500001")}
+    legacy["data"] = {**legacy["data"], "category": "3200"}
+    refused = cli(home, "sign", "-", "--key", key, stdin=orjson.dumps(legacy))
+    one_line_error(refused, "elevator", "3210 液压乘客电梯 or 3220 液压载货电梯")
+    hydraulic = {**manufactured(maker, "321023010201500001")}
+    hydraulic["data"] = {**hydraulic["data"], "category": "3210"}
+    succeeded(cli(home, "sign", "-", "--key", key, stdin=orjson.dumps(hydraulic)))
+
+
 def test_sign_keeps_the_statements_own_nonce_and_reads_stdin(
     tmp_path: Path, home: Path, maker: Org
 ) -> None:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import dataclasses
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from api.badge import Badge, Level, badge
 from projections.status import ElevatorStatus, flags
 
@@ -180,6 +182,21 @@ def test_an_overdue_inspection_is_shown_before_overdue_maintenance() -> None:
     b = shown(s)
     assert (b.label, b.tone) == ("检验逾期", "bad")
     assert "应于" in text(b) and [n.label for n in b.also] == ["维保逾期"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "label", "line"),
+    [
+        ("periodic", "检验逾期", "前检验"),
+        ("re_inspection", "检验逾期", "前检验"),
+        ("self_test", "检测逾期", "前自行检测"),  # a self-test is 检测, not an institute's 检验
+    ],
+)
+def test_an_overdue_inspection_says_检验_and_an_overdue_self_test_检测(
+    kind: str, label: str, line: str
+) -> None:
+    b = shown(with_(next_inspection_due=TODAY - timedelta(days=3), next_inspection_kind=kind))
+    assert b.label == label and line in text(b)
 
 
 def test_overdue_maintenance_alone_is_a_warning() -> None:

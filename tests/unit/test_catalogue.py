@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from domain.model.admission import CLASS_CODES_REFUSED_FROM, check_codes
 from domain.model.catalogue import (
     CATALOGUE,
     EXAMPLE_ORGANIZATIONS,
@@ -25,8 +27,11 @@ from domain.model.catalogue import (
     public_view,
     statement_type,
 )
+from domain.model.errors import InvalidStatement
 from domain.model.identifiers import make_uscc
 from domain.model.roles import LICENCE_FOR_ROLE, LicenceKind, Role
+from domain.model.submission import parse_statement
+from ledger.canonical import canonical_json
 
 ALL_TYPES = sorted(CATALOGUE)
 
@@ -475,3 +480,90 @@ def test_public_view_tolerates_an_absent_optional_personal_field() -> None:
     stmt = example_statement("complaint.received")
     del stmt["data"]["complainant_contact"]
     assert "complainant_contact" not in public_view(Statement.model_validate(stmt))["data"]
+
+
+# --- catalogue codes: the varieties (品种) begin the codes; a class (类别) does not -----------
+
+AFTER_THE_CUT = CLASS_CODES_REFUSED_FROM + timedelta(days=1)
+VARIETIES = ["3110", "3120", "3130", "3210", "3220", "3310", "3320", "3410", "3420", "3430"]
+
+
+def _about(variety: str, name: str, **changes: Any) -> dict[str, Any]:
+    """An example statement about an elevator whose equipment code begins with ``variety``."""
+    return {**_with_data(name, **changes), "elevator": f"{variety}23010201500098"}
+
+
+def _written(stmt: dict[str, Any]) -> Statement:
+    """``stmt`` read as the write path reads it (its canonical payload)."""
+    payload = canonical_json(stmt)
+    return parse_statement(payload, base64.b64encode(payload).decode())
+
+
+@pytest.mark.parametrize("code", VARIETIES)
+def test_an_elevator_of_each_variety_is_manufactured_registered_and_faults_fit(code: str) -> None:
+    made = _written(_about(code, "elevator.manufactured", category=code))
+    check_codes(made, AFTER_THE_CUT)
+    assert made.parsed_data().category == code  # type: ignore[attr-defined]
+    registered = _about(code, "registration.issued", registration_code=f"{code}4309002016053337")
+    assert _written(registered).parsed_data().registration_code.startswith(code)  # type: ignore[attr-defined]
+    escalator = code in ("3310", "3320")
+    fitting, other = ("64", "02") if escalator else ("02", "64")
+    assert _written(_about(code, "fault.reported", code=fitting))
+    with pytest.raises(ValidationError, match="does not fit this elevator"):
+        Statement.model_validate(_about(code, "fault.reported", code=other))
+
+
+@pytest.mark.parametrize("code", ["3100", "3300", "3400"])
+def test_a_class_code_is_no_elevator_category(code: str) -> None:
+    with pytest.raises(ValidationError, match="not a variety"):
+        Statement.model_validate(_with_data("elevator.manufactured", category=code))
+    with pytest.raises(ValidationError, match="not a variety"):
+        Statement.model_validate(_about(code, "use.stopped"))
+
+
+def test_an_entry_recorded_with_the_legacy_hydraulic_class_code_still_parses() -> None:
+    # what verify and replay read: Statement.model_validate_json of the stored payload
+    made = _about("3200", "elevator.manufactured", category="3200")
+    old = Statement.model_validate_json(canonical_json(made))
+    assert old.parsed_data().category == "3200"  # type: ignore[attr-defined]
+    registered = _about("3200", "registration.issued", registration_code="32004309002016053337")
+    assert Statement.model_validate_json(canonical_json(registered)).elevator == made["elevator"]
+
+
+def test_the_write_path_refuses_the_class_code_3200_where_a_new_statement_assigns_a_code() -> None:
+    made = _written(_about("3200", "elevator.manufactured", category="3200"))
+    with pytest.raises(InvalidStatement, match="3210 液压乘客电梯 or 3220 液压载货电梯") as info:
+        check_codes(made, AFTER_THE_CUT)
+    assert [e["loc"] for e in info.value.extra["errors"]] == ["elevator", "data.category"]
+    code = "32004309002016053337"
+    registered = _written(_about("3200", "registration.issued", registration_code=code))
+    with pytest.raises(InvalidStatement) as info:
+        check_codes(registered, AFTER_THE_CUT)
+    assert [e["loc"] for e in info.value.extra["errors"]] == ["data.registration_code"]
+
+
+def test_a_class_code_recorded_before_the_cut_is_accepted_again_when_verify_replays_it() -> None:
+    before = CLASS_CODES_REFUSED_FROM - timedelta(seconds=1)
+    check_codes(_written(_about("3200", "elevator.manufactured", category="3200")), before)
+    code = "32004309002016053337"
+    check_codes(_written(_about("3200", "registration.issued", registration_code=code)), before)
+
+
+def test_an_elevator_recorded_as_3200_is_still_served_and_registered_under_a_variety() -> None:
+    assert _written(_about("3200", "maintenance.performed")).elevator == "320023010201500098"
+    check_codes(_written(_about("3200", "maintenance.performed")), AFTER_THE_CUT)
+    for variety in ("3210", "3220"):
+        stmt = _about("3200", "registration.issued", registration_code=f"{variety}4309002016053337")
+        check_codes(_written(stmt), AFTER_THE_CUT)
+        assert _written(stmt).parsed_data().registration_code.startswith(variety)  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError, match="registration code category 3110"):
+        Statement.model_validate(
+            _about("3200", "registration.issued", registration_code="31104309002016053337")
+        )
+
+
+def test_a_licence_scope_may_name_classes_and_varieties() -> None:
+    stmt = _with_data("org.licence_granted", scope=["3200", "3110", "3300"])
+    assert _written(stmt).parsed_data().scope == ["3200", "3110", "3300"]  # type: ignore[attr-defined]
+    with pytest.raises(ValidationError):
+        Statement.model_validate(_with_data("org.licence_granted", scope=["3000"]))

@@ -8,11 +8,14 @@ from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
 from domain.model.identifiers import (
+    CATEGORY_NAMES_ZH,
+    LEGACY_CLASS_CODES,
     PROVINCE_ABBREVIATIONS,
     USCC,
     USCC_ALPHABET,
     AreaCode,
     Category,
+    CategoryClass,
     EquipmentCode,
     IdentifierKind,
     InvalidIdentifier,
@@ -20,10 +23,12 @@ from domain.model.identifiers import (
     RescueCode,
     UseCertificateNumber,
     category_of,
+    class_of,
     classify_identifier,
     is_escalator,
     make_uscc,
     parse_identifier,
+    scope_covers,
     uscc_check_char,
     validate_area_code,
     validate_equipment_code,
@@ -152,19 +157,78 @@ def test_swapping_two_adjacent_different_characters_is_rejected(body: str, i: in
 # --- catalogue categories -------------------------------------------------------------------
 
 
-def test_the_catalogue_codes_are_the_nine_documented_ones() -> None:
-    assert {c.value for c in Category} == {
-        "3110",
-        "3120",
-        "3130",
-        "3200",
-        "3310",
-        "3320",
-        "3410",
-        "3420",
-        "3430",
-    }
+#: The catalogue's varieties (品种): code, Chinese name, class (类别), escalator fault codes?
+VARIETIES = [
+    ("3110", "曳引驱动乘客电梯", "3100", False),
+    ("3120", "曳引驱动载货电梯", "3100", False),
+    ("3130", "强制驱动载货电梯", "3100", False),
+    ("3210", "液压乘客电梯", "3200", False),
+    ("3220", "液压载货电梯", "3200", False),
+    ("3310", "自动扶梯", "3300", True),
+    ("3320", "自动人行道", "3300", True),
+    ("3410", "防爆电梯", "3400", False),
+    ("3420", "消防员电梯", "3400", False),
+    ("3430", "杂物电梯", "3400", False),
+]
+CLASSES = [
+    ("3100", "曳引与强制驱动电梯"),
+    ("3200", "液压驱动电梯"),
+    ("3300", "自动扶梯与自动人行道"),
+    ("3400", "其他类型电梯"),
+]
+
+
+def test_the_catalogue_codes_are_the_ten_varieties_and_the_four_classes() -> None:
+    assert [c.value for c in Category] == [code for code, *_ in VARIETIES]
+    assert [c.value for c in CategoryClass] == [code for code, _ in CLASSES]
     assert Category("3110") is Category.TRACTION_PASSENGER
+    assert frozenset({"3200"}) == LEGACY_CLASS_CODES
+
+
+@pytest.mark.parametrize(("code", "name", "klass", "escalator"), VARIETIES)
+def test_each_variety_begins_real_equipment_and_registration_codes(
+    code: str, name: str, klass: str, escalator: bool
+) -> None:
+    equipment, registration = f"{code}23010201500098", f"{code}4309022016053337"
+    assert validate_equipment_code(equipment) == equipment
+    assert validate_equipment_code(f"{code}430902201500098") == f"{code}430902201500098"
+    assert validate_registration_code(registration) == registration
+    assert category_of(equipment) is Category(code) is category_of(registration)
+    assert class_of(code) is CategoryClass(klass)
+    assert CATEGORY_NAMES_ZH[code] == name
+    assert is_escalator(code) is escalator
+    assert parse_identifier(registration) == (IdentifierKind.REGISTRATION_CODE, registration)
+
+
+@pytest.mark.parametrize(("code", "name"), [c for c in CLASSES if c[0] != "3200"])
+def test_a_class_code_begins_no_code_and_the_refusal_names_its_varieties(
+    code: str, name: str
+) -> None:
+    with pytest.raises(InvalidIdentifier, match=f"{code} is a class \\({name}\\), not a variety"):
+        validate_equipment_code(f"{code}23010201500098")
+    with pytest.raises(InvalidIdentifier, match="not a variety"):
+        validate_registration_code(f"{code}4309022016053337")
+    with pytest.raises(InvalidIdentifier, match="not a known catalogue code"):
+        category_of(f"{code}23010201500098")
+    assert class_of(code) is CategoryClass(code)
+    assert CATEGORY_NAMES_ZH[code] == name
+
+
+def test_the_legacy_hydraulic_class_code_still_parses_so_old_entries_verify() -> None:
+    # the ledger once knew hydraulic lifts only as 3200: codes recorded so must still read
+    assert validate_equipment_code("320023010201500098") == "320023010201500098"
+    assert validate_registration_code("32004309022016053337") == "32004309022016053337"
+    assert category_of("320023010201500098") is CategoryClass.HYDRAULIC
+    assert not is_escalator("3200")
+
+
+def test_a_scope_naming_a_class_covers_its_varieties_and_a_variety_only_itself() -> None:
+    assert scope_covers(["3200"], "3210") and scope_covers(["3200"], "3220")
+    assert scope_covers(["3200"], "3200")  # an elevator recorded with the legacy class code
+    assert not scope_covers(["3210"], "3220")
+    assert not scope_covers(["3210"], "3200")  # which hydraulic variety it is, is not known
+    assert not scope_covers(["3100"], "3210")
+    assert scope_covers(["3110", "3300"], "3320")
 
 
 def test_escalators_and_moving_walks_are_escalators_and_lifts_are_not() -> None:

@@ -91,6 +91,7 @@ from domain.model.catalogue.registry import (
 )
 from domain.model.catalogue.statement import (
     Statement,
+    class_codes_assigned,
     validate_data_json,
 )
 from domain.model.catalogue.trust_data import (
@@ -167,6 +168,7 @@ __all__ = [
     "UnknownStatementType",
     "UseResumed",
     "UseStopped",
+    "class_codes_assigned",
     "example_statement",
     "public_view",
     "statement_type",

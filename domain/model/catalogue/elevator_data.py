@@ -41,7 +41,7 @@ from domain.model.catalogue.fields import (
 from domain.model.identifiers import (
     USCC,
     AreaCode,
-    Category,
+    ElevatorCategory,
     RegistrationCode,
     RescueCode,
     UseCertificateNumber,
@@ -49,7 +49,7 @@ from domain.model.identifiers import (
 
 
 class ElevatorManufactured(DataModel):
-    category: Category  # must equal the equipment code's category
+    category: ElevatorCategory  # must equal the equipment code's category
     model: Name
     factory_serial: FactorySerial
     type_test_certificate: Ref

@@ -38,7 +38,18 @@ from domain.model.catalogue.registry import (
     statement_type,
 )
 from domain.model.catalogue.visible import invisible_fields, surely_visible
-from domain.model.identifiers import USCC, EquipmentCode, category_of, is_escalator
+from domain.model.identifiers import (
+    CATEGORY_NAMES_ZH,
+    LEGACY_CLASS_CODES,
+    USCC,
+    Category,
+    EquipmentCode,
+    category_of,
+    class_of,
+    is_escalator,
+)
+
+_VARIETIES = frozenset(c.value for c in Category)
 
 Nonce = Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r"^[!-~]+$")]
 Sha256Hex = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -119,9 +130,14 @@ def _check_fault(stmt: Statement, data: BaseModel) -> None:
 
 
 def _check_registration(stmt: Statement, data: BaseModel) -> None:
+    """The registration code begins with the equipment code's variety; an elevator recorded
+    with a legacy class code (3200) is registered under one of the class's varieties."""
     assert isinstance(data, RegistrationIssued | RegistrationChanged)
     assert stmt.elevator is not None
-    if data.registration_code[:4] != stmt.elevator[:4]:
+    registered, made = data.registration_code[:4], stmt.elevator[:4]
+    if registered != made and not (
+        made in LEGACY_CLASS_CODES and registered in _VARIETIES and class_of(registered) == made
+    ):
         _fail(
             [
                 _error(
@@ -229,3 +245,35 @@ class Statement(BaseModel):
         if self._parsed is None:  # e.g. built with model_construct
             self._parsed = _validate_data(statement_type(self.type), self.data)
         return self._parsed
+
+
+def class_codes_assigned(stmt: Statement) -> list[tuple[str, str]]:
+    """Where a new statement assigns a class code (类别, e.g. 3200) as an elevator's category,
+    as (location, why): the equipment code and category of ``elevator.manufactured``, the
+    registration code of ``registration.issued`` / ``registration.changed``. Equipment and
+    registration codes carry a variety (品种). Only the write path asks (from
+    ``CLASS_CODES_REFUSED_FROM``, domain.model.admission) and ``elevator-ledger sign``: entries
+    recorded with a legacy class code before still parse, verify and replay, and statements
+    about such an elevator (by its lifetime equipment code) are still accepted."""
+    found: list[tuple[str, str]] = []
+    data = stmt.parsed_data()
+    if isinstance(data, ElevatorManufactured) and stmt.elevator is not None:
+        if stmt.elevator[:4] in LEGACY_CLASS_CODES:
+            found.append(("elevator", _class_code_why(stmt.elevator[:4], "the equipment code")))
+        if str(data.category) in LEGACY_CLASS_CODES:
+            found.append(("data.category", _class_code_why(str(data.category), "the category")))
+    if isinstance(data, RegistrationIssued | RegistrationChanged):
+        head = data.registration_code[:4]
+        if head in LEGACY_CLASS_CODES:
+            found.append(("data.registration_code", _class_code_why(head, "the registration code")))
+    return found
+
+
+def _class_code_why(code: str, what: str) -> str:
+    varieties = " or ".join(
+        f"{c.value} {CATEGORY_NAMES_ZH[c.value]}" for c in Category if class_of(c) == code
+    )
+    return (
+        f"{what} begins with {code}, the class {CATEGORY_NAMES_ZH[code]} (类别), not a variety"
+        f" (品种): use {varieties}"
+    )

@@ -17,7 +17,7 @@ from domain.model.catalogue.fields import (
     Text,
     require_unique,
 )
-from domain.model.identifiers import AreaCode, Category, EquipmentCode
+from domain.model.identifiers import AreaCode, EquipmentCode, LicenceScope
 from domain.model.roles import LicenceKind, Role
 
 
@@ -48,7 +48,7 @@ class OrgRoleRevoked(DataModel):
 class OrgLicenceGranted(DataModel):
     kind: LicenceKind
     number: Ref
-    scope: Annotated[list[Category], Field(min_length=1)]
+    scope: Annotated[list[LicenceScope], Field(min_length=1)]  # varieties or classes
     valid_from: date
     valid_to: date
 

@@ -61,6 +61,16 @@ def test_a_lift_with_nothing_open_is_in_normal_use(city: City) -> None:
     assert 'href="tel:96333"' in page.html and "保险公司" in page.section("parties")
 
 
+def test_the_page_names_the_certificate_number_the_variety_and_where_to_complain(
+    city: City,
+) -> None:
+    page = lift(city, "normal")
+    assert re.search(r"使用登记证编号 梯\d{2}湘H\d+\(\d{2}\)", page.text), page.text
+    assert "设备品种 3110 曳引驱动乘客电梯" in page.text
+    complaints = page.section("complaints")
+    assert "12315" in complaints and "12345" in complaints and "仅在有人被困" in complaints
+
+
 def test_an_open_rescue_is_shown_first_with_the_number_trapped(city: City) -> None:
     page = lift(city, "rescue")
     assert page.badge == "困人救援中"

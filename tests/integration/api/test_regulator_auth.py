@@ -275,6 +275,20 @@ def test_a_regulators_token_opens_them(town: Town) -> None:
         assert town.get("/v1/regulator/worklists/no-such-list", token).status_code == 404
 
 
+def test_the_old_name_sanwu_answers_a_problem_naming_the_renamed_list(town: Town) -> None:
+    token = town.token(town.bureau)
+    names = town.get("/v1/regulator/worklists", token).json()
+    assert "sanwu" not in names and names["no-maintenance-contract"].startswith("无维保合同")
+    answer = town.get("/v1/regulator/worklists/sanwu", token)
+    assert answer.status_code == 404 and answer.headers["content-type"] == PROBLEM_JSON
+    problem = answer.json()
+    assert problem["type"].endswith("/worklist-renamed")
+    assert problem["renamed_to"] == "no-maintenance-contract"
+    assert "no-maintenance-contract" in problem["detail"]
+    listed = town.get("/v1/regulator/worklists/no-maintenance-contract", token).json()
+    assert listed["name"] == "no-maintenance-contract" and isinstance(listed["items"], list)
+
+
 def test_expired_and_revoked_tokens_are_refused(town: Town) -> None:
     store = TokenStore.open(town.city.node.engine)
     past = datetime.now(UTC) - timedelta(days=2)

@@ -123,7 +123,7 @@ def test_status_responsibility_and_identifiers_after_a_life(city: City) -> None:
     assert view.status.next_maintenance_due == visit.date() + timedelta(days=15)
     assert view.status.next_inspection_due is not None  # TSG T7001-2023, from the pass at day 25
     assert view.maintenance_unit_today == second.uscc
-    assert not view.flags["maintenance_overdue"] and not view.flags["sanwu"]
+    assert not view.flags["maintenance_overdue"] and not view.flags["no_maintenance_contract"]
 
     def holder(role: str, when: datetime) -> str:
         parties = read.responsible_at(node.engine, CODE, when)

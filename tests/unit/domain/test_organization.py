@@ -74,6 +74,18 @@ def maintainer() -> OrganizationState:
     )
 
 
+def test_a_licence_naming_a_class_covers_every_variety_of_it_and_no_other() -> None:
+    state = accept(
+        registered(),
+        stmt("org.licence_granted", on(2023, 5, 20), number="TS-HYD", scope=["3200", "3110"]),
+    )
+    day, kind = date(2024, 6, 1), LicenceKind.INSTALLATION_REPAIR
+    for covered in ("3210", "3220", "3200", "3110"):  # 3200: an elevator recorded so before
+        assert state.licence_valid(kind, day, covered), covered
+    for not_covered in ("3120", "3310", "3430"):
+        assert not state.licence_valid(kind, day, not_covered), not_covered
+
+
 # --- a whole organization -------------------------------------------------------------------
 
 
