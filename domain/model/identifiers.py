@@ -18,7 +18,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, Field, PlainValidator, WithJsonSchema
 
 __all__ = [
     "CATEGORY_NAMES_ZH",
@@ -566,6 +566,25 @@ AreaCode = Annotated[
     AfterValidator(validate_area_code),
     Field(description="GB/T 2260 administrative division code, 6 digits", examples=["430902"]),
 ]
+
+
+def parse_scope_code(value: object) -> Category | CategoryClass:
+    """A licence scope's code: a variety or a class. One validator rather than a union, so an
+    error is reported at the scope entry itself (``data.scope.0``), not at a union branch."""
+    if isinstance(value, Category | CategoryClass):
+        return value
+    if isinstance(value, str):
+        for kind in (Category, CategoryClass):
+            try:
+                return kind(value)
+            except ValueError:
+                continue
+    raise ValueError(
+        f"{value!r} is not a catalogue variety (3110, 3120, …, 3430) or class (3100, 3200, 3300,"
+        " 3400)"
+    )
+
+
 ElevatorCategory = Annotated[
     Category | CategoryClass,
     BeforeValidator(validate_elevator_category),
@@ -582,7 +601,13 @@ ElevatorCategory = Annotated[
 #: What a licence's scope may name: varieties, or classes covering all their varieties.
 LicenceScope = Annotated[
     Category | CategoryClass,
-    Field(
-        description="Catalogue variety (品种, e.g. 3110) or class (类别, e.g. 3200: its varieties)"
+    PlainValidator(parse_scope_code),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "enum": [c.value for c in Category] + [c.value for c in CategoryClass],
+            "description": "Catalogue variety (品种, e.g. 3110) or class (类别, e.g. 3200: its"
+            " varieties)",
+        }
     ),
 ]
