@@ -51,7 +51,12 @@ def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState
         data.regime,
         stmt.occurred_at,
     )
-    return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
+    return replace(
+        state,
+        registration=registration,
+        lifecycle=Lifecycle.IN_SERVICE,
+        inspections=state.inspections.registered(data.regime, data.district),
+    )
 
 
 STEPS.register("registration.issued", check=_check_registration_issued, evolve=_registration_issued)
@@ -85,9 +90,15 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
         use_unit=data.use_unit,
         district=data.district,
     )
+    inspections = state.inspections.registered(None, data.district)
     if data.reason is RegistrationChangeReason.RELOCATION:
-        return replace(state, registration=registration, lifecycle=Lifecycle.IN_SERVICE)
-    return replace(state, registration=registration)
+        return replace(
+            state,
+            registration=registration,
+            lifecycle=Lifecycle.IN_SERVICE,
+            inspections=inspections,
+        )
+    return replace(state, registration=registration, inspections=inspections)
 
 
 STEPS.register(
@@ -112,6 +123,7 @@ def _registration_cancelled(state: ElevatorState, stmt: Statement) -> ElevatorSt
         lifecycle=Lifecycle.CANCELLED,
         construction=None,
         awaiting_supervisory=False,
+        inspections=state.inspections.retire(),
     )
 
 

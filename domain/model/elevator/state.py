@@ -21,6 +21,7 @@ from domain.model.catalogue import (
     MaintenancePolicy,
     RegistrationRegime,
 )
+from domain.model.inspection_schedule import NO_INSPECTIONS, InspectionHistory
 
 __all__ = [
     "REGISTERED_STATES",
@@ -188,6 +189,8 @@ class ElevatorState:
     scrapped_at: datetime | None = None
     open_complaints: frozenset[str] = frozenset()
     insurance_policies: Mapping[str, date] = field(default_factory=dict)  # number -> valid_to
+    #: what the inspection schedule needs (domain/model/inspection_schedule.py)
+    inspections: InspectionHistory = NO_INSPECTIONS
 
     @classmethod
     def empty(cls, equipment_code: str) -> Self:
