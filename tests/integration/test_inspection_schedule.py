@@ -357,14 +357,17 @@ def _statements(code: str, crew: Crew, e: Event, regime: str) -> list[tuple[Org,
     return [(owner, statement("use.resumed", code, owner, at(e.on)))]
 
 
-def _page(client: TestClient, code: str) -> tuple[str | None, str | None, str]:
-    """The page's inspection line: what it says is due (its dt), the date, the whole dd."""
+def _page(client: TestClient, code: str) -> tuple[str | None, str | None, str, str]:
+    """The page's inspection line: what it says is due (its dt), the date, the whole dd; and
+    the page's safety section (the badge)."""
     html = client.get(f"/e/{code}", headers={"accept": "text/html"}).text
+    safety = re.search(r'<section id="safety".*?</section>', html, re.S)
+    badge = safety.group(0) if safety else ""
     found = re.search(r'<dt>下次([^<]+)</dt><dd id="inspection-due">(.*?)</dd>', html, re.S)
     if found is None:
-        return None, None, ""
+        return None, None, "", badge
     date_text = re.search(r'id="inspection-due-date">([^<]+)<', found.group(2))
-    return found.group(1), date_text.group(1) if date_text else None, found.group(2)
+    return found.group(1), date_text.group(1) if date_text else None, found.group(2), badge
 
 
 def _agree(city: City, client: TestClient, code: str, want: Due) -> None:
@@ -396,11 +399,15 @@ def _agree(city: City, client: TestClient, code: str, want: Due) -> None:
         assert rows == []
     # the QR page
     node.clock = lambda: noon
-    kind_zh, due_text, line = _page(client, code)
+    kind_zh, due_text, line, badge = _page(client, code)
     assert (kind_zh, due_text) == (KIND_ZH[want.kind], want.due), line
     assert f"使用第 {want.year} 年" in line
     assert ("已逾期" in line) is want.overdue
     assert ("自行检测不能代替定期检验" in line) is want.self_test_in_periodic_year
+    late = "检测逾期" if want.kind == "self_test" else "检验逾期"
+    assert (
+        late in badge and f"{KIND_ZH[want.kind]}应于 {want.due} 前完成" in badge
+    ) is want.overdue
     # the replay report, as it happened by that day
     replayed = replay_elevator(node, code, noon, "occurred")
     assert replayed is not None and replayed.verified, replayed and replayed.problem
