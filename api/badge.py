@@ -8,7 +8,7 @@ than the signed record says. The precedence (highest first; docs/architecture.md
    never registered (a lift still being built or awaiting inspection must not carry people);
 3. **停用** — the use unit declared it stopped: why, since when, 请勿乘坐;
 4. **挂牌督办** — a hazard listed for supervision: what, and by when it must be fixed;
-5. **检验逾期** / **维保逾期** — an obligation past due;
+5. **检验逾期** (**检测逾期** for a self-test) / **维保逾期** — an obligation past due;
 6. **正常使用** — only when none of the above holds and the lift is in service.
 
 Whatever lower-precedence condition also holds is listed under the badge (``also``), so a

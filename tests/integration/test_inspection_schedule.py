@@ -408,6 +408,9 @@ def _agree(city: City, client: TestClient, code: str, want: Due) -> None:
     assert (
         late in badge and f"{KIND_ZH[want.kind]}应于 {want.due} 前完成" in badge
     ) is want.overdue
+    # the public API (the same day's obligation)
+    shown = client.get(f"/v1/elevators/{code}").json()["inspection_due"]
+    assert (shown["kind"], shown["due"], shown["overdue"]) == (want.kind, want.due, want.overdue)
     # the replay report, as it happened by that day
     replayed = replay_elevator(node, code, noon, "occurred")
     assert replayed is not None and replayed.verified, replayed and replayed.problem
