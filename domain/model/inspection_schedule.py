@@ -91,12 +91,13 @@ class SchedulePolicy:
         return _add_months(due, -months)
 
 
-#: Before TSG T7001-2023: a periodic inspection every year (TSG T7001-2009). The early
-#: allowance is the one the ledger used for it before (2 months) [L].
+#: Before TSG T7001-2023: a periodic inspection every year (the legacy regime, still in much
+#: data; in force as far back as the ledger goes). The early allowance is the one the ledger
+#: used for it before (2 months) [L].
 LEGACY_ANNUAL = SchedulePolicy(
     id=RegistrationRegime.LEGACY_ANNUAL.value,
     jurisdiction="",
-    effective_from=date(2009, 12, 1),
+    effective_from=date.min,
     periodic_years=None,
     every_year_after=None,
     early_months=MappingProxyType({InspectionKind.PERIODIC: 2}),
