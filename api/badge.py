@@ -30,6 +30,8 @@ from projections.status import ElevatorStatus
 #: Instants are shown on the ledger's clock (``LEDGER_TIME_ZONE``); this is its default.
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RETIRED = frozenset({"scrapped", "cancelled"})
+#: what the inspection schedule says is due (domain/model/inspection_schedule.py)
+_DUE_ZH = {"periodic": "定期检验", "self_test": "自行检测", "re_inspection": "复检"}
 UNREGISTERED_ZH = {
     None: "账本中尚无出厂记录",
     "manufactured": "已出厂，尚未安装",
@@ -177,11 +179,10 @@ def overdue(s: ElevatorStatus, flags: dict[str, bool]) -> list[Notice]:
     out = []
     if flags.get("inspection_overdue"):
         due = s.next_inspection_due.isoformat() if s.next_inspection_due else "—"
-        # 检验 is an institute's inspection; a self-test (自行检测, TSG T7008) is 检测
-        if s.next_inspection_kind == "self_test":
-            out.append(Notice(Level.OVERDUE, "检测逾期", "bad", (Line(f"应于 {due} 前自行检测"),)))
-        else:
-            out.append(Notice(Level.OVERDUE, "检验逾期", "bad", (Line(f"应于 {due} 前检验"),)))
+        # what is due, in the schedule's words: a self-test (检测) is not an inspection (检验)
+        what = _DUE_ZH.get(s.next_inspection_kind or "", "检验")
+        label = "检测逾期" if s.next_inspection_kind == "self_test" else "检验逾期"
+        out.append(Notice(Level.OVERDUE, label, "bad", (Line(f"{what}应于 {due} 前完成"),)))
     if flags.get("maintenance_overdue"):
         line = (
             Line(f"应于 {s.next_maintenance_due.isoformat()} 前维保")

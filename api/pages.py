@@ -8,6 +8,7 @@ gives 96333. Only a client that asks for JSON and not HTML gets problem+json ins
 from __future__ import annotations
 
 import base64
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -28,6 +29,7 @@ from domain.model.scoring import adopted_scheme
 from ledger.schema import log_checkpoints
 from projections import read
 from projections.scorecard import scorecard
+from projections.status import ElevatorStatus, inspection_obligation
 
 router = APIRouter(tags=["pages"])
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -200,6 +202,7 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
         "score": score,
         "levels": [LEVEL_ZH.get(x, x) for x in view.status.last_maintenance_levels],
         **inspection_words(view.status.last_inspection_kind, view.status.next_inspection_kind),
+        "inspection": _inspection_due(view.status, today),
         "category": CATEGORY_NAMES_ZH.get(view.status.category or ""),
         "lifecycle": MUST_NOT_RUN_ZH
         if view.flags.get("must_not_run")
@@ -223,6 +226,22 @@ def elevator_page(request: Request, node: NodeDep, identifier: str) -> Response:
         "time_zone": node.settings.time_zone,
     }
     return templates.TemplateResponse(request, "elevator.html", context)
+
+
+def _inspection_due(status: ElevatorStatus, today: date) -> dict[str, Any] | None:
+    """What the page says is due: 定期检验 / 自行检测 / 复检, the date, the year of use, from the
+    schedule's one function (the work lists and the replay ask the same)."""
+    due = inspection_obligation(status, today)
+    if due is None:
+        return None
+    return {
+        "kind": KIND_ZH.get(str(due.kind), str(due.kind)),
+        "due": due.due.isoformat(),
+        "year_of_use": due.year_of_use,
+        "overdue": due.overdue,
+        "suspended": due.suspended,
+        "self_test_in_periodic_year": due.self_test_in_periodic_year,
+    }
 
 
 @router.get("/e/{rest:path}", response_class=HTMLResponse, include_in_schema=False)

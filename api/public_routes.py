@@ -12,7 +12,7 @@ from fastapi import APIRouter, Path, Query
 from api.deps import NodeDep
 from api.problems import Problem, problem_responses
 from projections import read
-from projections.status import to_json
+from projections.status import inspection_obligation, to_json
 
 router = APIRouter(prefix="/v1", tags=["public"])
 #: No control characters (NUL cannot even be a PostgreSQL query parameter).
@@ -53,13 +53,16 @@ def elevator(node: NodeDep, identifier: Identifier) -> dict[str, Any]:
     rescue code: lifecycle, responsible parties, last and next maintenance and inspection, open
     faults and hazards, and today's flags."""
     code = resolve_or_404(node, identifier)
-    view = read.elevator(node.engine, code, node.today())
+    today = node.today()
+    view = read.elevator(node.engine, code, today)
     if view is None:
         raise Problem(404, "no-such-elevator", "No such elevator", f"{code} has no status yet")
+    due = inspection_obligation(view.status, today)  # what the page and the work lists say
     return {
         "equipment_code": code,
         "status": to_json(view.status),
         "flags": view.flags,
+        "inspection_due": due.to_json() if due else None,
         "maintenance_unit_today": view.maintenance_unit_today,
         "checkpoint_size": node.log.latest_checkpoint().size,
     }

@@ -77,11 +77,12 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
     year = 1
     while True:
         due = month_end(add_months(h.baseline, 12 * year))
-        at = work_time(due - timedelta(days=rng.randint(0, 45)), rng)
+        periodic = year in _PERIODIC_YEARS or year > 15
+        # T7001-2023: a periodic inspection up to 2 months early; T7008-2023: a self-test 1 month
+        at = work_time(due - timedelta(days=rng.randint(0, 45 if periodic else 28)), rng)
         if at > h.horizon:
             return
         next_due = month_end(add_months(h.baseline, 12 * (year + 1))).isoformat()
-        periodic = year in _PERIODIC_YEARS or year > 15
         if not periodic:
             report = f"ZJ-{at.year}-{h.ref}"
             yield Group(

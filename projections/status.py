@@ -29,14 +29,18 @@ from domain.model.catalogue import (
     RegistrationCancelled,
     RegistrationChanged,
     RegistrationIssued,
-    RegistrationRegime,
     RescueAlarm,
     RescueCodeAssigned,
     Statement,
     UseStopped,
 )
 from domain.model.elevator import ElevatorState, active_contract, evolve_elevator, out_of_service
-from domain.model.policies import inspection_due, next_maintenance_due
+from domain.model.inspection_schedule import (
+    InspectionHistory,
+    InspectionObligation,
+    next_obligation,
+)
+from domain.model.policies import next_maintenance_due
 
 OLD_AGE_YEARS = 15
 #: TSG 08-2017 3.1 and 3.6 (特种设备安全法 art. 33): registration, and the change registration after
@@ -79,6 +83,9 @@ class ElevatorStatus:
     inspection_baseline: date | None = None
     next_inspection_due: date | None = None
     next_inspection_kind: str | None = None
+    #: what the inspection schedule needs; due dates and flags are asked of it
+    #: (:func:`inspection_obligation`)
+    inspection_schedule: InspectionHistory | None = None
     open_faults: int = 0
     open_rescues: int = 0
     open_hazards: int = 0
@@ -144,8 +151,11 @@ class Fold:
         recorded_at: datetime,
         late: bool,
     ) -> None:
+        before = self.state.inspections
         self.state = evolve_elevator(self.state, stmt)
         s = _apply(self.status, stmt, self.state)
+        if self.state.inspections is not before or s.inspection_schedule is None:
+            s = _schedule(s, self.state.inspections, stmt.occurred_at.date())
         self.status = dataclasses.replace(
             s,
             lifecycle=str(self.state.lifecycle) if self.state.lifecycle else None,
@@ -331,16 +341,9 @@ def contract_in_force(s: ElevatorStatus, today: date) -> tuple[str, str, date, d
 def _inspection(
     s: ElevatorStatus, stmt: Statement, data: InspectionConcluded, on: date
 ) -> ElevatorStatus:
+    """The last inspection as the page shows it; what is due next is :func:`_schedule`'s."""
     passed = data.conclusion == InspectionConclusion.PASS
-    baseline = s.inspection_baseline
-    if (data.kind == InspectionKind.SUPERVISORY and passed) or (
-        data.kind == InspectionKind.RE_INSPECTION
-        and passed
-        # re-doing a failed supervisory inspection (however many re-inspections failed)
-        and (baseline is None or s.last_inspection_kind in (None, "supervisory"))
-    ):
-        baseline = on
-    s = dataclasses.replace(
+    return dataclasses.replace(
         s,
         inspection_institute=stmt.issuer
         if data.kind != InspectionKind.SELF_TEST
@@ -348,25 +351,27 @@ def _inspection(
         last_inspection_on=on,
         last_inspection_kind=str(data.kind),
         last_inspection_conclusion=str(data.conclusion),
-        inspection_baseline=baseline,
         inspection_findings=tuple(data.findings) if not passed else s.inspection_findings,
     )
-    if not passed:  # a failed inspection is due again at its rectification deadline
-        return dataclasses.replace(
-            s,
-            next_inspection_due=data.rectification_deadline or on,
-            next_inspection_kind=str(InspectionKind.RE_INSPECTION),
-        )
-    if baseline is None:
-        return s
-    regime = RegistrationRegime(s.regime) if s.regime else None
-    last_done = None if data.kind == InspectionKind.SUPERVISORY or not passed else on
-    if data.kind == InspectionKind.SUPERVISORY or (
-        data.kind == InspectionKind.RE_INSPECTION and baseline == on
-    ):
-        last_done = None
-    due = inspection_due(baseline, regime, last_done)
-    return dataclasses.replace(s, next_inspection_due=due.on, next_inspection_kind=str(due.kind))
+
+
+def _schedule(s: ElevatorStatus, history: InspectionHistory, on: date) -> ElevatorStatus:
+    """The schedule's history and the obligation it gives on ``on`` (the due date does not
+    depend on the day asked; whether it is overdue does, so :func:`flags` asks again)."""
+    due = next_obligation(history, on)
+    return dataclasses.replace(
+        s,
+        inspection_schedule=history,
+        inspection_baseline=history.count_from,
+        next_inspection_due=due.due if due else None,
+        next_inspection_kind=str(due.kind) if due else None,
+    )
+
+
+def inspection_obligation(s: ElevatorStatus, today: date) -> InspectionObligation | None:
+    """The inspection obligation of the elevator on ``today``: what the flags, the work lists
+    and the page show (domain/model/inspection_schedule.py, the replay's function too)."""
+    return next_obligation(s.inspection_schedule, today)
 
 
 def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
@@ -374,12 +379,11 @@ def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
     in_use = s.lifecycle in ("in_service", "stopped")
     contract_ok = contract_in_force(s, today) is not None
     old = s.in_use_since is not None and _years_between(s.in_use_since, today) >= OLD_AGE_YEARS
+    due = inspection_obligation(s, today)
     out = {
         "maintenance_overdue": s.lifecycle == "in_service"
         and (s.next_maintenance_due is None or s.next_maintenance_due < today),
-        "inspection_overdue": in_use
-        and s.next_inspection_due is not None
-        and s.next_inspection_due < today,
+        "inspection_overdue": in_use and due is not None and due.overdue,
         "uninsured": in_use and (s.insured_until is None or s.insured_until < today),
         # 无维保合同 (not 三无, which also means no property management and no repair fund)
         "no_maintenance_contract": in_use and (s.use_unit is None or not contract_ok),
@@ -391,6 +395,7 @@ def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
         ),
         "late_entries": s.late_entries > 0,
         "under_supervision": s.open_hazards > 0,
+        "self_test_in_periodic_year": in_use and due is not None and due.self_test_in_periodic_year,
     }
     return out | must_not_run_flags(s, out, today)
 
@@ -450,6 +455,8 @@ def to_json(s: ElevatorStatus) -> dict[str, Any]:
         value = getattr(s, f.name)
         if isinstance(value, date | datetime):
             value = value.isoformat()
+        elif isinstance(value, InspectionHistory):
+            value = value.to_json()
         elif isinstance(value, tuple):
             value = _jsonable(value)
         out[f.name] = value
@@ -472,6 +479,8 @@ def from_json(doc: dict[str, Any]) -> ElevatorStatus:
             values[f.name] = tuple(
                 (n, u, date.fromisoformat(a), date.fromisoformat(b)) for n, u, a, b in value
             )
+        elif f.name == "inspection_schedule":
+            values[f.name] = InspectionHistory.from_json(value)
         elif f.name == "hazard_deadlines":
             values[f.name] = tuple(date.fromisoformat(v) for v in value)
         elif f.name == "rescues_in_progress":

@@ -10,7 +10,14 @@ from sqlalchemy import Engine, select
 from domain.model.subjects import SubjectRef
 from projections.clock import day_start
 from projections.schema import elevators, entries
-from projections.status import ElevatorStatus, Proof, flags, from_json, illegal_use
+from projections.status import (
+    ElevatorStatus,
+    Proof,
+    flags,
+    from_json,
+    illegal_use,
+    inspection_obligation,
+)
 
 #: list name -> the flag that puts an elevator on it, and what the list is for
 WORKLISTS: dict[str, tuple[str, str]] = {
@@ -67,6 +74,7 @@ def worklist(
     for row in rows:
         status = from_json(dict(row.status))
         if flags(status, today)[flag]:
+            inspection = inspection_obligation(status, today)
             out.append(
                 {
                     "equipment_code": row.equipment_code,
@@ -74,7 +82,10 @@ def worklist(
                     "use_unit": status.use_unit,
                     "maintenance_unit": status.maintenance_unit,
                     "next_maintenance_due": _iso(status.next_maintenance_due),
-                    "next_inspection_due": _iso(status.next_inspection_due),
+                    "next_inspection_due": _iso(inspection.due if inspection else None),
+                    "next_inspection_kind": str(inspection.kind) if inspection else None,
+                    "inspection_year_of_use": inspection.year_of_use if inspection else None,
+                    "inspection_reason": inspection.reason if inspection else None,
                     "hazard_deadlines": [d.isoformat() for d in status.hazard_deadlines],
                     "late_entries": status.late_entries,
                 }

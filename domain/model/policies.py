@@ -1,4 +1,5 @@
-"""Obligations over time, as policy data: maintenance cadence and the inspection schedule.
+"""Obligations over time, as policy data: the maintenance cadence (the inspection schedule is
+domain/model/inspection_schedule.py).
 
 Local rules differ and change, so each policy is data with an id, an effective
 date and a jurisdiction, never a constant inside a rule (DOMAIN.md).
@@ -10,7 +11,7 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from domain.model.catalogue import InspectionKind, MaintenancePolicy, RegistrationRegime
+from domain.model.catalogue import MaintenancePolicy
 
 
 @dataclass(frozen=True)
@@ -54,37 +55,9 @@ def next_maintenance_due(last_visit: date, policy: MaintenancePolicy | None) -> 
     return MAINTENANCE_CADENCES[policy or MaintenancePolicy.CLASSIC_15_DAY].next_due(last_visit)
 
 
-# --- inspection (TSG T7001-2023; legacy: every year) ------------------------------------------
-
-#: Years of use (counted from the supervisory pass) with a periodic inspection; self-test otherwise;
-#: every year after the 15th.
-INSPECTION_YEARS_T7001 = frozenset({1, 4, 7, 9, 11, 13, 15})
-EARLY_ALLOWANCE = timedelta(days=61)  # up to 2 months early without moving the next due date
-
-
-@dataclass(frozen=True)
-class Due:
-    on: date
-    kind: InspectionKind
-
-
-def inspection_due(
-    baseline: date, regime: RegistrationRegime | None, last_done: date | None
-) -> Due:
-    """The next periodic inspection or self-test due after ``last_done``.
-
-    ``baseline`` is the supervisory pass; obligations fall on its anniversaries (the end of its
-    month, as the use mark shows). One done up to two months early counts for that anniversary.
-    """
-    year = 1
-    while True:
-        due = _end_of_month(_add_months(baseline.replace(day=1), 12 * year))
-        if last_done is None or last_done < due - EARLY_ALLOWANCE:
-            break
-        year += 1
-    legacy = regime in (None, RegistrationRegime.LEGACY_ANNUAL)
-    periodic = legacy or year in INSPECTION_YEARS_T7001 or year > 15
-    return Due(due, InspectionKind.PERIODIC if periodic else InspectionKind.SELF_TEST)
+# The inspection schedule (TSG T7001-2023 / T7008-2023, and the annual regime before it) is
+# policy data of its own, with the one function that says what is due:
+# domain/model/inspection_schedule.py.
 
 
 def _add_months(d: date, months: int) -> date:

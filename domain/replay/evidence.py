@@ -14,7 +14,6 @@ from domain.model.catalogue import (
     FaultReported,
     HazardListed,
     InspectionConcluded,
-    InspectionConclusion,
     InspectionKind,
     InsurancePolicyIssued,
     MaintenanceContractEnded,
@@ -48,7 +47,10 @@ class Trail:
     manufacturer: tuple[str, Evidence] | None = None
     construction: tuple[str, Evidence, str] | None = None  # issuer, evidence, kind
     inspection: tuple[str, Evidence, str] | None = None  # institute, evidence, description
-    use_mark: tuple[date, Evidence] | None = None  # next_due of the latest pass carrying one
+    #: the entries behind the inspection schedule: the one its years count from, the latest
+    #: inspection that changed it
+    schedule_anchor: Evidence | None = None
+    schedule_last: Evidence | None = None
     registration: Evidence | None = None
     contracts: dict[str, list[Evidence]] = field(default_factory=dict)
     policies: dict[str, tuple[str, date, date, Evidence]] = field(default_factory=dict)
@@ -94,6 +96,11 @@ class Trail:
             self.opened.setdefault(("rescue", data.rescue_id), []).append(ev)
         if before.lifecycle is not Lifecycle.IN_SERVICE and after.lifecycle is Lifecycle.IN_SERVICE:
             self.in_service_since = (stmt.occurred_at, ev)
+        if before.inspections is not after.inspections:
+            if isinstance(data, InspectionConcluded):
+                self.schedule_last = ev
+            if before.inspections.count_from != after.inspections.count_from:
+                self.schedule_anchor = ev
 
     def _inspection(
         self,
@@ -106,8 +113,6 @@ class Trail:
         if data.kind is not InspectionKind.SELF_TEST:
             on = stmt.occurred_at.date().isoformat()
             self.inspection = (stmt.issuer, ev, f"{data.kind} {data.conclusion} on {on}")
-        if data.conclusion is InspectionConclusion.PASS and data.next_due is not None:
-            self.use_mark = (data.next_due, ev)
         failed_now, failed_before = after.failed_inspection_open, before.failed_inspection_open
         if failed_now is None:
             self.failed = None

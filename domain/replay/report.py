@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 
 from domain.model.elevator import ElevatorState, Lifecycle, RescueStage, active_contract
+from domain.model.inspection_schedule import InspectionObligation, next_obligation
 from domain.model.policies import next_maintenance_due
 from domain.model.roles import Role
 from domain.replay.evidence import Evidence, Trail
@@ -83,6 +84,8 @@ class AccountabilityReport:
     parties: tuple[Party, ...]
     overdue: tuple[Obligation, ...]
     open_items: tuple[OpenItem, ...]
+    #: the inspection obligation at the instant, overdue or not (the schedule's one function)
+    next_inspection: InspectionObligation | None = None
 
     def party(self, role: Role) -> Party | None:
         """The first party holding ``role`` (there may be several insurers)."""
@@ -94,6 +97,7 @@ class AccountabilityReport:
             "parties": [p.to_json() for p in self.parties],
             "overdue": [o.to_json() for o in self.overdue],
             "open": [i.to_json() for i in self.open_items],
+            "next_inspection": self.next_inspection.to_json() if self.next_inspection else None,
         }
 
 
@@ -136,6 +140,7 @@ def accountability_report(
         tuple(parties),
         tuple(_overdue(state, trail, as_of)),
         tuple(_open_items(state, trail, on)),
+        next_obligation(state.inspections, on),
     )
 
 
@@ -175,19 +180,19 @@ def _overdue(state: ElevatorState, trail: Trail, as_of: datetime) -> list[Obliga
                     (ev,),
                 )
             )
-    if trail.use_mark is not None:
-        next_due, ev = trail.use_mark
-        if next_due < on:
-            out.append(
-                Obligation(
-                    "inspection",
-                    use_unit,
-                    next_due,
-                    f"the next inspection was due {next_due} (use mark of version {ev.version});"
-                    f" {(on - next_due).days} days overdue on {on}",
-                    (ev,),
-                )
+    inspection = next_obligation(state.inspections, on)
+    if inspection is not None and inspection.overdue:
+        proofs = dict.fromkeys(e for e in (trail.schedule_anchor, trail.schedule_last) if e)
+        out.append(
+            Obligation(
+                "inspection",
+                use_unit,
+                inspection.due,
+                f"{inspection.kind} due {inspection.due}, {(on - inspection.due).days} days"
+                f" overdue on {on}: {inspection.reason}",
+                tuple(proofs),
             )
+        )
     return out
 
 

@@ -67,6 +67,7 @@ def test_a_passenger_sees_status_rescue_code_and_responsible_parties(
             "停用",
             "挂牌督办",
             "检验逾期",
+            "检测逾期",
             "维保逾期",
             "正常使用",
         }

@@ -179,7 +179,8 @@ def test_an_overdue_inspection_is_shown_before_overdue_maintenance() -> None:
         next_inspection_due=TODAY - timedelta(days=3),
         next_maintenance_due=TODAY - timedelta(days=2),
     )
-    b = shown(s)
+    # whether it is overdue is the schedule's to say (tests/integration/test_inspection_schedule.py)
+    b = shown(s, inspection_overdue=True)
     assert (b.label, b.tone) == ("检验逾期", "bad")
     assert "应于" in text(b) and [n.label for n in b.also] == ["维保逾期"]
 

@@ -58,6 +58,7 @@ def _construction_notified(state: ElevatorState, stmt: Statement) -> ElevatorSta
         construction=Construction(kind, stmt.issuer, stmt.occurred_at),
         lifecycle=Lifecycle.UNDER_CONSTRUCTION,
         stopped_at=None,
+        inspections=state.inspections.out_of_use(stmt.occurred_at.date()),
     )
 
 

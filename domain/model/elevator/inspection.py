@@ -7,7 +7,6 @@ One statement type, ``inspection.concluded``, whose kind decides both the rule a
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 from domain.model.catalogue import (
     ConstructionKind,
@@ -57,14 +56,18 @@ def _check_inspection(state: ElevatorState, stmt: Statement) -> None:
         )
 
 
-def _supervisory_pass(state: ElevatorState, at: datetime) -> ElevatorState:
+def _supervisory_pass(state: ElevatorState, stmt: Statement) -> ElevatorState:
     """Closes the construction. After an installation or relocation the elevator waits for its
     (re)registration; after a modification or major repair it is back in service (so any use
     while it was not is history now) — a modification with a change registration due (TSG
-    08-2017; a major repair needs none)."""
-    needs_registration = state.last_construction_kind in _NEEDS_REGISTRATION_AFTER
+    08-2017; a major repair needs none). The schedule counts its years again after an
+    installation or modification, moves only its month after a major repair or relocation
+    (domain/model/inspection_schedule.py)."""
+    at, data = stmt.occurred_at, data_of(stmt, InspectionConcluded)
+    kind = state.last_construction_kind
+    needs_registration = kind in _NEEDS_REGISTRATION_AFTER
     change_due = state.change_registration_due
-    if state.last_construction_kind is ConstructionKind.MODIFICATION:
+    if kind is ConstructionKind.MODIFICATION:
         change_due = change_due or at  # the oldest obligation not yet met
     return replace(
         state,
@@ -75,42 +78,67 @@ def _supervisory_pass(state: ElevatorState, at: datetime) -> ElevatorState:
         lifecycle=Lifecycle.INSPECTED if needs_registration else Lifecycle.IN_SERVICE,
         change_registration_due=change_due,
         used_unregistered=state.used_unregistered if needs_registration else None,
+        inspections=state.inspections.supervisory_pass(at.date(), kind, data.next_due),
     )
 
 
-def _periodic_pass(state: ElevatorState, at: datetime) -> ElevatorState:
+def _periodic_pass(state: ElevatorState, stmt: Statement) -> ElevatorState:
     """A periodic pass also closes an open periodic failure: the elevator was found fit."""
+    at, data = stmt.occurred_at, data_of(stmt, InspectionConcluded)
     failed = state.failed_inspection_open
     if failed is not None and failed.kind is InspectionKind.PERIODIC:
         failed = None
-    return replace(state, last_periodic_pass_at=at, failed_inspection_open=failed)
+    return replace(
+        state,
+        last_periodic_pass_at=at,
+        failed_inspection_open=failed,
+        inspections=state.inspections.inspection_pass(
+            at.date(), InspectionKind.PERIODIC, data.next_due
+        ),
+    )
+
+
+def _failed(state: ElevatorState, stmt: Statement, kind: InspectionKind) -> ElevatorState:
+    """A failure (of ``kind``) open from this conclusion; due again at its deadline."""
+    data = data_of(stmt, InspectionConcluded)
+    at = stmt.occurred_at
+    return replace(
+        state,
+        failed_inspection_open=FailedInspection(kind, at),
+        inspections=state.inspections.inspection_failed(
+            at.date(), kind, data.rectification_deadline
+        ),
+    )
 
 
 def _inspection(state: ElevatorState, stmt: Statement) -> ElevatorState:
     data = data_of(stmt, InspectionConcluded)
-    at = stmt.occurred_at
     passed = data.conclusion is InspectionConclusion.PASS
     if data.kind is InspectionKind.SUPERVISORY:
         if passed:
-            return _supervisory_pass(state, at)
-        return replace(
-            state,
-            awaiting_supervisory=False,
-            failed_inspection_open=FailedInspection(InspectionKind.SUPERVISORY, at),
-        )
+            return _supervisory_pass(state, stmt)
+        return replace(_failed(state, stmt, InspectionKind.SUPERVISORY), awaiting_supervisory=False)
     if data.kind is InspectionKind.RE_INSPECTION:
         failed = state.failed_inspection_open
         assert failed is not None
         if not passed:
-            return replace(state, failed_inspection_open=replace(failed, at=at))
+            return _failed(state, stmt, failed.kind)
         if failed.kind is InspectionKind.SUPERVISORY:
-            return _supervisory_pass(state, at)
-        return _periodic_pass(state, at)
+            return _supervisory_pass(state, stmt)
+        return _periodic_pass(state, stmt)
     if data.kind is InspectionKind.PERIODIC:
         if passed:
-            return _periodic_pass(state, at)
-        return replace(state, failed_inspection_open=FailedInspection(InspectionKind.PERIODIC, at))
-    return state  # self-test: recorded, but it neither opens nor closes a failure
+            return _periodic_pass(state, stmt)
+        return _failed(state, stmt, InspectionKind.PERIODIC)
+    # self-test: neither opens nor closes a failure; counts for a self-test year only
+    if not passed:
+        return state
+    return replace(
+        state,
+        inspections=state.inspections.inspection_pass(
+            stmt.occurred_at.date(), InspectionKind.SELF_TEST, data.next_due
+        ),
+    )
 
 
 STEPS.register("inspection.concluded", check=_check_inspection, evolve=_inspection)

@@ -52,7 +52,11 @@ def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState
         stmt.occurred_at,
     )
     return replace(
-        state, registration=registration, lifecycle=Lifecycle.IN_SERVICE, used_unregistered=None
+        state,
+        registration=registration,
+        lifecycle=Lifecycle.IN_SERVICE,
+        inspections=state.inspections.registered(data.regime, data.district),
+        used_unregistered=None,
     )
 
 
@@ -93,16 +97,20 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
         use_unit=data.use_unit,
         district=data.district,
     )
+    inspections = state.inspections.registered(None, data.district)
     if data.reason is RegistrationChangeReason.RELOCATION:
         return replace(
             state,
             registration=registration,
             lifecycle=Lifecycle.IN_SERVICE,
             used_unregistered=None,
+            inspections=inspections,
         )
     if data.reason is RegistrationChangeReason.MODIFICATION:
-        return replace(state, registration=registration, change_registration_due=None)
-    return replace(state, registration=registration)
+        return replace(
+            state, registration=registration, change_registration_due=None, inspections=inspections
+        )
+    return replace(state, registration=registration, inspections=inspections)
 
 
 STEPS.register(
@@ -127,6 +135,7 @@ def _registration_cancelled(state: ElevatorState, stmt: Statement) -> ElevatorSt
         lifecycle=Lifecycle.CANCELLED,
         construction=None,
         awaiting_supervisory=False,
+        inspections=state.inspections.retire(),
     )
 
 

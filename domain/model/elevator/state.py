@@ -21,6 +21,7 @@ from domain.model.catalogue import (
     MaintenancePolicy,
     RegistrationRegime,
 )
+from domain.model.inspection_schedule import NO_INSPECTIONS, InspectionHistory
 
 __all__ = [
     "REGISTERED_STATES",
@@ -211,6 +212,8 @@ class ElevatorState:
     #: the supervisory pass of a modification not yet followed by ``registration.changed`` with
     #: reason ``modification`` (TSG 08-2017: a modification needs a change registration)
     change_registration_due: datetime | None = None
+    #: what the inspection schedule needs (domain/model/inspection_schedule.py)
+    inspections: InspectionHistory = NO_INSPECTIONS
 
     @classmethod
     def empty(cls, equipment_code: str) -> Self:

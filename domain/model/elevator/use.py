@@ -74,7 +74,12 @@ def _check_use_stopped(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _use_stopped(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    return replace(state, lifecycle=Lifecycle.STOPPED, stopped_at=stmt.occurred_at)
+    return replace(
+        state,
+        lifecycle=Lifecycle.STOPPED,
+        stopped_at=stmt.occurred_at,
+        inspections=state.inspections.out_of_use(stmt.occurred_at.date()),
+    )
 
 
 STEPS.register("use.stopped", check=_check_use_stopped, evolve=_use_stopped)
@@ -106,7 +111,12 @@ def _check_use_resumed(state: ElevatorState, stmt: Statement) -> None:
 
 
 def _use_resumed(state: ElevatorState, stmt: Statement) -> ElevatorState:
-    return replace(state, lifecycle=Lifecycle.IN_SERVICE, stopped_at=None)
+    return replace(
+        state,
+        lifecycle=Lifecycle.IN_SERVICE,
+        stopped_at=None,
+        inspections=state.inspections.back_in_use(),
+    )
 
 
 STEPS.register("use.resumed", check=_check_use_resumed, evolve=_use_resumed)
@@ -120,6 +130,7 @@ def _scrapped(state: ElevatorState, stmt: Statement) -> ElevatorState:
         scrapped_at=stmt.occurred_at,
         construction=None,
         awaiting_supervisory=False,
+        inspections=state.inspections.retire(),
     )
 
 

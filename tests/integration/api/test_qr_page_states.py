@@ -96,7 +96,7 @@ def test_a_scrapped_lift_is_prohibited_without_rescue_button_or_insurer(city: Ci
     assert page.badge == "禁止使用" and ls.SCRAP_REASON in page.text
     assert "tel:96333" not in page.html, "no rescue button for a lift out of service for good"
     assert "保险公司" not in page.section("parties") and "维保单位" not in page.section("parties")
-    assert "下次维保" not in page.text and "下次检验" not in page.text
+    assert "下次维保" not in page.text and 'id="inspection-due"' not in page.html
 
 
 def test_a_cancelled_lift_is_prohibited_without_rescue_button_or_insurer(city: City) -> None:
