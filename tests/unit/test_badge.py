@@ -188,15 +188,16 @@ def test_an_overdue_inspection_is_shown_before_overdue_maintenance() -> None:
 @pytest.mark.parametrize(
     ("kind", "label", "line"),
     [
-        ("periodic", "检验逾期", "前检验"),
-        ("re_inspection", "检验逾期", "前检验"),
-        ("self_test", "检测逾期", "前自行检测"),  # a self-test is 检测, not an institute's 检验
+        ("periodic", "检验逾期", "定期检验应于"),
+        ("re_inspection", "检验逾期", "复检应于"),
+        ("self_test", "检测逾期", "自行检测应于"),  # a self-test is 检测, not an institute's 检验
     ],
 )
 def test_an_overdue_inspection_says_检验_and_an_overdue_self_test_检测(
     kind: str, label: str, line: str
 ) -> None:
-    b = shown(with_(next_inspection_due=TODAY - timedelta(days=3), next_inspection_kind=kind))
+    overdue = with_(next_inspection_due=TODAY - timedelta(days=3), next_inspection_kind=kind)
+    b = shown(overdue, inspection_overdue=True)  # the schedule's verdict (next_obligation)
     assert b.label == label and line in text(b)
 
 
