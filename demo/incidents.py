@@ -48,6 +48,11 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
     mean = 365.25 * 86_400 / 2.5  # about 2.5 faults a year
     t = h.service_start + DAY
     n = 0
+    if h.scenario is Scenario.UNREGISTERED_USE:  # in use before its registration
+        detected = h.t_built + timedelta(days=2, hours=1)
+        if detected < h.t_supervisory - DAY:
+            n += 1
+            yield _unregistered_fault(h, rng, detected, f"F{detected:%Y%m%d}-{h.ref}-{n:03d}")
     while True:
         detected = t + timedelta(seconds=int(rng.expovariate(1 / mean)) + 3600)
         if detected > h.horizon:
@@ -93,6 +98,41 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
                 ),
             ]
         )
+
+
+def _unregistered_fault(
+    h: ElevatorLife, rng: random.Random, detected: datetime, fault_id: str
+) -> Group:
+    """A fault the maintainer under contract reports and clears while the lift, completed but
+    not yet inspected or registered, is already carrying people."""
+    table = _ESCALATOR_FAULTS if h.escalator else _LIFT_FAULTS
+    code, cause, action = _weighted(rng, table)
+    unit = h.city.maintainers[h.contracts[0].unit].uscc
+    occurred = detected + timedelta(minutes=rng.randint(10, 60))
+    cleared = occurred + timedelta(minutes=rng.randint(60, 180))
+    return Group(
+        [
+            Draft(
+                occurred,
+                soon(occurred, rng, 60, 600),
+                "fault.reported",
+                unit,
+                {
+                    "fault_id": fault_id,
+                    "code": code,
+                    "service_mode": 0,
+                    "detected_at": iso(detected),
+                },
+            ),
+            Draft(
+                cleared,
+                soon(cleared, rng, 60, 900),
+                "fault.cleared",
+                unit,
+                {"fault_id": fault_id, "cause": cause, "action": action},
+            ),
+        ]
+    )
 
 
 def rescue_groups(h: ElevatorLife) -> Iterator[Group]:

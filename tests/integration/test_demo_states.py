@@ -262,7 +262,9 @@ STATES: dict[str, Check] = {
         and contract_in_force(lift.view.status, t) is None
     ),
     "a self-test in a periodic year": lambda lift, _t: _self_test_in_periodic_year(lift),
-    "used before registration (a rescue)": lambda lift, _t: _used_before_registration(lift),
+    "used before registration (a fault or a rescue)": lambda lift, _t: _used_before_registration(
+        lift
+    ),
     "scrapped and cancelled": lambda lift, _t: lift.view.status.lifecycle == "cancelled",
 }
 

@@ -475,8 +475,10 @@ def _check_elevator(plan: CityPlan, history: list[PlannedStatement]) -> None:
             "inspection.concluded",
             "registration.issued",
         ):
-            # use before registration: only a rescue, by the maintainer under contract
-            unregistered_use = built and (kind in rescue_steps or kind.startswith("maintenance_c"))
+            # use before registration: only a rescue or a fault, by the maintainer under contract
+            unregistered_use = built and (
+                kind in rescue_steps or kind.startswith(("maintenance_c", "fault."))
+            )
             assert registered_use_unit is not None or unregistered_use, where
 
 
