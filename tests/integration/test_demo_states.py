@@ -195,7 +195,12 @@ def _self_test_in_periodic_year(lift: Lift) -> bool:
     """A self-test in a year of use TSG T7001-2023 gives to a periodic inspection."""
     if lift.view.status.regime != "tsg_t7001_2023":
         return False
-    installed = lift.statements("inspection.concluded", kind="supervisory", conclusion="pass")
+    # the installation's pass: its supervisory inspection, or the re-inspection after its fail
+    installed = [
+        s
+        for s in lift.statements("inspection.concluded", conclusion="pass")
+        if s["data"]["kind"] in ("supervisory", "re_inspection")
+    ]
     if not installed or lift.statements("construction.notified", kind="modification"):
         return False
     baseline = lift.at(installed[0]).date()
