@@ -89,6 +89,8 @@ def plan_profile(city: City, i: int) -> Profile:
     # manufactured about years + 0.5 ago; one in five is newer (a later building); the lifts
     # of a scenario are not (their story needs the years), those over 15 years are 17 years old
     scenario = None if i == city.scrap_index else scenario_of(i, city.seed)
+    if scenario is Scenario.OPEN_RESCUE and category is Category.ESCALATOR:
+        category = Category.TRACTION_PASSENGER  # no one is trapped on an escalator
     base = city.now - timedelta(days=round(city.years * 365.25) + 180)
     if scenario in OLD:
         base = city.now - timedelta(days=round(17 * 365.25))

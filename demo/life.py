@@ -310,7 +310,7 @@ class ElevatorLife:
         if hi <= lo:
             return  # too young a city for this story
         day = lo + timedelta(days=rng.randint(0, (hi - lo).days))
-        while any(day - timedelta(days=50) <= d <= day + timedelta(days=3) for d in busy):
+        while any(day - timedelta(days=3) <= d <= day + timedelta(days=50) for d in busy):
             day += timedelta(days=7)
         if day > hi + timedelta(days=100):
             return
@@ -358,7 +358,7 @@ class ElevatorLife:
                 },
             ),
         ]
-        if kind in ("modification", "relocation"):
+        if kind == "relocation" or self.scenario is Scenario.MODIFICATION:
             changed = work_time(passed.date() + timedelta(days=rng.randint(2, 6)), rng)
             category = self.p.category.value
             code = f"{category}{self.p.district}{self.t_registered:%Y%m}{self.i % 9999 + 1:04d}"

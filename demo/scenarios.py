@@ -28,7 +28,8 @@ class Scenario(StrEnum):
     FAILED_OPEN = "failed_open"  # the last periodic inspection failed, not re-inspected
     MAINTENANCE_OVERDUE = "maintenance_overdue"  # a short last visit, then none for weeks
     NO_CONTRACT = "no_contract"  # its last contract expired, none in force
-    UNREGISTERED_USE = "unregistered_use"  # a rescue before registration
+    UNREGISTERED_USE = "unregistered_use"  # a fault (and a rescue) before registration
+    MODIFIED_UNREGISTERED = "modified_unregistered"  # modified, registration never changed
 
 
 #: The scenarios in the order they are handed out.
@@ -42,6 +43,7 @@ WORKS = {
     Scenario.MODIFICATION: "modification",
     Scenario.MAJOR_REPAIR: "major_repair",
     Scenario.RELOCATION: "relocation",
+    Scenario.MODIFIED_UNREGISTERED: "modification",
 }
 
 

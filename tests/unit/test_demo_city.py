@@ -513,3 +513,15 @@ def test_scrapped_elevator_ends_cleanly(planned: list[PlannedStatement]) -> None
     assert tail[-2:] == ["elevator.scrapped", "registration.cancelled"]
     assert "maintenance_contract.ended" in [p.statement["type"] for p in scrapped[-5:]]
     assert scrapped[-1].recorded_at > NOW - timedelta(days=60)
+
+
+@pytest.mark.parametrize("seed", [1, 4, 7])
+def test_default_size_city_consistent_for_other_seeds_and_days(seed: int) -> None:
+    """Every scenario's story fits the rules whichever lift tells it and whatever today is."""
+    plan = plan_city(20, years=YEARS, seed=seed, now=NOW + timedelta(days=seed * 47))
+    planned = list(plan.statements())
+    _check_city(plan, planned)
+    types = Counter(p.statement["type"] for p in planned)
+    assert types["registration.changed"] == 3  # modification, relocation, change of use unit
+    assert types["construction.notified"] == 20 + 4
+    assert types["elevator.scrapped"] == 1
