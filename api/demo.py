@@ -36,7 +36,7 @@ class SignedCity:
 
     def __init__(self, plan: CityPlan, authority: SigningKey, authority_uscc: str) -> None:
         self.plan, self.authority, self.authority_uscc = plan, authority, authority_uscc
-        self.start = plan.now - timedelta(days=366 * (plan.years + 1))
+        self.start = plan.start
         self.keys = {
             org.uscc: SigningKey.generate() for org in (plan.regulator, *plan.organizations)
         }

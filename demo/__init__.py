@@ -10,6 +10,10 @@ Everything is a function of ``(elevators, years, seed, now)``: each elevator dra
 random streams (``random.Random`` seeded with a string, stable across processes), so a history
 does not depend on how many other elevators there are or in which order they are generated.
 
+The first elevators each tell one story (:mod:`demo.scenarios`): a modification, a relocation, a
+lift over 15 years old back-filled when the ledger went live, a rescue going on now... so that
+every state and every regulator work list shows on first run.
+
 Memory stays small for large cities: an elevator's history is planned only when the city-wide
 merge first needs more than its first statement (``elevator.manufactured``, which comes from the
 cheap per-elevator profile), and is then produced as a stream. Within an elevator, histories are

@@ -11,29 +11,32 @@ from demo.timing import soon
 
 
 def contract_groups(h: ElevatorLife) -> Iterator[Group]:
-    """Every maintenance contract, signed by its unit and co-signed by the use unit."""
+    """Every maintenance contract, signed by its unit and co-signed by its use unit; after a
+    change of use unit, the change of registration and the end of the running contract come
+    with the new use unit's first contract."""
     rng = h.city.rng(h.i, "contract-records")
     for c in h.contracts:
         unit = h.city.maintainers[c.unit]
-        yield Group(
-            [
-                Draft(
-                    c.signed,
-                    soon(c.signed, rng),
-                    "maintenance_contract.signed",
-                    unit.uscc,
-                    {
-                        "contract_number": c.number,
-                        "maintenance_unit": unit.uscc,
-                        "use_unit": h.use.uscc,
-                        "valid_from": c.valid_from.isoformat(),
-                        "valid_to": c.valid_to.isoformat(),
-                        "policy": "classic_15_day",
-                    },
-                    cosigner=h.use.uscc,
-                )
-            ]
+        use = h.use_unit_of(c)
+        signed = Draft(
+            c.signed,
+            soon(c.signed, rng),
+            "maintenance_contract.signed",
+            unit.uscc,
+            {
+                "contract_number": c.number,
+                "maintenance_unit": unit.uscc,
+                "use_unit": use.uscc,
+                "valid_from": c.valid_from.isoformat(),
+                "valid_to": c.valid_to.isoformat(),
+                "policy": c.policy,
+            },
+            cosigner=use.uscc,
         )
+        if c.change:
+            yield Group([*h.change_group, signed], fixed=True)
+        else:
+            yield Group([signed])
 
 
 def policy_groups(h: ElevatorLife) -> Iterator[Group]:

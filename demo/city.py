@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from demo.organizations import DemoOrganization
+from demo.scenarios import OLD, Scenario, scenario_of
 from demo.timing import CST, soon, work_time
 from domain.model.identifiers import Category
 
@@ -42,6 +43,7 @@ class Profile:
     manufactured_at: datetime  # CST
     manufactured_recorded: datetime
     manufactured_data: dict[str, Any]
+    scenario: Scenario | None = None
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,8 @@ class City:
     stop_index: int
     complaint_index: int
     profiles: tuple[Profile, ...]
+    #: when the ledger went live: the older lifts' founding records are back-filled from then
+    ledger_from: datetime | None = None
 
     def rng(self, index: int, stream: str) -> random.Random:
         return random.Random(f"elevator-ledger-demo/{self.seed}/{index}/{stream}")
@@ -82,11 +86,21 @@ def plan_profile(city: City, i: int) -> Profile:
         category = Category.ESCALATOR if rng.random() < 0.5 else Category.TRACTION_PASSENGER
     else:
         category = Category.TRACTION_GOODS if rng.random() < 0.1 else Category.TRACTION_PASSENGER
-    # manufactured about years + 0.5 ago; one in five is newer (a later building)
+    # manufactured about years + 0.5 ago; one in five is newer (a later building); the lifts
+    # of a scenario are not (their story needs the years), those over 15 years are 17 years old
+    scenario = None if i == city.scrap_index else scenario_of(i, city.seed)
+    if scenario is Scenario.OPEN_RESCUE and category is Category.ESCALATOR:
+        category = Category.TRACTION_PASSENGER  # no one is trapped on an escalator
     base = city.now - timedelta(days=round(city.years * 365.25) + 180)
+    if scenario in OLD:
+        base = city.now - timedelta(days=round(17 * 365.25))
     newest = min(730, city.years * 365 // 2)
-    offset = rng.randint(0, 150) if rng.random() < 0.8 else rng.randint(150, newest)
+    newer = rng.random() >= 0.8 and scenario is None
+    offset = rng.randint(150, newest) if newer else rng.randint(0, 150)
     manufactured_at = work_time((base + timedelta(days=offset)).astimezone(CST).date(), rng)
+    recorded = soon(manufactured_at, rng)
+    if scenario in OLD and city.ledger_from is not None:  # back-filled when the ledger started
+        recorded = backfilled(city, manufactured_at, manufactured_at)
     year = manufactured_at.year
     serial = (i + city.seed * 10_007) % 100_000
     code = f"{category.value}{_MAKER_CODE}{year}{serial:05d}"
@@ -122,6 +136,14 @@ def plan_profile(city: City, i: int) -> Profile:
         site=site,
         terminal=rng.random() < 0.35,
         manufactured_at=manufactured_at,
-        manufactured_recorded=soon(manufactured_at, rng),
+        manufactured_recorded=recorded,
         manufactured_data=data,
+        scenario=scenario,
     )
+
+
+def backfilled(city: City, first: datetime, at: datetime) -> datetime:
+    """When a record of ``at`` (of a lift whose first record is of ``first``) reached the
+    ledger: back-filled in order, a minute per week of history, the day the ledger went live."""
+    assert city.ledger_from is not None
+    return city.ledger_from + timedelta(minutes=max(0, (at - first).days) // 7 + 1)

@@ -9,7 +9,7 @@ from datetime import timedelta
 from demo.events import Draft, Group
 from demo.inspections import failed_inspection, inspection_findings, passed_inspection
 from demo.life import ElevatorLife
-from demo.timing import add_months, month_end, soon
+from demo.timing import add_months, month_end
 
 
 def setup_groups(h: ElevatorLife) -> Iterator[Group]:
@@ -20,7 +20,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
         [
             Draft(
                 h.t_sold,
-                soon(h.t_sold, rng),
+                h.rec(h.t_sold, rng),
                 "elevator.sold",
                 city.manufacturer.uscc,
                 {
@@ -36,7 +36,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
         [
             Draft(
                 h.t_notice,
-                soon(h.t_notice, rng),
+                h.rec(h.t_notice, rng),
                 "construction.notified",
                 builder,
                 {
@@ -52,7 +52,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
         [
             Draft(
                 h.t_built,
-                soon(h.t_built, rng),
+                h.rec(h.t_built, rng),
                 "construction.completed",
                 builder,
                 {
@@ -71,7 +71,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
             [
                 passed_inspection(
                     h.t_supervisory,
-                    soon(h.t_supervisory, rng),
+                    h.rec(h.t_supervisory, rng),
                     institute,
                     "supervisory",
                     report,
@@ -85,7 +85,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
             [
                 failed_inspection(
                     h.t_supervisory,
-                    soon(h.t_supervisory, rng),
+                    h.rec(h.t_supervisory, rng),
                     institute,
                     "supervisory",
                     report,
@@ -94,7 +94,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
                 ),
                 passed_inspection(
                     h.t_reinspect,
-                    soon(h.t_reinspect, rng),
+                    h.rec(h.t_reinspect, rng),
                     institute,
                     "re_inspection",
                     f"{report}-F",
@@ -108,7 +108,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
         [
             Draft(
                 reg,
-                soon(reg, rng),
+                h.rec(reg, rng),
                 "registration.issued",
                 city.regulator.uscc,
                 {
@@ -118,7 +118,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
                     "certificate_number": f"梯{category[1:3]}湘H{h.i + 1}({reg:%y})",
                     "use_unit": h.use.uscc,
                     "district": h.p.district,
-                    "regime": "tsg_t7001_2023",
+                    "regime": h.regime,
                 },
             )
         ]
@@ -128,7 +128,7 @@ def setup_groups(h: ElevatorLife) -> Iterator[Group]:
         [
             Draft(
                 h.t_rescue_code,
-                soon(h.t_rescue_code, rng),
+                h.rec(h.t_rescue_code, rng),
                 "rescue_code.assigned",
                 city.rescue.uscc,
                 {"rescue_code": f"{rescue_code:06d}"},

@@ -59,6 +59,14 @@ class Contract:
     valid_from: date
     valid_to: date
     signed: datetime
+    policy: str = "classic_15_day"
+    use_unit: int | None = None  # an index into the city's use units; None: the profile's
+    ended_on: date | None = None  # ended early (by a new use unit) on this day
+    change: bool = False  # the first contract after a change of use unit
+
+    def last_day(self) -> date:
+        """The last day the contract is in force."""
+        return self.valid_to if self.ended_on is None else min(self.valid_to, self.ended_on)
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from demo.events import Draft, Group
 from demo.life import ElevatorLife
+from demo.scenarios import Scenario
 from demo.timing import DAY, iso, local_date, soon, work_time
 
 _LIFT_FAULTS: tuple[tuple[str, int, str, str], ...] = (
@@ -47,6 +48,11 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
     mean = 365.25 * 86_400 / 2.5  # about 2.5 faults a year
     t = h.service_start + DAY
     n = 0
+    if h.scenario is Scenario.UNREGISTERED_USE:  # in use before its registration
+        detected = h.t_built + timedelta(days=2, hours=1)
+        if detected < h.t_supervisory - DAY:
+            n += 1
+            yield _unregistered_fault(h, rng, detected, f"F{detected:%Y%m%d}-{h.ref}-{n:03d}")
     while True:
         detected = t + timedelta(seconds=int(rng.expovariate(1 / mean)) + 3600)
         if detected > h.horizon:
@@ -74,7 +80,7 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
                     occurred,
                     recorded,
                     "fault.reported",
-                    h.use.uscc if by_use_unit else reporter.uscc,
+                    h.use_on(local_date(occurred)).uscc if by_use_unit else reporter.uscc,
                     {
                         "fault_id": fault_id,
                         "code": code,
@@ -94,93 +100,160 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
         )
 
 
+def _unregistered_fault(
+    h: ElevatorLife, rng: random.Random, detected: datetime, fault_id: str
+) -> Group:
+    """A fault the maintainer under contract reports and clears while the lift, completed but
+    not yet inspected or registered, is already carrying people."""
+    table = _ESCALATOR_FAULTS if h.escalator else _LIFT_FAULTS
+    code, cause, action = _weighted(rng, table)
+    unit = h.city.maintainers[h.contracts[0].unit].uscc
+    occurred = detected + timedelta(minutes=rng.randint(10, 60))
+    cleared = occurred + timedelta(minutes=rng.randint(60, 180))
+    return Group(
+        [
+            Draft(
+                occurred,
+                soon(occurred, rng, 60, 600),
+                "fault.reported",
+                unit,
+                {
+                    "fault_id": fault_id,
+                    "code": code,
+                    "service_mode": 0,
+                    "detected_at": iso(detected),
+                },
+            ),
+            Draft(
+                cleared,
+                soon(cleared, rng, 60, 900),
+                "fault.cleared",
+                unit,
+                {"fault_id": fault_id, "cause": cause, "action": action},
+            ),
+        ]
+    )
+
+
 def rescue_groups(h: ElevatorLife) -> Iterator[Group]:
-    """Rescues (lifts only), each from alarm to release."""
+    """Rescues (lifts only), each from alarm to release; with a scenario, one before the
+    registration (the lift was used unregistered) or one still going on now."""
     if h.escalator:
         return
     city, rng = h.city, h.city.rng(h.i, "rescues")
     mean = (365.25 / 12) * 86_400 / 0.005  # 0.5% of lifts a month
     t = h.service_start + timedelta(days=1)
     n = 0
+    if h.scenario is Scenario.UNREGISTERED_USE:
+        alarm = h.t_built + timedelta(days=2, hours=3)
+        if alarm < h.t_supervisory - DAY:
+            n += 1
+            yield _rescue(h, rng, alarm, f"R{alarm:%Y%m%d}-{h.ref}-{n:02d}", h.contracts[0].unit)
+    last: datetime | None = None
     while True:
         t += timedelta(seconds=int(rng.expovariate(1 / mean)))
         if t > h.horizon:
-            return
+            break
         unit = h.unit_on(local_date(t))
         if unit is None or unit is not h.unit_on(local_date(t + timedelta(hours=2))):
             continue
         n += 1
-        rescue_id = f"R{t:%Y%m%d}-{h.ref}-{n:02d}"
-        trapped = rng.choices((1, 2, 3, 4), weights=(50, 30, 15, 5))[0]
-        dispatched = t + timedelta(seconds=rng.randint(90, 180))
+        group = _rescue(h, rng, t, f"R{t:%Y%m%d}-{h.ref}-{n:02d}", city.maintainers.index(unit))
+        yield group
+        last = group.events[3].occurred  # released
+        t = last + timedelta(days=1)
+    if h.scenario is Scenario.OPEN_RESCUE:  # trapped now: dispatched, arrived, not released
+        alarm = city.end - timedelta(minutes=rng.randint(25, 40))
+        unit = h.unit_on(local_date(alarm))
+        if unit is not None and (last is None or last < alarm):
+            n += 1
+            rescue_id = f"R{alarm:%Y%m%d}-{h.ref}-{n:02d}"
+            going = _rescue(h, rng, alarm, rescue_id, city.maintainers.index(unit), minutes=18)
+            yield Group(going.events[:3])  # alarm, dispatch, arrival: not yet released
+
+
+def _rescue(
+    h: ElevatorLife,
+    rng: random.Random,
+    t: datetime,
+    rescue_id: str,
+    responder: int,
+    minutes: int | None = None,
+) -> Group:
+    """A rescue from the alarm at ``t``: the 96333 platform dispatches ``responder`` (an index
+    into the maintainers), who arrives and releases the trapped; an injury's insurance claim."""
+    city = h.city
+    unit = city.maintainers[responder]
+    trapped = rng.choices((1, 2, 3, 4), weights=(50, 30, 15, 5))[0]
+    dispatched = t + timedelta(seconds=rng.randint(90, 180))
+    if minutes is None:
         minutes = rng.randint(8, 25) if rng.random() < 0.85 else rng.randint(26, 40)
-        arrived = t + timedelta(minutes=minutes, seconds=rng.randint(0, 59))
-        released = arrived + timedelta(minutes=rng.randint(3, 20), seconds=rng.randint(0, 59))
-        injured = 1 if rng.random() < 0.03 else 0
-        cause = rng.choices(
-            ("door_system", "external_power", "human", "other"), weights=(45, 25, 15, 15)
-        )[0]
-        events = [
+    arrived = t + timedelta(minutes=minutes, seconds=rng.randint(0, 59))
+    released = arrived + timedelta(minutes=rng.randint(3, 20), seconds=rng.randint(0, 59))
+    injured = 1 if rng.random() < 0.03 else 0
+    cause = rng.choices(
+        ("door_system", "external_power", "human", "other"), weights=(45, 25, 15, 15)
+    )[0]
+    events = [
+        Draft(
+            t,
+            soon(t, rng, 10, 40),
+            "rescue.alarm",
+            city.rescue.uscc,
+            {
+                "rescue_id": rescue_id,
+                "source": "96333",
+                "alarm_at": iso(t),
+                "trapped": trapped,
+            },
+        ),
+        Draft(
+            dispatched,
+            soon(dispatched, rng, 10, 40),
+            "rescue.dispatched",
+            city.rescue.uscc,
+            {
+                "rescue_id": rescue_id,
+                "dispatched_at": iso(dispatched),
+                "responder": unit.uscc,
+            },
+        ),
+        Draft(
+            arrived,
+            soon(arrived, rng, 10, 60),
+            "rescue.arrived",
+            unit.uscc,
+            {"rescue_id": rescue_id, "arrived_at": iso(arrived)},
+        ),
+        Draft(
+            released,
+            soon(released, rng, 30, 300),
+            "rescue.released",
+            unit.uscc,
+            {
+                "rescue_id": rescue_id,
+                "released_at": iso(released),
+                "trapped": trapped,
+                "injured": injured,
+                "cause": cause,
+            },
+        ),
+    ]
+    policy = h.policy_on(local_date(t))
+    if injured and policy is not None:
+        paid = work_time(released.date() + timedelta(days=rng.randint(10, 40)), rng)
+        events.append(
             Draft(
-                t,
-                soon(t, rng, 10, 40),
-                "rescue.alarm",
-                city.rescue.uscc,
+                paid,
+                soon(paid, rng),
+                "insurance.claim_paid",
+                city.insurer.uscc,
                 {
+                    "policy_number": policy.number,
+                    "claim_number": f"LP-{paid.year}-{h.ref}-{rescue_id[-2:]}",
+                    "amount_yuan": f"{rng.randint(20, 120) * 100}.00",
                     "rescue_id": rescue_id,
-                    "source": "96333",
-                    "alarm_at": iso(t),
-                    "trapped": trapped,
                 },
-            ),
-            Draft(
-                dispatched,
-                soon(dispatched, rng, 10, 40),
-                "rescue.dispatched",
-                city.rescue.uscc,
-                {
-                    "rescue_id": rescue_id,
-                    "dispatched_at": iso(dispatched),
-                    "responder": unit.uscc,
-                },
-            ),
-            Draft(
-                arrived,
-                soon(arrived, rng, 10, 60),
-                "rescue.arrived",
-                unit.uscc,
-                {"rescue_id": rescue_id, "arrived_at": iso(arrived)},
-            ),
-            Draft(
-                released,
-                soon(released, rng, 30, 300),
-                "rescue.released",
-                unit.uscc,
-                {
-                    "rescue_id": rescue_id,
-                    "released_at": iso(released),
-                    "trapped": trapped,
-                    "injured": injured,
-                    "cause": cause,
-                },
-            ),
-        ]
-        policy = h.policy_on(local_date(t))
-        if injured and policy is not None:
-            paid = work_time(released.date() + timedelta(days=rng.randint(10, 40)), rng)
-            events.append(
-                Draft(
-                    paid,
-                    soon(paid, rng),
-                    "insurance.claim_paid",
-                    city.insurer.uscc,
-                    {
-                        "policy_number": policy.number,
-                        "claim_number": f"LP-{paid.year}-{h.ref}-{n:02d}",
-                        "amount_yuan": f"{rng.randint(20, 120) * 100}.00",
-                        "rescue_id": rescue_id,
-                    },
-                )
             )
-        yield Group(events)
-        t = released + timedelta(days=1)
+        )
+    return Group(events)

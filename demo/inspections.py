@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from demo.events import Draft, Group
 from demo.life import ElevatorLife
-from demo.timing import add_months, month_end, soon, work_time
+from demo.scenarios import Scenario
+from demo.timing import add_months, local_date, month_end, work_time
 
 _LIFT_FINDINGS = (
     "制动器制动力不足",
@@ -28,6 +29,7 @@ _ESCALATOR_FINDINGS = (
 )
 
 #: Years after the supervisory pass with a periodic inspection (then every year after the 15th).
+_SELF_TEST_EARLY = timedelta(days=28)  # within T7008-2023's month
 _PERIODIC_YEARS = frozenset({1, 4, 7, 9, 11, 13, 15})
 
 
@@ -71,29 +73,85 @@ def failed_inspection(
     return Draft(at, recorded, "inspection.concluded", issuer, data)
 
 
+def following_due(anchor: date, k: int) -> date:
+    """The due date after the ``k``-th anniversary of ``anchor``."""
+    return month_end(add_months(anchor, 12 * (k + 1)))
+
+
 def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
-    """Periodic inspections and self-tests, one a year."""
+    """Periodic inspections and self-tests, one a year.
+
+    The years count from the installation's supervisory pass; a modification's pass starts the
+    count again, a major repair's or relocation's moves only the month (its pass stands for that
+    year's inspection). A lift older than the ledger has its inspections before the ledger's
+    last year left out, that one back-filled.
+    """
     city, rng = h.city, h.city.rng(h.i, "inspections")
-    year = 1
+    anchor, k, year = h.baseline, 1, 1
+    passes = list(h.passes)
+    end_date = local_date(city.end)
+    started = city.ledger_from
     while True:
-        due = month_end(add_months(h.baseline, 12 * year))
-        periodic = year in _PERIODIC_YEARS or year > 15
-        # T7001-2023: a periodic inspection up to 2 months early; T7008-2023: a self-test 1 month
-        at = work_time(due - timedelta(days=rng.randint(0, 45 if periodic else 28)), rng)
+        due = month_end(add_months(anchor, 12 * k))
+        at = work_time(due - timedelta(days=rng.randint(0, 45)), rng)
+        if passes and passes[0][0] <= at:  # a construction came first: its pass counts
+            _notified, passed, kind = passes.pop(0)
+            anchor, k = passed.date(), 1
+            year = 1 if kind == "modification" else year + 1
+            continue
+        last = (
+            h.scenario is Scenario.FAILED_OPEN
+            and following_due(anchor, k) - timedelta(days=45) > end_date
+        )
         if at > h.horizon:
-            return
-        next_due = month_end(add_months(h.baseline, 12 * (year + 1))).isoformat()
+            early = end_date - timedelta(days=12)
+            if h.scenario is not Scenario.FAILED_OPEN or due - timedelta(days=45) > early:
+                return
+            at, last = work_time(early, rng), True  # done early this year, and failed
+        following = month_end(add_months(anchor, 12 * (k + 1)))
+        next_due = following.isoformat()
+        if h.old and started is not None and following < local_date(started):
+            k, year = k + 1, year + 1
+            continue  # before the ledger's time: not recorded
+        if h.scenario is Scenario.OPEN_RESCUE and due < end_date <= following:
+            return  # this year's inspection was never done: overdue
+        periodic = year in _PERIODIC_YEARS or year > 15 or h.regime == "legacy_annual"
+        if h.scenario is Scenario.OPEN_HAZARD and year == 4:
+            periodic = False  # a self-test where the periodic inspection was due
+        earliest = due - _SELF_TEST_EARLY
+        if not periodic and at.date() < earliest:
+            # T7001-2023: a periodic inspection up to 2 months early; T7008-2023: a self-test 1
+            at += timedelta(days=(earliest - at.date()).days)
+            if at > h.horizon:
+                return
+        if last:
+            report = f"DJ-{at.year}-{h.ref}"
+            deadline = at.date() + timedelta(days=15)
+            yield Group(
+                [
+                    failed_inspection(
+                        at,
+                        h.rec(at, rng),
+                        city.institute.uscc,
+                        "periodic",
+                        report,
+                        inspection_findings(h, rng),
+                        deadline.isoformat(),
+                    )
+                ]
+            )
+            return  # not re-inspected yet
         if not periodic:
             report = f"ZJ-{at.year}-{h.ref}"
             yield Group(
                 [
                     passed_inspection(
-                        at, soon(at, rng), city.testing.uscc, "self_test", report, next_due
+                        at, h.rec(at, rng), city.testing.uscc, "self_test", report, next_due
                     )
                 ],
                 prefix_ok=True,
             )
-        elif rng.random() < 0.05:
+        elif rng.random() < 0.05 or (h.scenario is Scenario.LEGACY and year == 2):
             deadline = at.date() + timedelta(days=15)
             again = work_time(at.date() + timedelta(days=rng.randint(15, 25)), rng)
             report = f"DJ-{at.year}-{h.ref}"
@@ -101,7 +159,7 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
                 [
                     failed_inspection(
                         at,
-                        soon(at, rng),
+                        h.rec(at, rng),
                         city.institute.uscc,
                         "periodic",
                         report,
@@ -110,7 +168,7 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
                     ),
                     passed_inspection(
                         again,
-                        soon(again, rng),
+                        h.rec(again, rng),
                         city.institute.uscc,
                         "re_inspection",
                         f"{report}-F",
@@ -124,7 +182,7 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
                 [
                     passed_inspection(
                         at,
-                        soon(at, rng),
+                        h.rec(at, rng),
                         city.institute.uscc,
                         "periodic",
                         f"DJ-{at.year}-{h.ref}",
@@ -133,4 +191,4 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
                 ],
                 prefix_ok=True,
             )
-        year += 1
+        k, year = k + 1, year + 1

@@ -9,6 +9,7 @@ from typing import Any
 
 from demo.events import Draft, Group
 from demo.life import ElevatorLife
+from demo.scenarios import Scenario
 from demo.timing import iso, local_date, soon, work_time
 
 _LIFT_ITEMS = {"half_month": 31, "quarterly": 12, "half_yearly": 15, "annual": 17}
@@ -33,8 +34,12 @@ def visit_groups(h: ElevatorLife) -> Iterator[Group]:
     """Maintenance visits and their confirmations, until the horizon or the last contract."""
     city, rng = h.city, h.city.rng(h.i, "visits")
     last = local_date(h.horizon)
-    # the first visit the day after the contract is signed at the earliest
-    day = h.contracts[0].valid_from + timedelta(days=rng.randint(1, 5))
+    # the first visit the day after the contract is signed (and the lift registered) at the
+    # earliest; with an on-demand contract about monthly; a maintainer who stopped coming
+    first = max(h.contracts[0].valid_from, local_date(h.t_registered))
+    day = first + timedelta(days=rng.randint(1, 5))
+    on_demand = h.scenario is Scenario.ON_DEMAND
+    stops_coming = last - timedelta(days=25) if h.scenario is Scenario.MAINTENANCE_OVERDUE else None
     prefix = "D" if h.escalator else "A"
     counts = _ESCALATOR_ITEMS if h.escalator else _LIFT_ITEMS
     work = _ESCALATOR_WORK if h.escalator else _LIFT_WORK
@@ -44,7 +49,7 @@ def visit_groups(h: ElevatorLife) -> Iterator[Group]:
         resume = h.stopped_on(day)
         if resume is not None:
             day = resume + timedelta(days=rng.randint(1, 2))
-        if day > last:
+        if day > last or (stops_coming is not None and day > stops_coming):
             return
         unit = h.unit_on(day)
         if unit is None:
@@ -86,6 +91,8 @@ def visit_groups(h: ElevatorLife) -> Iterator[Group]:
         a, b = rng.sample(range(len(crew)), 2)
         arrived = work_time(day, rng, 8.5, 16.0)
         departed = arrived + timedelta(minutes=rng.randint(40, 90), seconds=rng.randint(0, 59))
+        if stops_coming is not None and day + timedelta(days=15) > stops_coming:
+            departed = arrived + timedelta(minutes=rng.randint(11, 16))  # its last visit: brief
         visit_id = f"V{day:%Y%m%d}-{h.ref}"
         data: dict[str, Any] = {
             "visit_id": visit_id,
@@ -121,10 +128,12 @@ def visit_groups(h: ElevatorLife) -> Iterator[Group]:
                 confirmed,
                 soon(confirmed, rng, 20, 600),
                 "maintenance.confirmed",
-                h.use.uscc,
+                h.use_on(local_date(confirmed)).uscc,
                 {"visit_id": visit_id, "confirmed_by": manager},
             )
         )
         yield Group(events, prefix_ok=True)
         gap = rng.randint(18, 25) if rng.random() < 0.05 else rng.randint(14, 15)
+        if on_demand:  # half-month items spread over each calendar month
+            gap = rng.randint(26, 31)
         day += timedelta(days=gap)

@@ -10,6 +10,7 @@ from typing import Any
 
 from demo.events import Draft, Group
 from demo.life import ElevatorLife
+from demo.scenarios import Scenario
 from demo.timing import local_date, soon, work_time
 
 _HAZARDS_LIFT = (
@@ -50,6 +51,8 @@ def one_off_groups(h: ElevatorLife) -> Iterator[Group]:
     groups: list[Group] = []
     if h.stop_group is not None:
         groups.append(h.stop_group)
+    if h.works_group is not None:
+        groups.append(h.works_group)
     lo = h.service_start.date() + timedelta(days=7)
     hi = local_date(h.horizon) - timedelta(days=3)
 
@@ -110,15 +113,21 @@ def one_off_groups(h: ElevatorLife) -> Iterator[Group]:
     # hazards listed for supervision
     if h.i == city.hazard_index or rng.random() < 0.03:
         day = h.free_day(rng, lo, hi - timedelta(days=40), 40)
-        if day is not None:
-            groups.append(_hazard(h, rng, day))
+        hazard = _hazard(h, rng, day) if day is not None else None
+        if hazard is not None:
+            groups.append(hazard)
+    if h.scenario is Scenario.OPEN_HAZARD:  # listed three weeks ago, the order not yet done
+        end = local_date(city.end)
+        day = h.free_day(rng, end - timedelta(days=25), end - timedelta(days=18), 1)
+        hazard = _hazard(h, rng, day) if day is not None else None
+        if hazard is not None:
+            groups.append(Group(hazard.events[:2]))
 
     if h.i == city.penalty_index:
         day = h.free_day(rng, lo, hi, 1)
-        if day is not None:
+        target = h.unit_on(day) if day is not None else None
+        if day is not None and target is not None:
             at = work_time(day, rng)
-            target = h.unit_on(day)
-            assert target is not None
             data = {
                 "decision_number": f"益市监罚〔{at.year}〕{10 + h.i % 90}号",
                 "target": target.uscc,
@@ -129,6 +138,10 @@ def one_off_groups(h: ElevatorLife) -> Iterator[Group]:
 
     if h.i == city.assessment_index:
         day = h.free_day(rng, lo, hi, 1)
+        if day is not None:
+            groups.append(_assessment(h, rng, day, "continue"))
+    if h.scenario is Scenario.OLD_ASSESSED:  # assessed after 15 years in use: may continue
+        day = h.free_day(rng, hi - timedelta(days=300), hi - timedelta(days=100), 1)
         if day is not None:
             groups.append(_assessment(h, rng, day, "continue"))
 
@@ -145,7 +158,7 @@ def one_off_groups(h: ElevatorLife) -> Iterator[Group]:
     yield from groups
 
 
-def _hazard(h: ElevatorLife, rng: random.Random, day: date) -> Group:
+def _hazard(h: ElevatorLife, rng: random.Random, day: date) -> Group | None:
     regulator = h.city.regulator.uscc
     description, item, done = rng.choice(_HAZARDS_ESCALATOR if h.escalator else _HAZARDS_LIFT)
     listed = work_time(day, rng)
@@ -156,7 +169,8 @@ def _hazard(h: ElevatorLife, rng: random.Random, day: date) -> Group:
     completed = work_time(ordered.date() + timedelta(days=rng.randint(5, 20)), rng)
     closed = work_time(completed.date() + timedelta(days=rng.randint(2, 7)), rng)
     worker = h.unit_on(completed.date())
-    assert worker is not None
+    if worker is None:
+        return None  # no maintainer under contract to do the work: not planned
     return Group(
         [
             Draft(

@@ -13,6 +13,7 @@ from demo.city import City, plan_profile
 from demo.events import PlannedStatement
 from demo.history import elevator_stream
 from demo.organizations import DemoOrganization, city_organizations, person_name, technicians_of
+from demo.scenarios import OLD, SCENARIOS, scenario_of
 from domain.model.roles import Role
 
 _MAX_ELEVATORS = 99_999  # equipment-code serials are five digits
@@ -29,6 +30,8 @@ class CityPlan:
     now: datetime
     years: int
     seed: int
+    #: from when the organizations must exist (roles, licences, keys): the oldest record
+    start: datetime
     _city: City = field(repr=False, compare=False)
 
     def statements(self) -> Iterator[PlannedStatement]:
@@ -75,6 +78,8 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
     city_rng = random.Random(f"elevator-ledger-demo/{seed}/city")
     picks = [city_rng.randrange(elevators) for _ in range(6)] if elevators else [-1] * 6
     scrap = picks[0] if elevators >= 6 else -1
+    if elevators > len(SCENARIOS) and scrap < len(SCENARIOS):  # the scenarios keep their lifts
+        scrap = len(SCENARIOS) + picks[0] % (elevators - len(SCENARIOS))
     assessment = picks[1]
     if elevators >= 2 and assessment == scrap:
         assessment = (assessment + 1) % elevators
@@ -101,10 +106,15 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
         stop_index=picks[4],
         complaint_index=picks[5],
         profiles=(),
+        # the ordinary histories start about here; older lifts are back-filled from then
+        ledger_from=now_utc - timedelta(days=round(years * 365.25) + 150),
     )
     profiles = tuple(plan_profile(city, i) for i in range(elevators))
     city = replace(city, profiles=profiles)
     terminals = {p.code: maintainers[p.maintainer].uscc for p in profiles if p.terminal}
+    start = now_utc - timedelta(days=366 * (years + 1))
+    if any(scenario_of(i, seed) in OLD for i in range(elevators)):
+        start = min(start, now_utc - timedelta(days=366 * 18))
     return CityPlan(
         regulator=regulator,
         organizations=others,
@@ -113,5 +123,6 @@ def plan_city(elevators: int, *, years: int = 5, seed: int = 0, now: datetime) -
         now=now_utc,
         years=years,
         seed=seed,
+        start=start,
         _city=city,
     )
