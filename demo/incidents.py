@@ -48,15 +48,15 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
     mean = 365.25 * 86_400 / 2.5  # about 2.5 faults a year
     t = h.service_start + DAY
     n = 0
-    if h.scenario is Scenario.UNREGISTERED_USE:  # in use before its registration
-        detected = h.t_built + timedelta(days=2, hours=1)
-        if detected < h.t_supervisory - DAY:
+    if h.scenario is Scenario.UNREGISTERED_USE:  # inspected, carrying people, not registered
+        detected = (h.t_reinspect or h.t_supervisory) + timedelta(days=2, hours=1)
+        if detected < h.t_registered - DAY:
             n += 1
-            yield _unregistered_fault(h, rng, detected, f"F{detected:%Y%m%d}-{h.ref}-{n:03d}")
+            yield _in_service_fault(h, rng, detected, f"F{detected:%Y%m%d}-{h.ref}-{n:03d}")
     while True:
         detected = t + timedelta(seconds=int(rng.expovariate(1 / mean)) + 3600)
         if detected > h.horizon:
-            return
+            break
         code, cause, action = _weighted(rng, table)
         via_terminal = h.p.terminal and rng.random() < 0.5
         by_use_unit = not via_terminal and rng.random() < 0.3
@@ -98,16 +98,23 @@ def fault_groups(h: ElevatorLife) -> Iterator[Group]:
                 ),
             ]
         )
+    if h.scenario is Scenario.FAILED_OPEN:  # failed its periodic inspection, still running
+        detected = h.city.end - timedelta(days=3, hours=5)
+        if detected > t and h.unit_on(local_date(detected)) is not None:
+            n += 1
+            yield _in_service_fault(h, rng, detected, f"F{detected:%Y%m%d}-{h.ref}-{n:03d}")
 
 
-def _unregistered_fault(
+def _in_service_fault(
     h: ElevatorLife, rng: random.Random, detected: datetime, fault_id: str
 ) -> Group:
-    """A fault the maintainer under contract reports and clears while the lift, completed but
-    not yet inspected or registered, is already carrying people."""
+    """A fault the maintainer under contract reports and clears, found while the lift carried
+    passengers (service mode 1, normal) when it must not: inspected but not yet registered, or
+    after a failed periodic inspection — the evidence of use the regulator's lists show."""
     table = _ESCALATOR_FAULTS if h.escalator else _LIFT_FAULTS
     code, cause, action = _weighted(rng, table)
-    unit = h.city.maintainers[h.contracts[0].unit].uscc
+    unit_index = h.unit_on(local_date(detected))
+    unit = (unit_index or h.city.maintainers[h.contracts[0].unit]).uscc
     occurred = detected + timedelta(minutes=rng.randint(10, 60))
     cleared = occurred + timedelta(minutes=rng.randint(60, 180))
     return Group(
@@ -120,7 +127,7 @@ def _unregistered_fault(
                 {
                     "fault_id": fault_id,
                     "code": code,
-                    "service_mode": 0,
+                    "service_mode": 1,
                     "detected_at": iso(detected),
                 },
             ),

@@ -96,7 +96,10 @@ class ElevatorLife:
             )
             passed = self.t_reinspect
         self.baseline = passed.date()
-        self.t_registered = work_time(self.baseline + timedelta(days=rng.randint(3, 25)), rng)
+        wait = rng.randint(3, 25)
+        if self.scenario is Scenario.UNREGISTERED_USE:  # carried people before it was registered
+            wait = 20 + wait % 6
+        self.t_registered = work_time(self.baseline + timedelta(days=wait), rng)
         self.t_rescue_code = work_time(
             self.t_registered.date() + timedelta(days=rng.randint(1, 10)), rng
         )
