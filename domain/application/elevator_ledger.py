@@ -90,6 +90,7 @@ class ElevatorLedger(Application[UUID]):
             self._fresh,
             self.repository,
             self.chain_entry,
+            self.chain_entries,
             require_disclosures,
         )
         # Commands change cached aggregates in place (no deep copy on the write path), so one
@@ -240,6 +241,7 @@ class ElevatorLedger(Application[UUID]):
         try:
             with self._lock:
                 found: Elevator = self.repository.get(Elevator.create_id(equipment_code))
+                self._refold_if_due(found)
         except AggregateNotFoundError:
             return None
         return found
@@ -249,9 +251,20 @@ class ElevatorLedger(Application[UUID]):
         try:
             with self._lock:
                 found: Organization = self.repository.get(Organization.create_id(uscc))
+                self._refold_if_due(found)
         except AggregateNotFoundError:
             return None
         return found
+
+    def _refold_if_due(self, chain: SubjectChain) -> None:
+        """A copy holding a back-dated statement, rebuilt in log order, gets the occurred-order
+        state (the write path refolds the cached chain itself when it next judges against it)."""
+        if chain.refold_due:
+            self.judge.refold(chain, UnitOfWork())
+
+    def chain_entries(self, chain_id: UUID, version: int) -> list[str]:
+        """The entry texts stored in a chain up to ``version``, in version order (one query)."""
+        return [chain_event_entry(e).entry for e in self.events.get(chain_id, lte=version)]
 
     def chain_entry(self, chain_id: UUID, version: int) -> str:
         """The entry text stored at ``version`` of a chain."""

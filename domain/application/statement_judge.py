@@ -30,6 +30,7 @@ from domain.application.signers import Signers
 from domain.application.unit_of_work import UnitOfWork
 from domain.model.admission import (
     Accepted,
+    check_backdated_statement,
     check_prev,
     check_statement,
     entry_for,
@@ -37,16 +38,28 @@ from domain.model.admission import (
     replayed,
 )
 from domain.model.catalogue import Statement, Subject
+from domain.model.elevator import ElevatorState
 from domain.model.errors import Rejected
 from domain.model.organization import OrganizationState
 from domain.model.personal import check_personal, parse_disclosures
+from domain.model.subjects import SubjectRef
 from domain.model.submission import invalid, parse_statement, parse_submission
+from domain.model.timeline import (
+    ELEVATOR_RULES,
+    ORGANIZATION_RULES,
+    Dated,
+    dated_entry,
+    fold_occurred,
+)
 from domain.model.trust import TrustAnchor
 from ledger.disclosure import DisclosureError
 from ledger.entry import entry_hash
 
 #: The entry text stored at a version of a chain (``ElevatorLedger.chain_entry``).
 EntryAt = Callable[[UUID, int], str]
+#: The entry texts stored in a chain up to a version, in version order
+#: (``ElevatorLedger.chain_entries``).
+ChainEntries = Callable[[UUID, int], list[str]]
 
 
 class StatementJudge:
@@ -59,10 +72,11 @@ class StatementJudge:
         fresh: FreshAggregates,
         repository: Repository[UUID],
         entry_at: EntryAt,
+        chain_entries: ChainEntries,
         require_disclosures: bool,
     ) -> None:
         self.anchor, self.signers, self.fresh = anchor, signers, fresh
-        self.repository, self.entry_at = repository, entry_at
+        self.repository, self.entry_at, self.chain_entries = repository, entry_at, chain_entries
         #: Personal fields are signed as salted digests; a submission must carry their values
         #: (disclosures). Re-verifying the public log has only the digests
         #: (domain.application.audit).
@@ -93,15 +107,32 @@ class StatementJudge:
         version = 1 if chain is None else chain.version + 1
         head = None if chain is None else chain.head
         check_prev(stmt, head, version - 1)
-        check_statement(
-            stmt,
-            signers,
-            None if chain is None else chain.state,
-            lambda uscc: self._organization(uscc, work),
-            lambda key_id: self.signers.owner(key_id, work),
-            self.anchor.uscc,
-            recorded_at,
-        )
+        organizations = lambda uscc: self._organization(uscc, work)  # noqa: E731
+        key_owner = lambda key_id: self.signers.owner(key_id, work)  # noqa: E731
+        latest = None if chain is None else chain.latest_occurred_at
+        refolded = None
+        if chain is not None and latest is not None and stmt.occurred_at < latest:
+            # back-dated: the slow path, judged on its date (domain.model.timeline)
+            refolded = check_backdated_statement(
+                stmt,
+                signers,
+                chain.state,
+                self.history(chain, work),
+                organizations,
+                key_owner,
+                self.anchor.uscc,
+                recorded_at,
+            )
+        else:
+            check_statement(
+                stmt,
+                signers,
+                None if chain is None else chain.state,
+                organizations,
+                key_owner,
+                self.anchor.uscc,
+                recorded_at,
+            )
         entry = entry_for(envelope_json, stmt, version, head, recorded_at)
         data = entry.to_bytes()
         ehash = entry_hash(data)
@@ -112,6 +143,8 @@ class StatementJudge:
             work.chains[created.id] = created
         else:
             chain.append(entry=text, entry_hash=ehash, payload=digest, disclosures=personal)
+            if refolded is not None:
+                chain.refolded(refolded)
         self.signers.index(stmt, recorded_at, work)
         late = is_late(stmt, recorded_at)
         accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)
@@ -150,9 +183,41 @@ class StatementJudge:
                     with contextlib.suppress(KeyError):
                         cache.get(cid, evict=True)
                 raise
+        if chain.refold_due:
+            self.refold(chain, work)
         work.chains[cid] = chain
         return chain
+
+    def history(self, chain: SubjectChain, work: UnitOfWork) -> list[Dated]:
+        """The chain's statements as ``work`` sees them: those stored, then those this unit
+        of work appended and has not saved yet. Read for back-dated statements only."""
+        subject = _subject_of(chain)
+        pending = [
+            Dated(a.statement, a.version, a.recorded_at)
+            for a in work.accepted
+            if not a.duplicate and a.subject == subject
+        ]
+        stored_to = min((d.version for d in pending), default=chain.version + 1) - 1
+        stored = [dated_entry(text) for text in self.chain_entries(chain.id, stored_to)]
+        return [*stored, *pending]
+
+    def refold(self, chain: SubjectChain, work: UnitOfWork) -> None:
+        """Set the chain's state to the occurred-order fold of its statements (it holds a
+        back-dated one and was rebuilt or advanced in log order)."""
+        rules: Any = ELEVATOR_RULES if isinstance(chain, Elevator) else ORGANIZATION_RULES
+        chain.refolded(fold_occurred(rules, _subject_id(chain), self.history(chain, work)))
 
     def _organization(self, uscc: str, work: UnitOfWork) -> OrganizationState | None:
         chain = self.chain(Organization, uscc, work)
         return chain.state if isinstance(chain, Organization) else None
+
+
+def _subject_of(chain: SubjectChain) -> str:
+    """The wire form of the chain's subject, as entries name it (``elevator:<code>``)."""
+    kind = Subject.ELEVATOR if isinstance(chain, Elevator) else Subject.ORGANIZATION
+    return str(SubjectRef(kind, _subject_id(chain)))
+
+
+def _subject_id(chain: SubjectChain) -> str:
+    state = chain.state
+    return str(state.equipment_code if isinstance(state, ElevatorState) else state.uscc)
