@@ -34,7 +34,7 @@ from domain.model.identifiers import IdentifierKind
 from ledger.instant import offset_seconds
 from projections.runner import LoggedEntry
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
-from projections.status import ElevatorStatus, Fold, from_json, to_json
+from projections.status import ElevatorStatus, Fold, FoldedEntry, from_json, to_json
 
 #: Reads an elevator's chain entries up to a version from the log: (log index, entry bytes), in
 #: version order (``domain.application.log_chains``: never from the event store).
@@ -93,7 +93,10 @@ class ElevatorsProjection:
                 continue
             code = e.statement.subject_id
             fold = touched.get(code) or self._fold(code, e.entry.version)
-            fold.apply(e.statement, e.entry.version, e.hash, e.index, e.recorded_at, e.late)
+            if fold.is_backdated(e.statement):  # re-read the chain, fold it in occurred order
+                fold = self._refold(code, e)
+            else:
+                fold.apply(e.statement, e.entry.version, e.hash, e.index, e.recorded_at, e.late)
             touched[code] = fold
             self._aliases(conn, code, e.statement)
         for code, fold in touched.items():
@@ -109,11 +112,23 @@ class ElevatorsProjection:
         fold = self._folds.get(code)
         if fold is not None and fold.version == version - 1:
             return fold
-        fold = Fold.start(code)
-        for v, (index, data) in enumerate(self.read_chain(code, version - 1), start=1):
+        return Fold.refolded(code, self._chain(code, version - 1))
+
+    def _chain(self, code: str, version: int) -> list[FoldedEntry]:
+        """The elevator's entries up to ``version``, from the log through ``read_chain``."""
+        chain = []
+        for v, (index, data) in enumerate(self.read_chain(code, version), start=1):
             e = LoggedEntry(index, data)
-            fold.apply(e.statement, v, e.hash, index, e.recorded_at, e.late)
-        return fold
+            chain.append(FoldedEntry(e.statement, v, e.hash, index, e.recorded_at, e.late))
+        return chain
+
+    def _refold(self, code: str, e: LoggedEntry) -> Fold:
+        """The fold with the back-dated entry ``e``: the chain before it re-read from the log
+        (which holds every entry being projected), then all folded in occurred order."""
+        version = e.entry.version
+        chain = self._chain(code, version - 1)
+        chain.append(FoldedEntry(e.statement, version, e.hash, e.index, e.recorded_at, e.late))
+        return Fold.refolded(code, chain)
 
     def _remember(self, code: str, fold: Fold) -> None:
         self._folds[code] = fold

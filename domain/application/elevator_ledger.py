@@ -258,9 +258,21 @@ class ElevatorLedger(Application[UUID]):
 
     def _refold_if_due(self, chain: SubjectChain) -> None:
         """A copy holding a back-dated statement, rebuilt in log order, gets the occurred-order
-        state (the write path refolds the cached chain itself when it next judges against it)."""
-        if chain.refold_due:
-            self.judge.refold(chain, UnitOfWork())
+        state; so does the cached chain it was copied from, if it is the same version (states
+        are immutable: shared, not copied), so the events are read once. Under ``_lock``."""
+        if not chain.refold_due:
+            return
+        self.judge.refold(chain, UnitOfWork())
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cached = cache.get(chain.id)
+                if (
+                    isinstance(cached, SubjectChain)
+                    and cached.refold_due
+                    and cached.version == chain.version
+                ):
+                    cached.refolded(chain.state)
 
     def chain_entries(self, chain_id: UUID, version: int) -> list[str]:
         """The entry texts stored in a chain up to ``version``, in version order (one query)."""
