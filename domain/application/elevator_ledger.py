@@ -275,8 +275,10 @@ class ElevatorLedger(Application[UUID]):
                     cached.refolded(chain.state)
 
     def chain_entries(self, chain_id: UUID, version: int) -> list[str]:
-        """The entry texts stored in a chain up to ``version``, in version order (one query)."""
-        return [chain_event_entry(e).entry for e in self.events.get(chain_id, lte=version)]
+        """The entry texts stored in a chain up to ``version``, in version order: one query,
+        each entry read from its stored event's JSON without decoding the whole event."""
+        stored = self.recorder.select_events(chain_id, lte=version)
+        return [entry_in_state(e.state) for e in stored]
 
     def chain_entry(self, chain_id: UUID, version: int) -> str:
         """The entry text stored at ``version`` of a chain."""

@@ -28,7 +28,9 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
+
+import orjson
 
 from domain.model.catalogue import Statement
 from domain.model.elevator import ElevatorState, check_elevator_statement, evolve_elevator
@@ -39,7 +41,7 @@ from domain.model.organization import (
 )
 from domain.model.rules import RuleViolation
 from domain.model.submission import statement_of
-from ledger.entry import Entry
+from ledger.entry import parse_time
 
 __all__ = [
     "ELEVATOR_RULES",
@@ -76,11 +78,12 @@ class Dated:
         return (self.statement.occurred_at, self.version)
 
 
-def dated_entry(text: str | bytes) -> Dated:
-    """The statement of a stored chain entry, with its version and ``recorded_at``."""
-    data = text.encode() if isinstance(text, str) else text
-    entry = Entry.from_bytes(data)
-    return Dated(statement_of(data.decode()), entry.version, entry.recorded_at)
+def dated_entry(text: str | bytes | dict[str, Any]) -> Dated:
+    """The statement of a stored chain entry (text, or its JSON already decoded), with its
+    version and ``recorded_at``. The entry was verified when it was accepted: read, not
+    re-verified (this runs for every entry of a chain a back-dated statement joins)."""
+    doc = text if isinstance(text, dict) else orjson.loads(text)
+    return Dated(statement_of(doc), int(doc["version"]), parse_time(doc["recorded_at"]))
 
 
 @dataclass(frozen=True)
