@@ -274,10 +274,11 @@ class ElevatorLedger(Application[UUID]):
                 ):
                     cached.refolded(chain.state)
 
-    def chain_entries(self, chain_id: UUID, version: int) -> list[str]:
-        """The entry texts stored in a chain up to ``version``, in version order: one query,
-        each entry read from its stored event's JSON without decoding the whole event."""
-        stored = self.recorder.select_events(chain_id, lte=version)
+    def chain_entries(self, chain_id: UUID, version: int, after: int = 0) -> list[str]:
+        """The entry texts stored in a chain after version ``after`` up to ``version``, in
+        version order: one query, each entry read from its stored event's JSON without
+        decoding the whole event."""
+        stored = self.recorder.select_events(chain_id, gt=after or None, lte=version)
         return [entry_in_state(e.state) for e in stored]
 
     def chain_entry(self, chain_id: UUID, version: int) -> str:

@@ -209,3 +209,28 @@ def test_write_path_occurred_fold_and_replay_agree_on_random_histories(
     city.node.projections.catch_up()
     view = read.elevator(city.node.engine, code, NOW.date())
     assert view is not None and view.status.lifecycle == str(folded.lifecycle)
+
+
+def test_a_failed_save_of_a_back_dated_statement_leaves_the_chain_as_it_was(
+    lift: Lift, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    p, app = lift.p, lift.city.node.app
+    lift.city.say(
+        p.builder, statement("construction.notified", CODE, p.builder, at(198), kind="major_repair")
+    )
+    before = _written(lift)
+    back_dated = statement("use.stopped", CODE, p.owner, at(150))
+
+    def failing_save(*aggregates: object) -> object:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(app, "save", failing_save)
+    with pytest.raises(RuntimeError):
+        lift.city.say(p.owner, back_dated)
+    monkeypatch.undo()
+    assert _written(lift) == before
+    chain = app.elevator(CODE)
+    assert chain is not None and chain.version == len(chain_entries(lift.city.node, CODE))
+    lift.city.say(p.owner, back_dated)  # judged again, from the stored chain
+    assert _written(lift) == _occurred_fold(lift)
+    assert _written(lift).lifecycle is Lifecycle.UNDER_CONSTRUCTION
