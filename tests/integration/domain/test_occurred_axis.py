@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from api.elevator_replay import chain_entries, replay_elevator
 from domain.model.elevator import ElevatorState, Lifecycle
 from domain.model.errors import RuleBroken
+from domain.model.roles import Role
 from domain.model.timeline import ELEVATOR_RULES, dated_entry, fold_occurred
 from domain.replay import Axis
 from projections import read
@@ -234,3 +235,37 @@ def test_a_failed_save_of_a_back_dated_statement_leaves_the_chain_as_it_was(
     lift.city.say(p.owner, back_dated)  # judged again, from the stored chain
     assert _written(lift) == _occurred_fold(lift)
     assert _written(lift).lifecycle is Lifecycle.UNDER_CONSTRUCTION
+
+
+def test_a_grant_back_dated_before_a_revocation_is_ended_by_it_everywhere(lift: Lift) -> None:
+    """Organizations are judged and folded on the occurred axis too: the write path's state and
+    the public profile agree that the revocation ended the back-dated grant."""
+    city = lift.city
+    org = city.org(Role.MAINTENANCE_UNIT, name="后补授权维保有限公司")
+
+    def about_org(kind: str, when: datetime, **data: Any) -> dict[str, Any]:
+        return {
+            "type": kind,
+            "organization": org.uscc,
+            "issuer": city.authority.uscc,
+            "occurred_at": when.isoformat(),
+            "data": data,
+        }
+
+    revoked_at, granted_at = NOW - timedelta(days=10), NOW - timedelta(days=20)
+    city.say(city.authority, about_org("org.role_revoked", revoked_at, role="maintenance_unit"))
+    granted = about_org(
+        "org.role_granted", granted_at, role="maintenance_unit", valid_from=str(granted_at.date())
+    )
+    assert city.say(city.authority, granted).version > 1
+    chain = city.node.app.organization(org.uscc)
+    assert chain is not None and not chain.refold_due
+    assert not chain.state.has_role(Role.MAINTENANCE_UNIT, NOW.date())
+    assert chain.state.has_role(Role.MAINTENANCE_UNIT, (NOW - timedelta(days=15)).date())
+    city.node.projections.catch_up()
+    profile = read.organization(city.node.engine, org.uscc)
+    assert profile is not None
+    assert profile["roles"]["maintenance_unit"] == {
+        "from": str(granted_at.date()),
+        "to": str(revoked_at.date()),
+    }
