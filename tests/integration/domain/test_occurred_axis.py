@@ -17,7 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from api.bootstrap import open_node
 from api.elevator_replay import chain_entries, replay_elevator
+from domain.application.aggregates import Elevator
 from domain.model.elevator import ElevatorState, Lifecycle
 from domain.model.errors import RuleBroken
 from domain.model.roles import Role
@@ -269,3 +271,27 @@ def test_a_grant_back_dated_before_a_revocation_is_ended_by_it_everywhere(lift: 
         "from": str(granted_at.date()),
         "to": str(revoked_at.date()),
     }
+
+
+def test_a_back_dated_entry_written_by_another_server_is_refolded_here(lift: Lift) -> None:
+    """This server has the chain cached; another server over the same database accepts a
+    back-dated statement; this server's next unit of work fast-forwards the chain and judges
+    against the occurred-order state."""
+    p, city = lift.p, lift.city
+    city.say(
+        p.builder, statement("construction.notified", CODE, p.builder, at(198), kind="major_repair")
+    )
+    other = open_node(city.node.settings)  # a second server: its own application and cache
+    try:
+        stop = statement("use.stopped", CODE, p.owner, at(150))
+        other.service.submit(city.envelope([p.owner], stop))
+    finally:
+        other.close()
+    completed = statement("construction.completed", CODE, p.builder, at(199), kind="major_repair")
+    city.say(p.builder, completed)  # judged here, after the other server's entry
+    cache = city.node.app.repository.cache
+    assert cache is not None
+    cached = cache.get(Elevator.create_id(CODE))  # what the write path judged against
+    assert isinstance(cached, Elevator) and not cached.refold_due
+    assert cached.state == _occurred_fold(lift)
+    assert cached.state.lifecycle is Lifecycle.AWAITING_INSPECTION
