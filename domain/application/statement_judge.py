@@ -52,7 +52,7 @@ from domain.model.timeline import (
     dated_entry,
     fold_occurred,
 )
-from domain.model.trust import TrustAnchor
+from domain.model.trust import KeyInfo, TrustAnchor
 from ledger.disclosure import DisclosureError
 from ledger.entry import entry_hash
 
@@ -115,32 +115,7 @@ class StatementJudge:
         version = 1 if chain is None else chain.version + 1
         head = None if chain is None else chain.head
         check_prev(stmt, head, version - 1)
-        organizations = lambda uscc: self._organization(uscc, work)  # noqa: E731
-        key_owner = lambda key_id: self.signers.owner(key_id, work)  # noqa: E731
-        latest = None if chain is None else chain.latest_occurred_at
-        refolded = None
-        if chain is not None and latest is not None and stmt.occurred_at < latest:
-            # back-dated: the slow path, judged on its date (domain.model.timeline)
-            refolded = check_backdated_statement(
-                stmt,
-                signers,
-                chain.state,
-                self.history(chain, work),
-                organizations,
-                key_owner,
-                self.anchor.uscc,
-                recorded_at,
-            )
-        else:
-            check_statement(
-                stmt,
-                signers,
-                None if chain is None else chain.state,
-                organizations,
-                key_owner,
-                self.anchor.uscc,
-                recorded_at,
-            )
+        refolded = self._decide(stmt, signers, chain, work, recorded_at)
         entry = entry_for(envelope_json, stmt, version, head, recorded_at)
         data = entry.to_bytes()
         ehash = entry_hash(data)
@@ -159,6 +134,44 @@ class StatementJudge:
         work.accepted.append(accepted)
         work.pending[(chain_cls.create_id(stmt.subject_id), digest)] = accepted
         return accepted
+
+    def _decide(
+        self,
+        stmt: Statement,
+        signers: Sequence[KeyInfo],
+        chain: SubjectChain | None,
+        work: UnitOfWork,
+        recorded_at: datetime,
+    ) -> ElevatorState | OrganizationState | None:
+        """Raise the :class:`Rejected` that says why ``stmt`` may not join ``chain``. A
+        statement dated at or after the chain's latest is judged against its state (the fast
+        path: one comparison more than before); one dated earlier on the occurred axis
+        (domain.model.timeline), which returns the chain's state with it, for the chain to
+        keep (None on the fast path: ``evolve`` makes that state)."""
+
+        def organizations(uscc: str) -> OrganizationState | None:
+            return self._organization(uscc, work)
+
+        def key_owner(key_id: str) -> str | None:
+            return self.signers.owner(key_id, work)
+
+        latest = None if chain is None else chain.latest_occurred_at
+        if chain is None or latest is None or stmt.occurred_at >= latest:
+            state = None if chain is None else chain.state
+            check_statement(
+                stmt, signers, state, organizations, key_owner, self.anchor.uscc, recorded_at
+            )
+            return None
+        return check_backdated_statement(
+            stmt,
+            signers,
+            chain.state,
+            self.history(chain, work),
+            organizations,
+            key_owner,
+            self.anchor.uscc,
+            recorded_at,
+        )
 
     def _personal(self, stmt: Statement, raw: Sequence[Any]) -> list[str]:
         """The disclosures to keep beside the entry, once they match the statement."""
