@@ -61,8 +61,9 @@ EntryAt = Callable[[UUID, int], str]
 #: The entry texts stored in a chain after a version up to another, in version order
 #: (``ElevatorLedger.chain_entries``).
 ChainEntries = Callable[[UUID, int, int], list[str]]
-#: How many chains' parsed stored statements are kept for the next back-dated statement
-HISTORIES = 64
+#: How many parsed stored statements (of all chains) are kept for the next back-dated
+#: statements: a few megabytes, the chains most recently joined by one
+HISTORY_ENTRIES = 10_000
 
 
 class StatementJudge:
@@ -80,11 +81,13 @@ class StatementJudge:
     ) -> None:
         self.anchor, self.signers, self.fresh = anchor, signers, fresh
         self.repository, self.entry_at, self.chain_entries = repository, entry_at, chain_entries
-        #: Per chain, its stored statements parsed (versions 1..n), most recently used last:
+        #: Per chain, its stored statements parsed (versions 1..n), most recently used last,
+        #: at most HISTORY_ENTRIES in all:
         #: stored entries never change, so the next back-dated statement about the same chain
         #: reads only the entries stored since (signers whose clocks lag, a batch of paper
         #: records typed in).
         self._histories: OrderedDict[UUID, list[Dated]] = OrderedDict()
+        self._kept = 0  # statements in _histories
         #: Personal fields are signed as salted digests; a submission must carry their values
         #: (disclosures). Re-verifying the public log has only the digests
         #: (domain.application.audit).
@@ -225,17 +228,21 @@ class StatementJudge:
         """Forget the parsed stored statements (the next back-dated statement reads its chain
         from the event store again: what ``bench.backdated`` measures as the cold case)."""
         self._histories.clear()
+        self._kept = 0
 
     def _stored(self, chain_id: UUID, version: int) -> list[Dated]:
         """The chain's stored statements up to ``version``: those parsed before, and those
         stored since read from the event store."""
         known = self._histories.pop(chain_id, [])
+        self._kept -= len(known)
         known = [d for d in known if d.version <= version]  # never more than is stored
         after = len(known)
         known += [dated_entry(text) for text in self.chain_entries(chain_id, version, after)]
-        self._histories[chain_id] = known
-        while len(self._histories) > HISTORIES:
-            self._histories.popitem(last=False)
+        while self._kept + len(known) > HISTORY_ENTRIES and self._histories:
+            self._kept -= len(self._histories.popitem(last=False)[1])
+        if len(known) <= HISTORY_ENTRIES:
+            self._histories[chain_id] = known
+            self._kept += len(known)
         return list(known)
 
     def refold(self, chain: SubjectChain, work: UnitOfWork) -> None:

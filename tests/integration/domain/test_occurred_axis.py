@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -295,3 +296,19 @@ def test_a_back_dated_entry_written_by_another_server_is_refolded_here(lift: Lif
     assert isinstance(cached, Elevator) and not cached.refold_due
     assert cached.state == _occurred_fold(lift)
     assert cached.state.lifecycle is Lifecycle.AWAITING_INSPECTION
+
+
+def test_the_next_back_dated_statement_reads_only_what_was_stored_since(lift: Lift) -> None:
+    judge = lift.city.node.app.judge
+    reads: list[tuple[int, int]] = []
+    read = judge.chain_entries
+
+    def counted(chain_id: UUID, version: int, after: int) -> list[str]:
+        reads.append((after, version))
+        return read(chain_id, version, after)
+
+    judge.chain_entries = counted
+    first = lift.city.say(lift.p.maintainer, _visit(lift, "V-101", 101))
+    lift.city.say(lift.p.maintainer, _visit(lift, "V-102", 102))
+    assert reads == [(0, first.version - 1), (first.version - 1, first.version)]
+    assert _written(lift) == _occurred_fold(lift)
