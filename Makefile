@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.log_append
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.read_side
+	$(BIN)/python -m bench.backdated
 	$(BIN)/python -m bench.summary
 
 soak: $(STAMP)

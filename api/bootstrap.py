@@ -217,11 +217,17 @@ def read_models(app: ElevatorLedger, engine: Engine) -> list[Projection]:
             return []
         return [(e.index, e.data) for e in chains.entries(str(SubjectRef.elevator(code)), upto)]
 
+    def read_organization(uscc: str, upto: int) -> list[tuple[int, bytes]]:
+        if upto < 1:
+            return []
+        subject = str(SubjectRef.organization(uscc))
+        return [(e.index, e.data) for e in chains.entries(subject, upto)]
+
     return [
         EntriesProjection(),
         ElevatorsProjection(read_chain),
         ResponsibilityProjection(),
-        OrganizationsProjection(),
+        OrganizationsProjection(read_organization),
     ]
 
 

@@ -34,7 +34,7 @@ from domain.model.identifiers import IdentifierKind
 from ledger.instant import offset_seconds
 from projections.runner import LoggedEntry
 from projections.schema import elevators, entries, identifiers, organizations, responsibilities
-from projections.status import ElevatorStatus, Fold, from_json, to_json
+from projections.status import ElevatorStatus, Fold, FoldedEntry, from_json, to_json
 
 #: Reads an elevator's chain entries up to a version from the log: (log index, entry bytes), in
 #: version order (``domain.application.log_chains``: never from the event store).
@@ -93,7 +93,10 @@ class ElevatorsProjection:
                 continue
             code = e.statement.subject_id
             fold = touched.get(code) or self._fold(code, e.entry.version)
-            fold.apply(e.statement, e.entry.version, e.hash, e.index, e.recorded_at, e.late)
+            if fold.is_backdated(e.statement):  # re-read the chain, fold it in occurred order
+                fold = self._refold(code, e)
+            else:
+                fold.apply(e.statement, e.entry.version, e.hash, e.index, e.recorded_at, e.late)
             touched[code] = fold
             self._aliases(conn, code, e.statement)
         for code, fold in touched.items():
@@ -109,11 +112,23 @@ class ElevatorsProjection:
         fold = self._folds.get(code)
         if fold is not None and fold.version == version - 1:
             return fold
-        fold = Fold.start(code)
-        for v, (index, data) in enumerate(self.read_chain(code, version - 1), start=1):
+        return Fold.refolded(code, self._chain(code, version - 1))
+
+    def _chain(self, code: str, version: int) -> list[FoldedEntry]:
+        """The elevator's entries up to ``version``, from the log through ``read_chain``."""
+        chain = []
+        for v, (index, data) in enumerate(self.read_chain(code, version), start=1):
             e = LoggedEntry(index, data)
-            fold.apply(e.statement, v, e.hash, index, e.recorded_at, e.late)
-        return fold
+            chain.append(FoldedEntry(e.statement, v, e.hash, index, e.recorded_at, e.late))
+        return chain
+
+    def _refold(self, code: str, e: LoggedEntry) -> Fold:
+        """The fold with the back-dated entry ``e``: the chain before it re-read from the log
+        (which holds every entry being projected), then all folded in occurred order."""
+        version = e.entry.version
+        chain = self._chain(code, version - 1)
+        chain.append(FoldedEntry(e.statement, version, e.hash, e.index, e.recorded_at, e.late))
+        return Fold.refolded(code, chain)
 
     def _remember(self, code: str, fold: Fold) -> None:
         self._folds[code] = fold
@@ -273,29 +288,49 @@ def _responsibility_changes(
 
 
 class OrganizationsProjection:
-    """Organizations' public profile: name, district, roles, licences."""
+    """Organizations' public profile: name, district, roles, licences.
+
+    Folded in the order the statements occurred, as the write path's organization state is
+    (domain.model.timeline): a statement dated before one already folded (a grant back-dated
+    before a revocation) has the profile rebuilt from the organization's chain, read through
+    ``read_chain`` (USCC, up to version); so does the first statement this process sees of an
+    organization it has not seen since it started, if it has a ``read_chain``.
+    """
 
     name = "organizations"
+
+    def __init__(self, read_chain: ChainReader | None = None) -> None:
+        self.read_chain = read_chain
+        self._latest: dict[str, datetime] = {}  # USCC -> latest occurred_at folded
 
     def apply(self, conn: Connection, items: Sequence[LoggedEntry]) -> None:
         for e in items:
             stmt = e.statement
             if stmt.statement_type.subject is not Subject.ORGANIZATION:
                 continue
-            row = conn.execute(
-                select(organizations).where(organizations.c.uscc == stmt.subject_id)
-            ).first()
-            current = (
-                {"name": None, "district": None, "roles": {}, "licences": {}}
-                if row is None
-                else {
-                    "name": row.name,
-                    "district": row.district,
-                    "roles": dict(row.roles),
-                    "licences": dict(row.licences),
-                }
-            )
-            updated = _organization(current, stmt)
+            uscc = stmt.subject_id
+            row = conn.execute(select(organizations).where(organizations.c.uscc == uscc)).first()
+            latest = self._latest.get(uscc)
+            if (
+                self.read_chain is not None
+                and e.entry.version > 1
+                and (latest is None or stmt.occurred_at < latest)
+            ):
+                updated = self._refolded(uscc, e)
+            else:
+                current = (
+                    _NO_PROFILE
+                    if row is None
+                    else {
+                        "name": row.name,
+                        "district": row.district,
+                        "roles": dict(row.roles),
+                        "licences": dict(row.licences),
+                    }
+                )
+                updated = _organization(current, stmt)
+                if latest is None or stmt.occurred_at > latest:
+                    self._latest[uscc] = stmt.occurred_at
             if row is None:
                 conn.execute(insert(organizations).values(uscc=stmt.subject_id, **updated))
             else:
@@ -307,6 +342,21 @@ class OrganizationsProjection:
 
     def reset(self, conn: Connection) -> None:
         conn.execute(delete(organizations))
+        self._latest.clear()
+
+    def _refolded(self, uscc: str, e: LoggedEntry) -> dict[str, Any]:
+        """The profile from the organization's whole chain up to ``e``, in occurred order."""
+        assert self.read_chain is not None
+        chain = [LoggedEntry(i, d) for i, d in self.read_chain(uscc, e.entry.version - 1)]
+        chain.append(e)
+        profile = _NO_PROFILE
+        for c in sorted(chain, key=lambda c: (c.statement.occurred_at, c.entry.version)):
+            profile = _organization(profile, c.statement)
+        self._latest[uscc] = max(c.statement.occurred_at for c in chain)
+        return profile
+
+
+_NO_PROFILE: dict[str, Any] = {"name": None, "district": None, "roles": {}, "licences": {}}
 
 
 def _organization(current: dict[str, Any], stmt: Statement) -> dict[str, Any]:

@@ -9,6 +9,7 @@ Flags that depend on today's date are computed when asked (:func:`flags`).
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -41,6 +42,7 @@ from domain.model.inspection_schedule import (
     next_obligation,
 )
 from domain.model.policies import next_maintenance_due
+from domain.model.timeline import tolerant_evolve
 
 OLD_AGE_YEARS = 15
 #: TSG 08-2017 3.1 and 3.6 (特种设备安全法 art. 33): registration, and the change registration after
@@ -129,6 +131,18 @@ class ElevatorStatus:
     last_recorded_at: datetime | None = None
 
 
+@dataclass(frozen=True)
+class FoldedEntry:
+    """One entry of a chain as :meth:`Fold.refolded` needs it."""
+
+    statement: Statement
+    version: int
+    entry_hash: str
+    log_index: int
+    recorded_at: datetime
+    late: bool
+
+
 @dataclass
 class Fold:
     """The domain state and the public status of one elevator, advanced together."""
@@ -137,10 +151,37 @@ class Fold:
     status: ElevatorStatus
     version: int = 0
     extras: dict[str, Any] = field(default_factory=dict)
+    #: the latest ``occurred_at`` applied: an entry dated before it is back-dated
+    latest_occurred_at: datetime | None = None
 
     @classmethod
     def start(cls, equipment_code: str) -> Fold:
         return cls(ElevatorState.empty(equipment_code), ElevatorStatus(equipment_code))
+
+    def is_backdated(self, stmt: Statement) -> bool:
+        """Dated before a statement already folded: the fold must be redone in occurred order
+        (:meth:`refolded`) rather than advanced."""
+        return self.latest_occurred_at is not None and stmt.occurred_at < self.latest_occurred_at
+
+    @classmethod
+    def refolded(cls, equipment_code: str, chain: Sequence[FoldedEntry]) -> Fold:
+        """The fold of a whole chain (log order given) in the order its statements occurred
+        (``(occurred_at, version)``, as the write path and the replay on the occurred axis
+        fold: domain.model.timeline); what belongs to the log (head, log index, recorded
+        time) is the last entry's."""
+        fold = cls.start(equipment_code)
+        for e in sorted(chain, key=lambda e: (e.statement.occurred_at, e.version)):
+            fold.apply(e.statement, e.version, e.entry_hash, e.log_index, e.recorded_at, e.late)
+        if chain:
+            last = max(chain, key=lambda e: e.version)
+            fold.status = dataclasses.replace(
+                fold.status,
+                head=last.entry_hash,
+                last_log_index=last.log_index,
+                last_recorded_at=last.recorded_at,
+            )
+            fold.version = last.version
+        return fold
 
     def apply(
         self,
@@ -152,7 +193,9 @@ class Fold:
         late: bool,
     ) -> None:
         before = self.state.inspections
-        self.state = evolve_elevator(self.state, stmt)
+        self.state = tolerant_evolve(evolve_elevator, self.state, stmt)
+        if self.latest_occurred_at is None or stmt.occurred_at > self.latest_occurred_at:
+            self.latest_occurred_at = stmt.occurred_at
         s = _apply(self.status, stmt, self.state)
         if self.state.inspections is not before or s.inspection_schedule is None:
             s = _schedule(s, self.state.inspections, stmt.occurred_at.date())

@@ -24,6 +24,7 @@ from domain.model.elevator import ElevatorState, evolve_elevator
 from domain.model.organization import OrganizationState, evolve_organization
 from domain.model.subjects import SubjectRef
 from domain.model.submission import statement_of
+from domain.model.timeline import tolerant_evolve
 
 NAMESPACE = UUID("5b0c3f1e-7d2a-4c59-9a0e-3e1f2d6c8b71")
 
@@ -58,7 +59,15 @@ class SubjectChain(Aggregate):
     Instance attributes (set by the creation event; not class annotations, which
     the eventsourcing library would read as event fields): ``head`` (entry hash
     of the latest entry), ``seen`` (payload hash -> (version, entry hash), to
-    answer replays), ``state`` (what ``evolve`` made of the statements).
+    answer replays), ``state`` (what ``evolve`` made of the statements), ``latest_occurred_at``
+    (the latest ``occurred_at`` of its statements) and ``refold_due``.
+
+    Events are applied in log order, and ``evolve`` of a statement dated after all the others
+    is the occurred-order fold (:mod:`domain.model.timeline`) — the usual case, one comparison.
+    A statement dated earlier (back-dated) makes the log-order ``state`` wrong: ``refold_due``
+    says so, until the application, which can read the chain's stored statements, sets the
+    occurred-order fold (:meth:`refolded`). A chain rebuilt from stored events, or fast-forwarded
+    past another process's back-dated entry, is marked the same way.
     """
 
     #: the pure domain function turning (state, statement) into the next state
@@ -70,6 +79,8 @@ class SubjectChain(Aggregate):
         self.head: str | None = None
         self.seen: dict[str, tuple[int, str]] = {}
         self.state = state
+        self.latest_occurred_at: datetime | None = None
+        self.refold_due = False
         self._link(entry, entry_hash, payload)
 
     def _link(self, entry: str, entry_hash: str, payload: str) -> None:
@@ -80,7 +91,19 @@ class SubjectChain(Aggregate):
         version, statement = known
         self.head = entry_hash
         self.seen[payload] = (version, entry_hash)
-        self.state = type(self).evolve(self.state, statement)
+        occurred = statement.occurred_at
+        latest = self.latest_occurred_at
+        if latest is None or occurred >= latest:
+            self.latest_occurred_at = occurred
+            self.state = type(self).evolve(self.state, statement)
+        else:  # back-dated: the log-order state is not the occurred-order one; refolded later
+            self.refold_due = True
+            self.state = tolerant_evolve(type(self).evolve, self.state, statement)
+
+    def refolded(self, state: Any) -> None:
+        """Keep ``state``, the occurred-order fold of every statement of the chain."""
+        self.state = state
+        self.refold_due = False
 
     @event("Appended")
     def append(

@@ -90,6 +90,7 @@ class ElevatorLedger(Application[UUID]):
             self._fresh,
             self.repository,
             self.chain_entry,
+            self.chain_entries,
             require_disclosures,
         )
         # Commands change cached aggregates in place (no deep copy on the write path), so one
@@ -240,6 +241,7 @@ class ElevatorLedger(Application[UUID]):
         try:
             with self._lock:
                 found: Elevator = self.repository.get(Elevator.create_id(equipment_code))
+                self._refold_if_due(found)
         except AggregateNotFoundError:
             return None
         return found
@@ -249,9 +251,35 @@ class ElevatorLedger(Application[UUID]):
         try:
             with self._lock:
                 found: Organization = self.repository.get(Organization.create_id(uscc))
+                self._refold_if_due(found)
         except AggregateNotFoundError:
             return None
         return found
+
+    def _refold_if_due(self, chain: SubjectChain) -> None:
+        """A copy holding a back-dated statement, rebuilt in log order, gets the occurred-order
+        state; so does the cached chain it was copied from, if it is the same version (states
+        are immutable: shared, not copied), so the events are read once. Under ``_lock``."""
+        if not chain.refold_due:
+            return
+        self.judge.refold(chain, UnitOfWork())
+        cache = self.repository.cache
+        if cache is not None:
+            with contextlib.suppress(KeyError):
+                cached = cache.get(chain.id)
+                if (
+                    isinstance(cached, SubjectChain)
+                    and cached.refold_due
+                    and cached.version == chain.version
+                ):
+                    cached.refolded(chain.state)
+
+    def chain_entries(self, chain_id: UUID, version: int, after: int = 0) -> list[str]:
+        """The entry texts stored in a chain after version ``after`` up to ``version``, in
+        version order: one query, each entry read from its stored event's JSON without
+        decoding the whole event."""
+        stored = self.recorder.select_events(chain_id, gt=after or None, lte=version)
+        return [entry_in_state(e.state) for e in stored]
 
     def chain_entry(self, chain_id: UUID, version: int) -> str:
         """The entry text stored at ``version`` of a chain."""

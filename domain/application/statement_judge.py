@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import hashlib
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -30,6 +31,7 @@ from domain.application.signers import Signers
 from domain.application.unit_of_work import UnitOfWork
 from domain.model.admission import (
     Accepted,
+    check_backdated_statement,
     check_prev,
     check_statement,
     entry_for,
@@ -37,16 +39,31 @@ from domain.model.admission import (
     replayed,
 )
 from domain.model.catalogue import Statement, Subject
+from domain.model.elevator import ElevatorState
 from domain.model.errors import Rejected
 from domain.model.organization import OrganizationState
 from domain.model.personal import check_personal, parse_disclosures
+from domain.model.subjects import SubjectRef
 from domain.model.submission import invalid, parse_statement, parse_submission
-from domain.model.trust import TrustAnchor
+from domain.model.timeline import (
+    ELEVATOR_RULES,
+    ORGANIZATION_RULES,
+    Dated,
+    dated_entry,
+    fold_occurred,
+)
+from domain.model.trust import KeyInfo, TrustAnchor
 from ledger.disclosure import DisclosureError
 from ledger.entry import entry_hash
 
 #: The entry text stored at a version of a chain (``ElevatorLedger.chain_entry``).
 EntryAt = Callable[[UUID, int], str]
+#: The entry texts stored in a chain after a version up to another, in version order
+#: (``ElevatorLedger.chain_entries``).
+ChainEntries = Callable[[UUID, int, int], list[str]]
+#: How many parsed stored statements (of all chains) are kept for the next back-dated
+#: statements: a few megabytes, the chains most recently joined by one
+HISTORY_ENTRIES = 10_000
 
 
 class StatementJudge:
@@ -59,10 +76,18 @@ class StatementJudge:
         fresh: FreshAggregates,
         repository: Repository[UUID],
         entry_at: EntryAt,
+        chain_entries: ChainEntries,
         require_disclosures: bool,
     ) -> None:
         self.anchor, self.signers, self.fresh = anchor, signers, fresh
-        self.repository, self.entry_at = repository, entry_at
+        self.repository, self.entry_at, self.chain_entries = repository, entry_at, chain_entries
+        #: Per chain, its stored statements parsed (versions 1..n), most recently used last,
+        #: at most HISTORY_ENTRIES in all:
+        #: stored entries never change, so the next back-dated statement about the same chain
+        #: reads only the entries stored since (signers whose clocks lag, a batch of paper
+        #: records typed in).
+        self._histories: OrderedDict[UUID, list[Dated]] = OrderedDict()
+        self._kept = 0  # statements in _histories
         #: Personal fields are signed as salted digests; a submission must carry their values
         #: (disclosures). Re-verifying the public log has only the digests
         #: (domain.application.audit).
@@ -93,15 +118,7 @@ class StatementJudge:
         version = 1 if chain is None else chain.version + 1
         head = None if chain is None else chain.head
         check_prev(stmt, head, version - 1)
-        check_statement(
-            stmt,
-            signers,
-            None if chain is None else chain.state,
-            lambda uscc: self._organization(uscc, work),
-            lambda key_id: self.signers.owner(key_id, work),
-            self.anchor.uscc,
-            recorded_at,
-        )
+        refolded = self._decide(stmt, signers, chain, work, recorded_at)
         entry = entry_for(envelope_json, stmt, version, head, recorded_at)
         data = entry.to_bytes()
         ehash = entry_hash(data)
@@ -112,12 +129,52 @@ class StatementJudge:
             work.chains[created.id] = created
         else:
             chain.append(entry=text, entry_hash=ehash, payload=digest, disclosures=personal)
+            if refolded is not None:
+                chain.refolded(refolded)
         self.signers.index(stmt, recorded_at, work)
         late = is_late(stmt, recorded_at)
         accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)
         work.accepted.append(accepted)
         work.pending[(chain_cls.create_id(stmt.subject_id), digest)] = accepted
         return accepted
+
+    def _decide(
+        self,
+        stmt: Statement,
+        signers: Sequence[KeyInfo],
+        chain: SubjectChain | None,
+        work: UnitOfWork,
+        recorded_at: datetime,
+    ) -> ElevatorState | OrganizationState | None:
+        """Raise the :class:`Rejected` that says why ``stmt`` may not join ``chain``. A
+        statement dated at or after the chain's latest is judged against its state (the fast
+        path: one comparison more than before); one dated earlier on the occurred axis
+        (domain.model.timeline), which returns the chain's state with it, for the chain to
+        keep (None on the fast path: ``evolve`` makes that state)."""
+
+        def organizations(uscc: str) -> OrganizationState | None:
+            return self._organization(uscc, work)
+
+        def key_owner(key_id: str) -> str | None:
+            return self.signers.owner(key_id, work)
+
+        latest = None if chain is None else chain.latest_occurred_at
+        if chain is None or latest is None or stmt.occurred_at >= latest:
+            state = None if chain is None else chain.state
+            check_statement(
+                stmt, signers, state, organizations, key_owner, self.anchor.uscc, recorded_at
+            )
+            return None
+        return check_backdated_statement(
+            stmt,
+            signers,
+            chain.state,
+            self.history(chain, work),
+            organizations,
+            key_owner,
+            self.anchor.uscc,
+            recorded_at,
+        )
 
     def _personal(self, stmt: Statement, raw: Sequence[Any]) -> list[str]:
         """The disclosures to keep beside the entry, once they match the statement."""
@@ -150,9 +207,61 @@ class StatementJudge:
                     with contextlib.suppress(KeyError):
                         cache.get(cid, evict=True)
                 raise
+        if chain.refold_due:
+            self.refold(chain, work)
         work.chains[cid] = chain
         return chain
+
+    def history(self, chain: SubjectChain, work: UnitOfWork) -> list[Dated]:
+        """The chain's statements as ``work`` sees them: those stored, then those this unit
+        of work appended and has not saved yet. Read for back-dated statements only."""
+        subject = _subject_of(chain)
+        pending = [
+            Dated(a.statement, a.version, a.recorded_at)
+            for a in work.accepted
+            if not a.duplicate and a.subject == subject
+        ]
+        stored_to = min((d.version for d in pending), default=chain.version + 1) - 1
+        return [*self._stored(chain.id, stored_to), *pending]
+
+    def forget_histories(self) -> None:
+        """Forget the parsed stored statements (the next back-dated statement reads its chain
+        from the event store again: what ``bench.backdated`` measures as the cold case)."""
+        self._histories.clear()
+        self._kept = 0
+
+    def _stored(self, chain_id: UUID, version: int) -> list[Dated]:
+        """The chain's stored statements up to ``version``: those parsed before, and those
+        stored since read from the event store."""
+        known = self._histories.pop(chain_id, [])
+        self._kept -= len(known)
+        known = [d for d in known if d.version <= version]  # never more than is stored
+        after = len(known)
+        known += [dated_entry(text) for text in self.chain_entries(chain_id, version, after)]
+        while self._kept + len(known) > HISTORY_ENTRIES and self._histories:
+            self._kept -= len(self._histories.popitem(last=False)[1])
+        if len(known) <= HISTORY_ENTRIES:
+            self._histories[chain_id] = known
+            self._kept += len(known)
+        return list(known)
+
+    def refold(self, chain: SubjectChain, work: UnitOfWork) -> None:
+        """Set the chain's state to the occurred-order fold of its statements (it holds a
+        back-dated one and was rebuilt or advanced in log order)."""
+        rules: Any = ELEVATOR_RULES if isinstance(chain, Elevator) else ORGANIZATION_RULES
+        chain.refolded(fold_occurred(rules, _subject_id(chain), self.history(chain, work)))
 
     def _organization(self, uscc: str, work: UnitOfWork) -> OrganizationState | None:
         chain = self.chain(Organization, uscc, work)
         return chain.state if isinstance(chain, Organization) else None
+
+
+def _subject_of(chain: SubjectChain) -> str:
+    """The wire form of the chain's subject, as entries name it (``elevator:<code>``)."""
+    kind = Subject.ELEVATOR if isinstance(chain, Elevator) else Subject.ORGANIZATION
+    return str(SubjectRef(kind, _subject_id(chain)))
+
+
+def _subject_id(chain: SubjectChain) -> str:
+    state = chain.state
+    return str(state.equipment_code if isinstance(state, ElevatorState) else state.uscc)

@@ -21,6 +21,12 @@ from domain.model.organization import OrganizationState, check_organization_stat
 from domain.model.rules import RuleViolation, statement_data
 from domain.model.subjects import SubjectRef
 from domain.model.submission import statement_of
+from domain.model.timeline import (
+    ELEVATOR_RULES,
+    ORGANIZATION_RULES,
+    Dated,
+    judge_on_its_date,
+)
 from domain.model.trust import KeyInfo
 from ledger.entry import Entry
 from ledger.keys import KeyFormatError, VerifyingKey
@@ -99,6 +105,37 @@ def check_statement(
             check_elevator_statement(state, stmt, recorded_at)
     except RuleViolation as exc:
         raise RuleBroken(exc.rule, exc.message) from exc
+
+
+def check_backdated_statement(
+    stmt: Statement,
+    signers: Sequence[KeyInfo],
+    state: ElevatorState | OrganizationState,
+    history: Sequence[Dated],
+    organizations: OrgLookup,
+    key_owner: KeyOwnerLookup,
+    authority: str,
+    recorded_at: datetime,
+) -> ElevatorState | OrganizationState:
+    """:func:`check_statement` for a statement dated before the latest of its chain: judged
+    on its date and against what occurred after it
+    (:func:`domain.model.timeline.judge_on_its_date`). ``state`` is the chain's state now,
+    ``history`` its statements with their versions. Returns the chain's state with the
+    statement (the occurred-order fold) for the chain to keep."""
+    category = state.category if isinstance(state, ElevatorState) else None
+    authorize(stmt, signers, organizations, authority, category)
+    new = Dated(stmt, 1 + max((d.version for d in history), default=0), recorded_at)
+    try:
+        if stmt.statement_type.subject is Subject.ORGANIZATION:
+            after: ElevatorState | OrganizationState = judge_on_its_date(
+                ORGANIZATION_RULES, stmt.subject_id, history, new
+            )
+            check_key_statement(stmt, key_owner)
+        else:
+            after = judge_on_its_date(ELEVATOR_RULES, stmt.subject_id, history, new)
+    except RuleViolation as exc:
+        raise RuleBroken(exc.rule, exc.message) from exc
+    return after
 
 
 def check_key_statement(stmt: Statement, key_owner: KeyOwnerLookup) -> None:

@@ -66,6 +66,8 @@ RULES: Mapping[str, str] = MappingProxyType(
     {
         # --- any subject ---
         "occurred-in-the-future": "occurred_at is later than the ledger clock plus the clock skew.",
+        "backdated-breaks-later": "A back-dated statement would make a statement that occurred"
+        " after it break a rule.",
         # --- elevator: existence and time ---
         "statement-for-another-elevator": "The statement is not about this elevator.",
         "elevator-unknown": "The elevator was never manufactured in the ledger; that comes first.",

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.model.elevator import ElevatorState, evolve_elevator
+from domain.model.timeline import NOT_APPLICABLE
 from domain.replay.axes import Axis, included
 from domain.replay.evidence import Evidence, Trail
 from domain.replay.log_order import LogOrder
@@ -18,6 +19,7 @@ from domain.replay.verify import (
     BrokenEntry,
     KeyLookup,
     KeyOrder,
+    VerifiedEntry,
     memoized,
     verify_entry,
 )
@@ -96,6 +98,7 @@ def replay(
     failed_version: int | None = None
     head: Evidence | None = None
     checked = excluded = 0
+    counted: list[tuple[int, Evidence, VerifiedEntry]] = []
     for version, raw in enumerate(entries, 1):
         data = raw.encode() if isinstance(raw, str) else bytes(raw)
         try:
@@ -105,19 +108,23 @@ def replay(
         except BrokenEntry as exc:
             problem, failed_version = f"version {version}: {exc}", version
             break
-        entry, stmt = verified.entry, verified.statement
         if code is None:
             code = verified.subject.id
             state = ElevatorState.empty(code)
         checked += 1
-        head = Evidence(version, verified.entry_hash, stmt.type)
-        if not included(axis, stmt, entry, as_of):
+        head = Evidence(version, verified.entry_hash, verified.statement.type)
+        if not included(axis, verified.statement, verified.entry, as_of):
             excluded += 1
             continue
+        counted.append((version, head, verified))
+    if axis is Axis.OCCURRED:  # as it happened: in the order it happened (domain.model.timeline)
+        counted.sort(key=lambda c: (c[2].statement.occurred_at, c[0]))
+    for version, evidence, verified in counted:
+        entry, stmt = verified.entry, verified.statement
         note = None
         try:
             after = evolve_elevator(state, stmt)
-        except (KeyError, AssertionError, AttributeError, TypeError) as exc:
+        except NOT_APPLICABLE as exc:
             # e.g. on the occurred axis, a rescue step whose alarm occurred after the instant
             after = state
             note = f"not applied: it builds on something outside this replay ({exc!r})"
@@ -137,7 +144,7 @@ def replay(
             )
         )
         if note is None:
-            trail.note(stmt, head, state, after)
+            trail.note(stmt, evidence, state, after)
         state = after
     if problem is None and head is None:
         problem, failed_version = "version 1: the chain is empty", 1

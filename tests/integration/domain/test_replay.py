@@ -29,7 +29,7 @@ from api.elevator_replay import chain_entries
 from domain.application.log_chains import LogChains
 from domain.application.log_order import LedgerOrder
 from domain.application.service import Receipt
-from domain.model.errors import Rejected
+from domain.model.errors import Rejected, RuleBroken
 from domain.model.roles import Role
 from domain.model.trust import KeyInfo
 from domain.replay import Axis, Replay, parse_instant, replay
@@ -157,10 +157,11 @@ def _history(city: City) -> History:
             "rescue.alarm",
             CODE,
             platform,
-            on_day(150, 14, 2),
+            on_day(150, 14, 0),
             rescue_id="R-1",
             alarm_at=on_day(150, 14, 0).isoformat(),
         ),
+        recorded=on_day(150, 14, 2),
     )  # v11
     say(
         platform,
@@ -259,22 +260,39 @@ def test_the_axes_differ_for_a_late_entry(history: History) -> None:
     between = on_day(212, 12)  # V-4 occurred on day 210, recorded on day 215
     happened = history.replay(between, Axis.OCCURRED)
     known = history.replay(between, Axis.RECORDED)
-    assert versions(happened) == list(range(1, 21))
+    # on the occurred axis in the order it happened: V-4 (day 210) before the fault (day 212)
+    assert versions(happened) == [*range(1, 19), 20, 19]
     assert versions(known) == list(range(1, 20))
-    late = happened.steps[-1]
+    late = happened.steps[-2]
     assert late.late and late.recorded_at > between >= late.occurred_at
     assert "V-4" in happened.state.visits and "V-4" not in known.state.visits
-    assert not any(s.late for s in happened.steps[:-1])
+    assert [s.version for s in happened.steps if s.late] == [20]
 
 
-def test_what_builds_on_a_later_statement_is_shown_but_not_applied(history: History) -> None:
-    # the dispatch (14:01) is in, the alarm it follows (logged 14:02) is not yet
-    result = history.replay(on_day(150, 14, 1, 30))
-    assert versions(result)[-1] == 12 and 11 not in versions(result)
-    dispatched = result.steps[-1]
-    assert dispatched.note is not None and "not applied" in dispatched.note
-    assert dispatched.changes == {}
-    assert result.verified and "R-1" not in result.state.rescues
+def test_a_rescue_step_dated_before_the_alarm_it_follows_is_refused(history: History) -> None:
+    # judged on the occurred axis: at 15:01 there was no alarm R-2 yet (it is dated 15:02)
+    h = history
+    alarm = statement(
+        "rescue.alarm",
+        CODE,
+        h.platform,
+        on_day(150, 15, 2),
+        rescue_id="R-2",
+        alarm_at=on_day(150, 15, 2).isoformat(),
+    )
+    h.city.say(h.platform, alarm)
+    dispatched = statement(
+        "rescue.dispatched",
+        CODE,
+        h.platform,
+        on_day(150, 15, 1),
+        rescue_id="R-2",
+        dispatched_at=on_day(150, 15, 1).isoformat(),
+        responder=h.first_maintainer.uscc,
+    )
+    with pytest.raises(RuleBroken) as info:
+        h.city.say(h.platform, dispatched)
+    assert info.value.rule == "rescue-not-open"
 
 
 def test_before_the_elevator_existed_nothing_is_known(history: History) -> None:
