@@ -228,9 +228,11 @@ def registered(city: City, p: Parties, code: str, days: float, life: Days = HIST
     tell(city, [registration(p, code, life.at(days), **identified(code))])
 
 
-def in_service(city: City, p: Parties, code: str) -> None:
+def in_service(city: City, p: Parties, code: str, *, recent_visit: bool = True) -> None:
     """Manufactured, installed, inspected, registered, a rescue code, a contract, insured and
-    maintained three days ago: nothing a passenger needs to be warned of."""
+    maintained three days ago: nothing a passenger needs to be warned of. Without
+    ``recent_visit`` the last visit is left out (so that a construction dated after the
+    insurance breaks no later statement: each statement is judged on its own date)."""
     say = city.say
     life = commissioned(
         p,
@@ -254,6 +256,8 @@ def in_service(city: City, p: Parties, code: str) -> None:
             valid_to=day(500),
         ),
     )
+    if not recent_visit:
+        return
     visit = NOW - timedelta(days=3)
     say(
         p.maintainer,

@@ -94,8 +94,9 @@ def _entries(row: dict[str, Any], reason: str) -> list[tuple[int, str]]:
 
 def test_the_illegal_use_list_says_why_with_the_entries_that_prove_it(city: City) -> None:
     p = Parties.onboard(city)
-    for code in (FAILED_USED, FAILED_UNUSED, MODIFIED, NORMAL):
+    for code in (FAILED_USED, FAILED_UNUSED, NORMAL):
         in_service(city, p, code)
+    in_service(city, p, MODIFIED, recent_visit=False)  # no visit after the modification below
     failure = _failed(city, p, FAILED_USED)
     rescue = _alarm(city, p, FAILED_USED, NOW - timedelta(days=1))
     _failed(city, p, FAILED_UNUSED)
