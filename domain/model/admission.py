@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from domain.model.authorization import OrgLookup, authorize
+from domain.model.authorization import OrgLookup, acting_roles, authorize
 from domain.model.catalogue import KeyRegistered, Statement, Subject
-from domain.model.elevator import ElevatorState, check_elevator_statement
+from domain.model.elevator import ElevatorState, check_elevator_statement, check_terminal_binding
 from domain.model.errors import RuleBroken, StaleChainHead
 from domain.model.organization import OrganizationState, check_organization_statement
 from domain.model.rules import RuleViolation, statement_data
@@ -27,6 +27,8 @@ from ledger.keys import KeyFormatError, VerifyingKey
 
 #: The organization a key id is registered to, if any key has that id.
 KeyOwnerLookup = Callable[[str], str | None]
+#: An elevator's state by equipment code, None if the ledger has no chain for it.
+ElevatorLookup = Callable[[str], ElevatorState | None]
 
 
 @dataclass(frozen=True)
@@ -63,9 +65,12 @@ def check_statement(
     key_owner: KeyOwnerLookup,
     authority: str,
     recorded_at: datetime,
+    elevators: ElevatorLookup | None = None,
 ) -> None:
     """May these signers say this about a subject in ``state`` (None: a subject not seen
-    yet), now? Authorization first, then the subject's rules."""
+    yet), now? Authorization first, then the subject's rules, which for an elevator include
+    whether the issuer is one of its parties, and for a terminal key (``elevators``: how to
+    find the elevator it is bound to) whether its owner is."""
     category = state.category if isinstance(state, ElevatorState) else None
     authorize(stmt, signers, organizations, authority, category)
     try:
@@ -74,10 +79,13 @@ def check_statement(
                 state = OrganizationState.empty(stmt.subject_id)
             check_organization_statement(state, stmt, recorded_at)
             check_key_statement(stmt, key_owner)
+            if elevators is not None:
+                _check_binding(stmt, elevators)
         else:
             if not isinstance(state, ElevatorState):
                 state = ElevatorState.empty(stmt.subject_id)
-            check_elevator_statement(state, stmt, recorded_at)
+            roles = acting_roles(stmt, organizations, authority)
+            check_elevator_statement(state, stmt, recorded_at, roles)
     except RuleViolation as exc:
         raise RuleBroken(exc.rule, exc.message) from exc
 
@@ -96,6 +104,14 @@ def check_key_statement(stmt: Statement, key_owner: KeyOwnerLookup) -> None:
         owner = key_owner(data.key_id)
         if owner is not None:
             raise RuleBroken("key-id-taken", f"key {data.key_id[:16]}… is registered to {owner}")
+
+
+def _check_binding(stmt: Statement, elevators: ElevatorLookup) -> None:
+    """A terminal key (``key.registered`` with ``bound_elevator``) is judged against the
+    elevator it is bound to, as that elevator's chain stands."""
+    data = statement_data(stmt)
+    if isinstance(data, KeyRegistered) and data.bound_elevator is not None:
+        check_terminal_binding(elevators(data.bound_elevator), stmt)
 
 
 def is_late(stmt: Statement, recorded_at: datetime) -> bool:

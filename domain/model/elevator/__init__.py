@@ -49,7 +49,12 @@ from domain.model.elevator import (
     supervision,
     use,
 )
-from domain.model.elevator.registry import check_elevator_statement, evolve_elevator
+from domain.model.elevator.registry import (
+    PARTIES,
+    check_elevator_statement,
+    check_terminal_binding,
+    evolve_elevator,
+)
 from domain.model.elevator.state import (
     Construction,
     Contract,
@@ -61,11 +66,13 @@ from domain.model.elevator.state import (
     RescueStage,
     Tracked,
     active_contract,
+    is_own_party,
     maintenance_unit_on,
     registered_use_unit,
 )
 
 __all__ = [
+    "PARTIES",
     "Construction",
     "Contract",
     "ElevatorState",
@@ -77,10 +84,12 @@ __all__ = [
     "Tracked",
     "active_contract",
     "check_elevator_statement",
+    "check_terminal_binding",
     "construction",
     "evolve_elevator",
     "faults_and_rescue",
     "inspection",
+    "is_own_party",
     "maintenance",
     "maintenance_unit_on",
     "manufacture",
