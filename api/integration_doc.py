@@ -136,6 +136,14 @@ holds no control characters other than tab, CR and LF; no JSON object may repeat
 statement or in the envelope). Statements recorded long after they occurred are accepted but marked
 late.
 
+Holding the role a type is "signed by" is not enough: about an elevator, the issuer must also be
+one of that elevator's own parties for the type on `occurred_at` — its registered use unit, the
+maintenance unit whose contract is in force that day, the 96333 platform, the regulator, or the
+party an earlier statement names (a rectification order's `responsible`, a rescue dispatch's
+`responder`, the policy's insurer); a terminal key is bound (`bound_elevator`) only by the
+elevator's use unit or contracted maintainer. docs/lifecycle.md, "Who may sign what about an
+elevator", has the table; a refusal names its `rule`.
+
 ## 3. Sign it (DSSE v1, Ed25519) with nothing but `cryptography`
 
 ```python
