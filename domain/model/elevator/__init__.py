@@ -24,7 +24,9 @@ Adding a statement type about an elevator takes three places (docs/lifecycle.md 
 1. its schema — the ``data`` model and its :class:`~domain.model.catalogue.StatementType` entry —
    in :mod:`domain.model.catalogue`;
 2. its rule and its effect, side by side in the area module it belongs to, registered there with
-   ``STEPS.register(name, check=..., evolve=...)`` (``None``: no rule of its own, or no effect);
+   ``STEPS.register(name, check=..., evolve=...)`` (``None``: no rule of its own, or no effect),
+   and who may sign it relative to the elevator, ``PARTIES.register(name, who=...)`` (``None``:
+   the role alone, or the type's own rule checks the relation);
 3. its rule ids: in :data:`~domain.model.rules.RULES`, in docs/lifecycle.md, and with a
    specification in tests/unit/domain/test_elevator_lifecycle.py.
 
