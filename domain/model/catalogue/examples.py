@@ -234,7 +234,6 @@ _EXAMPLES: Mapping[str, tuple[Role, dict[str, Any]]] = {
             "hazard_id": "H-2024-012",
             "items": ["更换曳引钢丝绳"],
             "deadline": "2024-06-15",
-            "responsible": _ORGS[Role.MAINTENANCE_UNIT],
         },
     ),
     "rectification.completed": (
