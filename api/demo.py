@@ -54,9 +54,29 @@ class SignedCity:
         ]
 
     def history(self) -> Iterator[tuple[PlannedStatement, dict[str, Any]]]:
-        """Every planned statement with its envelope, in recorded order."""
+        """Every planned statement with its envelope, in recorded order; each terminal key is
+        bound just before the first statement it signs, by its owner, when the owner holds the
+        elevator's contract (a binding answers to the elevator's parties on its date)."""
+        unbound = dict(self.plan.terminals)
         for planned in self.plan.statements():
+            code = planned.statement.get("elevator")
+            if planned.via_terminal and code in unbound:
+                yield self._binding(code, unbound.pop(code), planned)
             yield planned, _sign(planned, self.keys).to_json()
+
+    def _binding(
+        self, code: str, owner: str, first: PlannedStatement
+    ) -> tuple[PlannedStatement, dict[str, Any]]:
+        """The owner's ``key.registered`` of the terminal of ``code``, dated and recorded with
+        the terminal's first statement."""
+        at = datetime.fromisoformat(first.statement["occurred_at"])
+        key = self.keys[f"terminal:{code}"].verifying_key
+        planned = PlannedStatement(
+            first.recorded_at,
+            (owner,),
+            key_registration(owner, owner, key, at, bound_elevator=code),
+        )
+        return planned, sign_statement(planned.statement, [self.keys[owner]]).to_json()
 
     def save_keys(self, settings: Settings) -> None:
         for name, key in self.keys.items():
@@ -79,7 +99,7 @@ def seed_city(
         for envelope, at in setup:
             node.service.submit_batch([envelope], [at])
             bar.advance(task)
-        total = sum(1 for _ in plan.statements())
+        total = sum(1 for _ in plan.statements()) + len(plan.terminals)
         task = bar.add_task(f"seeding {elevators} elevators", total=total)
         for chunk in _chunks(city.history(), BATCH):
             results = node.service.submit_batch(
@@ -127,9 +147,6 @@ def _onboarding(
             valid_from=start.date(),
         ):
             out.append((None, statement))
-    for code, owner in plan.terminals.items():
-        key = keys[f"terminal:{code}"].verifying_key
-        out.append((owner, key_registration(owner, owner, key, start, bound_elevator=code)))
     return out
 
 

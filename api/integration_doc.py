@@ -144,6 +144,14 @@ name one, covering its varieties. An elevator recorded earlier with the class co
 equipment code and is registered under 3210 or 3220; new statements giving 3200 as a code are
 refused (422 `invalid-statement`).
 
+Holding the role a type is "signed by" is not enough: about an elevator, the issuer must also be
+one of that elevator's own parties for the type on `occurred_at` — its registered use unit, the
+maintenance unit whose contract is in force that day, the 96333 platform, the regulator, or the
+party an earlier statement names (a rectification order's `responsible`, a rescue dispatch's
+`responder`, the policy's insurer); a terminal key is bound (`bound_elevator`) only by the
+elevator's use unit or contracted maintainer. docs/lifecycle.md, "Who may sign what about an
+elevator", has the table; a refusal names its `rule`.
+
 ## 3. Sign it (DSSE v1, Ed25519) with nothing but `cryptography`
 
 ```python

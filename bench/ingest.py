@@ -64,21 +64,26 @@ def _code(i: int) -> str:
 
 
 class Seeded:
-    """A ledger with a manufacturer, a maintenance unit and ELEVATORS manufactured lifts."""
+    """A ledger with a manufacturer, a maintenance unit, a use unit and ELEVATORS manufactured
+    lifts, each under a maintenance contract between the two (a fault is the maintainer's to
+    report only where it holds the contract)."""
 
     def __init__(self, home: Path, url: str) -> None:
         self.settings = Settings(home=home, database_url=url)
         node, _ = initialise(self.settings)
         authority = load_signing_key(self.settings.authority_key_path)
         self.maker, self.maintainer = SigningKey.generate(), SigningKey.generate()
+        use_unit = SigningKey.generate()
         self.maker_id, self.maintainer_id = (
             make_uscc("91430900B00000001"),
             make_uscc("91430900B00000002"),
         )
+        use_unit_id = make_uscc("91430900B00000003")
         long_ago = datetime.now(UTC) - timedelta(days=3000)
         for uscc, role, key in (
             (self.maker_id, Role.MANUFACTURER, self.maker),
             (self.maintainer_id, Role.MAINTENANCE_UNIT, self.maintainer),
+            (use_unit_id, Role.USE_UNIT, use_unit),
         ):
             lic = licences_for([role], "B", ("3110",), long_ago.date(), datetime(2099, 1, 1).date())
             for s in onboarding_statements(
@@ -119,6 +124,27 @@ class Seeded:
             for i in range(ELEVATORS)
         ]
         node.service.submit_batch(envelopes)
+        contracts = [
+            sign_statement(
+                {
+                    "type": "maintenance_contract.signed",
+                    "elevator": _code(i),
+                    "issuer": self.maintainer_id,
+                    "occurred_at": made.isoformat(),
+                    "data": {
+                        "contract_number": f"WB-{i}",
+                        "maintenance_unit": self.maintainer_id,
+                        "use_unit": use_unit_id,
+                        "valid_from": made.date().isoformat(),
+                        "valid_to": "2099-12-31",
+                        "policy": "classic_15_day",
+                    },
+                },
+                [self.maintainer, use_unit],
+            ).to_json()
+            for i in range(ELEVATORS)
+        ]
+        node.service.submit_batch(contracts)
         node.close()
 
     def faults(self, n: int, tag: str) -> list[dict[str, Any]]:

@@ -14,14 +14,18 @@ Why the split is exact. What the ledger decides about a statement depends on
   which sees every entry, would have to keep that time and send it with each entry.)
 
 No rule reads another elevator's chain: every uniqueness rule of an elevator (contract
-numbers, visit, rescue, hazard and order ids) is scoped to that elevator, a terminal key's
-binding is part of its ``key.registered`` (an organization statement), and an organization
-statement never reads an elevator. So each shard replays *every* organization statement and
-the statements of the elevators assigned to it, all in log order: every shard builds the same
-key index and organization states as the one-process replay, and each elevator's chain in
-exactly one shard, so up to the first entry the one-process replay refuses, every shard
-accepts what it would, and at that entry the shard holding it refuses it for the same reason.
-The first problem by log position over all shards is the first problem of the whole log.
+numbers, visit, rescue, hazard and order ids) is scoped to that elevator, and a terminal key's
+binding is part of its ``key.registered`` (an organization statement). One organization
+statement reads an elevator: a terminal key's ``key.registered`` is judged against the elevator
+it is bound to (its owner must be that elevator's use unit or contracted maintainer). That
+elevator is given its shard there and then if it has none, and only that shard judges the
+binding; the others are told the binding is judged elsewhere and check the rest. So each shard
+replays *every* organization statement and the statements of the elevators assigned to it, all
+in log order: every shard builds the same key index and organization states as the one-process
+replay, and each elevator's chain in exactly one shard, so up to the first entry the
+one-process replay refuses, every shard accepts what it would, and at that entry the shard
+holding it (for a binding: the bound elevator's) refuses it for the same reason. The first
+problem by log position over all shards is the first problem of the whole log.
 
 Where an entry goes is read from its *payload* (the statement's type and elevator), never
 from the entry's ``subject`` field: a statement stored in the wrong chain must still be judged
@@ -49,8 +53,9 @@ from ledger.dsse import b64decode_any
 from ledger.entry import Entry
 from ledger.parallel import Shards
 
-#: (position in the replay, log index, entry bytes, its recorded_at)
-Item = tuple[int, int, bytes, datetime]
+#: (position in the replay, log index, entry bytes, its recorded_at, the elevator whose terminal
+#: binding this entry registers if another shard judges it)
+Item = tuple[int, int, bytes, datetime, str | None]
 #: (entries re-accepted, (position, finding) of the first that was not if any, CPU seconds the
 #: shard has used so far)
 Reply = tuple[int, tuple[int, Finding] | None, float]
@@ -93,6 +98,26 @@ def route(entry: Entry) -> str | None:
     return code if isinstance(code, str) else _route_by_parse(payload)
 
 
+def bound_elevator(entry: Entry) -> str | None:
+    """The elevator a ``key.registered`` entry binds a terminal key to, if it does (read from
+    the payload as :func:`route` reads it; an unreadable one binds nothing here, and every shard
+    then judges it alike)."""
+    envelope = entry.envelope
+    if "envelope" in envelope:
+        envelope = envelope["envelope"]
+    payload = envelope.get("payload") if isinstance(envelope, dict) else None
+    if not isinstance(payload, str):
+        return None
+    try:
+        doc = orjson.loads(b64decode_any(payload))
+        if doc["type"] != "key.registered":
+            return None
+        code = doc["data"]["bound_elevator"]
+    except Exception:
+        return None
+    return code if isinstance(code, str) else None
+
+
 def _route_by_parse(payload: str) -> str | None:
     try:
         stmt = parse_payload(payload)
@@ -133,9 +158,11 @@ class ShardReplay:
         if self.replay.problem is not None or not items:
             return 0, None, time.process_time()  # spent: the parent stops at its problem
         before = self.replay.checked
+        elsewhere = self.replay.app.judge.bindings_judged_elsewhere
+        elsewhere.update(code for *_, code in items if code is not None)
         problem = self.replay.check(
-            [(index, data) for _, index, data, _ in items],
-            [_entry(data, recorded_at) for _, _, data, recorded_at in items],
+            [(index, data) for _, index, data, _, _ in items],
+            [_entry(data, recorded_at) for _, _, data, recorded_at, _ in items],
         )
         done = self.replay.checked - before
         found = None if problem is None else (items[done][0], problem)
@@ -195,12 +222,15 @@ class ShardedReplay:
         parsed, malformed = parse_entries(batch, entries)
         sent = 0
         for index, data, entry in parsed:
-            item = (self._position + sent, index, data, entry.recorded_at)
+            item: Item = (self._position + sent, index, data, entry.recorded_at, None)
             sent += 1
             code = route(entry)
             if code is None:
-                for message in messages:
-                    message.append(item)
+                bound = bound_elevator(entry)
+                judge = None if bound is None else self._shard_of(bound)
+                for number, message in enumerate(messages):
+                    elsewhere = bound if judge is not None and number != judge else None
+                    message.append(item if elsewhere is None else (*item[:4], elsewhere))
             else:
                 messages[self._shard_of(code)].append(item)
         if sent:

@@ -2,7 +2,8 @@
 
 The decision itself is pure (:mod:`domain.model.admission`); this is the part that reads
 aggregates: the subject's chain (checked against the log when it comes from the event store
-rather than the cache), the organizations the authorization asks about, the signing keys. An
+rather than the cache), the organizations the authorization asks about, the elevator a terminal
+key is bound to, the signing keys. An
 accepted statement is appended to its chain in the unit of work (saved with the others by the
 application); the exact same statement again is answered with the original entry.
 """
@@ -43,6 +44,7 @@ from domain.model.elevator import ElevatorState
 from domain.model.errors import Rejected
 from domain.model.organization import OrganizationState
 from domain.model.personal import check_personal, parse_disclosures
+from domain.model.rules import statement_data
 from domain.model.subjects import SubjectRef
 from domain.model.submission import invalid, parse_statement, parse_submission
 from domain.model.timeline import (
@@ -95,6 +97,9 @@ class StatementJudge:
         #: Asked about every chain loaded from the event store (not from the cache) before a
         #: statement is judged against it (see ``ElevatorLedger.check_loaded``).
         self.check_loaded: Callable[[SubjectChain], None] | None = None
+        #: Elevators whose terminal bindings another process judges: a shard of the audit's
+        #: replay (domain.application.audit_shards) holds only its own elevators' chains.
+        self.bindings_judged_elsewhere: set[str] = set()
 
     def judge(
         self, raw: bytes | Mapping[str, Any], work: UnitOfWork, recorded_at: datetime, position: int
@@ -159,10 +164,18 @@ class StatementJudge:
             return self.signers.owner(key_id, work)
 
         latest = None if chain is None else chain.latest_occurred_at
+        elevators = self._elevators(stmt, work)
         if chain is None or latest is None or stmt.occurred_at >= latest:
             state = None if chain is None else chain.state
             check_statement(
-                stmt, signers, state, organizations, key_owner, self.anchor.uscc, recorded_at
+                stmt,
+                signers,
+                state,
+                organizations,
+                key_owner,
+                self.anchor.uscc,
+                recorded_at,
+                elevators,
             )
             return None
         return check_backdated_statement(
@@ -174,6 +187,7 @@ class StatementJudge:
             key_owner,
             self.anchor.uscc,
             recorded_at,
+            elevators,
         )
 
     def _personal(self, stmt: Statement, raw: Sequence[Any]) -> list[str]:
@@ -250,6 +264,21 @@ class StatementJudge:
         back-dated one and was rebuilt or advanced in log order)."""
         rules: Any = ELEVATOR_RULES if isinstance(chain, Elevator) else ORGANIZATION_RULES
         chain.refolded(fold_occurred(rules, _subject_id(chain), self.history(chain, work)))
+
+    def _elevators(
+        self, stmt: Statement, work: UnitOfWork
+    ) -> Callable[[str], ElevatorState | None] | None:
+        """How the rules find the elevator a terminal key is bound to (None: its binding is
+        judged in another shard of the replay, which holds that elevator's chain)."""
+        if self.bindings_judged_elsewhere and stmt.type == "key.registered":
+            data = statement_data(stmt)
+            if getattr(data, "bound_elevator", None) in self.bindings_judged_elsewhere:
+                return None
+        return lambda code: self._elevator(code, work)
+
+    def _elevator(self, code: str, work: UnitOfWork) -> ElevatorState | None:
+        chain = self.chain(Elevator, code, work)
+        return chain.state if isinstance(chain, Elevator) else None
 
     def _organization(self, uscc: str, work: UnitOfWork) -> OrganizationState | None:
         chain = self.chain(Organization, uscc, work)

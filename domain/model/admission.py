@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from domain.model.authorization import OrgLookup, authorize
+from domain.model.authorization import OrgLookup, acting_roles, authorize
 from domain.model.catalogue import KeyRegistered, Statement, Subject, class_codes_assigned
-from domain.model.elevator import ElevatorState, check_elevator_statement
+from domain.model.elevator import ElevatorState, check_elevator_statement, check_terminal_binding
 from domain.model.errors import InvalidStatement, RuleBroken, StaleChainHead
 from domain.model.organization import OrganizationState, check_organization_statement
 from domain.model.rules import RuleViolation, statement_data
@@ -33,6 +33,8 @@ from ledger.keys import KeyFormatError, VerifyingKey
 
 #: The organization a key id is registered to, if any key has that id.
 KeyOwnerLookup = Callable[[str], str | None]
+#: An elevator's state by equipment code, None if the ledger has no chain for it.
+ElevatorLookup = Callable[[str], ElevatorState | None]
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,12 @@ def check_statement(
     key_owner: KeyOwnerLookup,
     authority: str,
     recorded_at: datetime,
+    elevators: ElevatorLookup | None = None,
 ) -> None:
     """May these signers say this about a subject in ``state`` (None: a subject not seen
-    yet), now? Its codes first, then authorization, then the subject's rules."""
+    yet), now? Its codes first, then authorization, then the subject's rules, which for an
+    elevator include whether the issuer is one of its parties, and for a terminal key
+    (``elevators``: how to find the elevator it is bound to) whether its owner is."""
     check_codes(stmt, recorded_at)
     category = state.category if isinstance(state, ElevatorState) else None
     authorize(stmt, signers, organizations, authority, category)
@@ -99,10 +104,13 @@ def check_statement(
                 state = OrganizationState.empty(stmt.subject_id)
             check_organization_statement(state, stmt, recorded_at)
             check_key_statement(stmt, key_owner)
+            if elevators is not None:
+                _check_binding(stmt, elevators)
         else:
             if not isinstance(state, ElevatorState):
                 state = ElevatorState.empty(stmt.subject_id)
-            check_elevator_statement(state, stmt, recorded_at)
+            roles = acting_roles(stmt, organizations, authority)
+            check_elevator_statement(state, stmt, recorded_at, roles)
     except RuleViolation as exc:
         raise RuleBroken(exc.rule, exc.message) from exc
 
@@ -116,12 +124,18 @@ def check_backdated_statement(
     key_owner: KeyOwnerLookup,
     authority: str,
     recorded_at: datetime,
+    elevators: ElevatorLookup | None = None,
 ) -> ElevatorState | OrganizationState:
     """:func:`check_statement` for a statement dated before the latest of its chain: judged
     on its date and against what occurred after it
     (:func:`domain.model.timeline.judge_on_its_date`). ``state`` is the chain's state now,
     ``history`` its statements with their versions. Returns the chain's state with the
-    statement (the occurred-order fold) for the chain to keep."""
+    statement (the occurred-order fold) for the chain to keep.
+
+    The statement itself is judged with the roles its issuer holds on its date (the relation
+    checks: :data:`~domain.model.elevator.PARTIES`); the later statements it is checked against
+    are re-judged on their own rules and relations to the elevator's parties."""
+    check_codes(stmt, recorded_at)
     category = state.category if isinstance(state, ElevatorState) else None
     authorize(stmt, signers, organizations, authority, category)
     new = Dated(stmt, 1 + max((d.version for d in history), default=0), recorded_at)
@@ -131,8 +145,17 @@ def check_backdated_statement(
                 ORGANIZATION_RULES, stmt.subject_id, history, new
             )
             check_key_statement(stmt, key_owner)
+            if elevators is not None:
+                _check_binding(stmt, elevators)
         else:
-            after = judge_on_its_date(ELEVATOR_RULES, stmt.subject_id, history, new)
+            roles = acting_roles(stmt, organizations, authority)
+
+            def check_new(s: ElevatorState, st: Statement, at: datetime) -> None:
+                check_elevator_statement(s, st, at, roles)
+
+            after = judge_on_its_date(
+                ELEVATOR_RULES, stmt.subject_id, history, new, check_new=check_new
+            )
     except RuleViolation as exc:
         raise RuleBroken(exc.rule, exc.message) from exc
     return after
@@ -152,6 +175,14 @@ def check_key_statement(stmt: Statement, key_owner: KeyOwnerLookup) -> None:
         owner = key_owner(data.key_id)
         if owner is not None:
             raise RuleBroken("key-id-taken", f"key {data.key_id[:16]}… is registered to {owner}")
+
+
+def _check_binding(stmt: Statement, elevators: ElevatorLookup) -> None:
+    """A terminal key (``key.registered`` with ``bound_elevator``) is judged against the
+    elevator it is bound to, as that elevator's chain stands."""
+    data = statement_data(stmt)
+    if isinstance(data, KeyRegistered) and data.bound_elevator is not None:
+        check_terminal_binding(elevators(data.bound_elevator), stmt)
 
 
 def is_late(stmt: Statement, recorded_at: datetime) -> bool:

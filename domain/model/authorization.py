@@ -75,6 +75,22 @@ def authorize(
     return key
 
 
+def acting_roles(stmt: Statement, orgs: OrgLookup, authority: str) -> frozenset[Role]:
+    """The roles the statement's type lets sign it (narrowed by inspection kind) that its issuer
+    holds on ``occurred_at``: what the elevator's relation checks read to tell the 96333
+    platform or a testing body from an organization that is merely a party
+    (:data:`domain.model.elevator.registry.PARTIES`). The authority holds the regulator role."""
+    st = stmt.statement_type
+    allowed = _signer_roles(stmt, st)
+    if stmt.issuer == authority:
+        return allowed & {Role.REGULATOR}
+    issuer = orgs(stmt.issuer)
+    if issuer is None:
+        return frozenset()
+    on = stmt.occurred_at.date()
+    return frozenset(role for role in allowed if issuer.has_role(role, on))
+
+
 def issuer_key(stmt: Statement, st: StatementType, signers: Sequence[KeyInfo]) -> KeyInfo:
     """The issuer's own signing key among the verified signers, active and allowed."""
     own = [k for k in signers if k.owner == stmt.issuer]

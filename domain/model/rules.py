@@ -72,6 +72,8 @@ RULES: Mapping[str, str] = MappingProxyType(
         "statement-for-another-elevator": "The statement is not about this elevator.",
         "elevator-unknown": "The elevator was never manufactured in the ledger; that comes first.",
         "already-manufactured": "elevator.manufactured is recorded only once per equipment code.",
+        "only-manufacturer-sells": "elevator.sold is signed by the manufacturer that recorded"
+        " elevator.manufactured.",
         "elevator-cancelled": "After registration.cancelled nothing more is recorded.",
         "elevator-scrapped": "After elevator.scrapped only registration.cancelled is accepted.",
         "before-manufacture": "Nothing can have happened to an elevator before it was made.",
@@ -93,6 +95,8 @@ RULES: Mapping[str, str] = MappingProxyType(
         "re-inspection-without-failure": "A re-inspection needs a failed inspection still open.",
         "inspection-needs-registration": "Periodic inspections and self-tests are for registered"
         " elevators in service or stopped.",
+        "self-test-by-other-maintainer": "A self-test signed by a maintenance unit (not a testing"
+        " body) is the one under contract that day.",
         # --- registration ---
         "already-registered": "The elevator already has a use registration; change it instead.",
         "registration-requires-supervisory-pass": "Use registration needs a passed supervisory"
@@ -133,6 +137,18 @@ RULES: Mapping[str, str] = MappingProxyType(
         "restart-after-a-year-needs-inspection": "Stopped for more than a year: a periodic"
         " inspection pass after the stop is required before resuming.",
         # --- faults and rescue ---
+        "fault-reporter-not-a-party": "A fault is reported by the registered use unit or the"
+        " maintenance unit under contract that day (or a terminal of theirs).",
+        "only-contracted-maintainer-clears": "A fault is cleared by the maintenance unit under"
+        " contract that day.",
+        "rescue-alarm-not-a-party": "A rescue alarm is raised by the registered use unit or the"
+        " 96333 platform.",
+        "rescue-dispatch-not-a-party": "A rescue is dispatched by the 96333 platform or the"
+        " registered use unit.",
+        "rescue-arrival-not-a-party": "A rescue arrival is signed by the 96333 platform, the"
+        " maintenance unit under contract that day or the responder the dispatch named.",
+        "rescue-release-not-a-party": "A release is signed by the 96333 platform, the maintenance"
+        " unit under contract that day or the responder the dispatch named.",
         "fault-already-open": "A fault with that id is already open.",
         "fault-not-open": "No open fault with that id.",
         "rescue-id-taken": "A rescue id is used once per elevator.",
@@ -145,6 +161,10 @@ RULES: Mapping[str, str] = MappingProxyType(
         "order-id-taken": "A rectification order id is used once per elevator.",
         "rectification-hazard-not-open": "A rectification order can only refer to an open hazard.",
         "order-not-open": "No open rectification order with that id.",
+        "rectification-by-other-party": "A rectification is completed by the party its order"
+        " names, else by the registered use unit or the maintenance unit under contract.",
+        "insured-not-use-unit": "An elevator's policy insures its registered use unit.",
+        "claim-by-other-insurer": "A claim is paid by the insurer that issued the policy.",
         "complaint-not-open": "No open complaint with that id.",
         "insurance-policy-unknown": "No insurance policy with that number for this elevator.",
         # --- organization ---
@@ -158,6 +178,10 @@ RULES: Mapping[str, str] = MappingProxyType(
         "key-id-taken": "A key id is registered once; a revoked key id never comes back.",
         "key-not-registered": "No key with that id is registered for this organization.",
         "key-already-revoked": "The key has already been revoked.",
+        "terminal-elevator-unknown": "A terminal key is bound to an elevator the ledger knows"
+        " (manufactured, not cancelled).",
+        "terminal-owner-not-a-party": "A terminal key is bound to an elevator by its registered"
+        " use unit or the maintenance unit under contract that day.",
     }
 )
 

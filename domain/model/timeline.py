@@ -134,7 +134,12 @@ def _broken(rules: SubjectRules[S], state: S, dated: Dated) -> RuleViolation | N
 
 
 def judge_on_its_date(
-    rules: SubjectRules[S], subject_id: str, history: Sequence[Dated], new: Dated
+    rules: SubjectRules[S],
+    subject_id: str,
+    history: Sequence[Dated],
+    new: Dated,
+    *,
+    check_new: Callable[[S, Statement, datetime], None] | None = None,
 ) -> S:
     """Raise :class:`RuleViolation` unless ``new`` fits the subject as it stood at its
     ``occurred_at`` and breaks no rule for a statement that occurred after it (module doc);
@@ -144,20 +149,22 @@ def judge_on_its_date(
     Nothing is recorded before the subject's first statement (its manufacture, its
     registration): a statement dated before everything in the chain is judged against the state
     that first statement made, so the subject's own rule for that refuses it
-    (``before-manufacture``).
+    (``before-manufacture``). ``check_new``: how the new statement is checked, when it needs
+    more than the subject's rules (the roles its issuer acts in); default ``rules.check``.
     """
     ordered = occurred_order(history)
     split = bisect_right([d.key for d in ordered], new.key)
     state = rules.empty(subject_id)
     for dated in ordered[:split]:
         state = tolerant_evolve(rules.evolve, state, dated.statement)
+    check = check_new or rules.check
     if split == 0 and ordered:
-        rules.check(
+        check(
             tolerant_evolve(rules.evolve, state, ordered[0].statement),
             new.statement,
             new.recorded_at,
         )
-    rules.check(state, new.statement, new.recorded_at)  # the rule broken at its date: its own id
+    check(state, new.statement, new.recorded_at)  # the rule broken at its date: its own id
     without, with_new = state, rules.evolve(state, new.statement)
     for later in ordered[split:]:
         broken = _broken(rules, with_new, later)

@@ -155,7 +155,8 @@ class Tampered:
 @pytest.fixture
 def ledger(tmp_path: Path, database_url: str) -> Iterator[Tampered]:
     city = City.open(tmp_path, database_url)
-    maker = city.org(Role.MANUFACTURER, Role.MAINTENANCE_UNIT)
+    # the 96333 platform's role too: its alarms need no contract (a fault would)
+    maker = city.org(Role.MANUFACTURER, Role.MAINTENANCE_UNIT, Role.RESCUE_PLATFORM)
     made = city.say(maker, statement("elevator.manufactured", CODE, maker, NOW - timedelta(days=9)))
     city.node.projections.catch_up()
     tampered = Tampered(tmp_path, database_url, city, maker, made)
@@ -166,13 +167,14 @@ def ledger(tmp_path: Path, database_url: str) -> Iterator[Tampered]:
 
 
 def _fault(ledger: Tampered, n: int) -> dict[str, Any]:
+    """A later statement about the elevator (an alarm taken by the platform)."""
     return statement(
-        "fault.reported",
+        "rescue.alarm",
         CODE,
         ledger.maker,
         NOW - timedelta(hours=n),
-        fault_id=f"F-{n}",
-        detected_at=(NOW - timedelta(hours=n)).isoformat(),
+        rescue_id=f"F-{n}",
+        alarm_at=(NOW - timedelta(hours=n)).isoformat(),
     )
 
 
@@ -233,7 +235,7 @@ def test_check_names_an_edited_stored_event(ledger: Tampered, which: str) -> Non
         ledger.forge_model(target.subject, target.version)
     else:
         target = last
-        ledger.forge(target.subject, target.version, "fault_id", "F-FORGED")
+        ledger.forge(target.subject, target.version, "rescue_id", "F-FORGED")
     _named(
         ledger.check(),
         f"{target.subject} version {target.version}, log index {target.log_index}: ",
@@ -323,7 +325,7 @@ def test_the_write_path_checks_the_head_of_every_chain_it_loads(ledger: Tampered
     the chain, loaded from the event store, finds its head is not the log's; it and every
     write after it are refused."""
     last = ledger.city.say(ledger.maker, _fault(ledger, 1))
-    ledger.forge(last.subject, last.version, "fault_id", "F-FORGED")
+    ledger.forge(last.subject, last.version, "rescue_id", "F-FORGED")
     ledger.city.node.close()
     ledger.city.node = open_node(Settings(home=ledger.home, database_url=ledger.url), check=False)
     ledger.city.submit = ledger.city.node.service.submit

@@ -160,10 +160,13 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Town]:
 # --- building tampered logs --------------------------------------------------------------
 
 
-def chained(entries: list[bytes], envelope: dict[str, Any], code: str) -> bytes:
-    """An entry for ``code``'s chain right after its last one (version, prev and a later
-    recorded_at all as the ledger would write them), so only the replay can object."""
-    subject = f"elevator:{code}"
+def chained(
+    entries: list[bytes], envelope: dict[str, Any], code: str, subject: str | None = None
+) -> bytes:
+    """An entry for ``code``'s chain (or ``subject``'s) right after its last one (version, prev
+    and a later recorded_at all as the ledger would write them), so only the replay can
+    object."""
+    subject = subject or f"elevator:{code}"
     parsed = [Entry.from_bytes(data) for data in entries]
     chain = [
         (entry, data)
@@ -205,6 +208,27 @@ def terminal_signing_for_another_elevator(t: Town) -> Tampered:
     fault = statement("fault.reported", B, device, at(80), detected_at=at(80).isoformat())
     log = [*t.entries, chained(t.entries, t.envelope([t.terminal], fault), B)]
     return log, len(t.entries), "terminal-not-bound"
+
+
+def terminal_bound_by_a_stranger(t: Town) -> Tampered:
+    """The builder binds a terminal to B, whose parties it is not: refused in B's shard, the
+    others being told that binding is judged elsewhere."""
+    key = SigningKey.generate().verifying_key
+    uscc = t.builder.uscc
+    binding = key_registration(uscc, uscc, key, at(80), bound_elevator=B)
+    envelope = t.envelope([t.builder.key], binding)
+    log = [*t.entries, chained(t.entries, envelope, B, f"organization:{uscc}")]
+    return log, len(t.entries), "terminal-owner-not-a-party"
+
+
+def terminal_bound_to_an_elevator_never_made(t: Town) -> Tampered:
+    """A binding to an elevator no shard holds yet: it gets its shard there and then."""
+    key = SigningKey.generate().verifying_key
+    uscc = t.maintainer.uscc
+    binding = key_registration(uscc, uscc, key, at(80), bound_elevator=LATER)
+    envelope = t.envelope([t.maintainer.key], binding)
+    log = [*t.entries, chained(t.entries, envelope, LATER, f"organization:{uscc}")]
+    return log, len(t.entries), "terminal-elevator-unknown"
 
 
 def key_used_after_its_revocation(t: Town) -> Tampered:
@@ -288,6 +312,8 @@ TAMPERINGS = [
     copied_onto_another_chain,
     wrapped_as_a_submission,
     terminal_signing_for_another_elevator,
+    terminal_bound_by_a_stranger,
+    terminal_bound_to_an_elevator_never_made,
     key_used_after_its_revocation,
     signature_broken,
     signed_payload_that_is_no_statement,

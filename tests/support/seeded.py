@@ -59,11 +59,13 @@ class Seeded:
 
 
 def seed(home: Path, url: str, codes: list[str]) -> Seeded:
-    """Onboard a manufacturer and a maintenance unit, manufacture the elevators; close."""
+    """Onboard a manufacturer, a maintenance unit and a use unit, manufacture the elevators and
+    put each under the maintainer's contract (its faults are the maintainer's to report); close."""
     city = City.open(home, url)
     try:
         maker = city.org(Role.MANUFACTURER)
         maintainer = city.org(Role.MAINTENANCE_UNIT)
+        owner = city.org(Role.USE_UNIT)
         made = NOW - timedelta(days=100)
         for c in codes:
             city.say(
@@ -72,6 +74,17 @@ def seed(home: Path, url: str, codes: list[str]) -> Seeded:
                     "elevator.manufactured", c, maker, made, manufactured_on=made.date().isoformat()
                 ),
             )
+            contract = statement(
+                "maintenance_contract.signed",
+                c,
+                maintainer,
+                made,
+                maintenance_unit=maintainer.uscc,
+                use_unit=owner.uscc,
+                valid_from=made.date().isoformat(),
+                valid_to="2099-12-31",
+            )
+            city.say(maintainer, contract, owner)
         node = city.node
         return Seeded(home, url, maintainer, codes, node.log.signer.verifier, node.anchor)
     finally:

@@ -239,6 +239,9 @@ class RectificationOrdered(DataModel):
     hazard_id: Ref | None = None
     items: Annotated[list[Text], Field(min_length=1)]
     deadline: date
+    #: The party that must rectify (e.g. the installer of a failed installation); absent: the
+    #: elevator's use unit or its contracted maintainer.
+    responsible: USCC | None = None
 
 
 class RectificationCompleted(DataModel):

@@ -24,7 +24,9 @@ Adding a statement type about an elevator takes three places (docs/lifecycle.md 
 1. its schema — the ``data`` model and its :class:`~domain.model.catalogue.StatementType` entry —
    in :mod:`domain.model.catalogue`;
 2. its rule and its effect, side by side in the area module it belongs to, registered there with
-   ``STEPS.register(name, check=..., evolve=...)`` (``None``: no rule of its own, or no effect);
+   ``STEPS.register(name, check=..., evolve=...)`` (``None``: no rule of its own, or no effect),
+   and who may sign it relative to the elevator, ``PARTIES.register(name, who=...)`` (``None``:
+   the role alone, or the type's own rule checks the relation);
 3. its rule ids: in :data:`~domain.model.rules.RULES`, in docs/lifecycle.md, and with a
    specification in tests/unit/domain/test_elevator_lifecycle.py.
 
@@ -49,7 +51,12 @@ from domain.model.elevator import (
     supervision,
     use,
 )
-from domain.model.elevator.registry import check_elevator_statement, evolve_elevator
+from domain.model.elevator.registry import (
+    PARTIES,
+    check_elevator_statement,
+    check_terminal_binding,
+    evolve_elevator,
+)
 from domain.model.elevator.state import (
     Construction,
     Contract,
@@ -62,12 +69,14 @@ from domain.model.elevator.state import (
     Tracked,
     UseEvidence,
     active_contract,
+    is_own_party,
     maintenance_unit_on,
     out_of_service,
     registered_use_unit,
 )
 
 __all__ = [
+    "PARTIES",
     "Construction",
     "Contract",
     "ElevatorState",
@@ -80,10 +89,12 @@ __all__ = [
     "UseEvidence",
     "active_contract",
     "check_elevator_statement",
+    "check_terminal_binding",
     "construction",
     "evolve_elevator",
     "faults_and_rescue",
     "inspection",
+    "is_own_party",
     "maintenance",
     "maintenance_unit_on",
     "manufacture",

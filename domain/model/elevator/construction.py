@@ -13,7 +13,7 @@ from domain.model.catalogue import (
     ConstructionNotified,
     Statement,
 )
-from domain.model.elevator.registry import STEPS
+from domain.model.elevator.registry import PARTIES, STEPS
 from domain.model.elevator.state import (
     Construction,
     ElevatorState,
@@ -65,6 +65,9 @@ def _construction_notified(state: ElevatorState, stmt: Statement) -> ElevatorSta
 STEPS.register(
     "construction.notified", check=_check_construction_notified, evolve=_construction_notified
 )
+# any licensed construction unit: the owner engages it, and the notice is the first the ledger
+# hears of that engagement
+PARTIES.register("construction.notified", who=None)
 
 
 def _check_construction_completed(state: ElevatorState, stmt: Statement) -> None:
@@ -103,3 +106,4 @@ def _construction_completed(state: ElevatorState, stmt: Statement) -> ElevatorSt
 STEPS.register(
     "construction.completed", check=_check_construction_completed, evolve=_construction_completed
 )
+PARTIES.register("construction.completed", who=None)  # construction-unit-mismatch, its check

@@ -15,13 +15,15 @@ from domain.model.catalogue import (
     InspectionKind,
     Statement,
 )
-from domain.model.elevator.registry import STEPS
+from domain.model.elevator.registry import PARTIES, STEPS, not_a_party
 from domain.model.elevator.state import (
     ElevatorState,
     FailedInspection,
     Lifecycle,
+    maintenance_unit_on,
     registered_and_whole,
 )
+from domain.model.roles import Role
 from domain.model.rules import RuleViolation, data_of
 
 #: Constructions after which the elevator needs a (new) registration before running again.
@@ -141,4 +143,22 @@ def _inspection(state: ElevatorState, stmt: Statement) -> ElevatorState:
     )
 
 
+def _who_inspects(state: ElevatorState, stmt: Statement, acting_as: frozenset[Role]) -> None:
+    """Inspections are any approved institute's (assigned, not contracted: the ledger holds no
+    relation to check). A self-test by a maintenance unit rather than a testing body is the
+    contracted maintainer's, testing the lifts it maintains (T7008)."""
+    if data_of(stmt, InspectionConcluded).kind is not InspectionKind.SELF_TEST:
+        return
+    if Role.TESTING_BODY in acting_as:
+        return
+    if stmt.issuer != maintenance_unit_on(state, stmt.occurred_at.date()):
+        raise not_a_party(
+            "self-test-by-other-maintainer",
+            state,
+            stmt,
+            "a testing body or the maintenance unit under contract that day",
+        )
+
+
 STEPS.register("inspection.concluded", check=_check_inspection, evolve=_inspection)
+PARTIES.register("inspection.concluded", who=_who_inspects)

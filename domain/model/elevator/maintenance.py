@@ -13,7 +13,7 @@ from domain.model.catalogue import (
     MaintenancePerformed,
     Statement,
 )
-from domain.model.elevator.registry import STEPS
+from domain.model.elevator.registry import PARTIES, STEPS
 from domain.model.elevator.state import Contract, ElevatorState, Lifecycle, registered_use_unit
 from domain.model.rules import RuleViolation, data_of
 
@@ -59,6 +59,9 @@ def _contract_signed(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 STEPS.register("maintenance_contract.signed", check=_check_contract_signed, evolve=_contract_signed)
+# the issuer is the contract's maintenance unit (schema), the use unit co-signs (authorization)
+# and is the registered one (contract-not-with-use-unit)
+PARTIES.register("maintenance_contract.signed", who=None)
 
 
 def _check_contract_ended(state: ElevatorState, stmt: Statement) -> None:
@@ -91,6 +94,7 @@ def _contract_ended(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 STEPS.register("maintenance_contract.ended", check=_check_contract_ended, evolve=_contract_ended)
+PARTIES.register("maintenance_contract.ended", who=None)  # only-contract-party-ends, its check
 
 
 # --- visits ---------------------------------------------------------------------------------
@@ -126,6 +130,8 @@ def _maintenance_performed(state: ElevatorState, stmt: Statement) -> ElevatorSta
 STEPS.register(
     "maintenance.performed", check=_check_maintenance_performed, evolve=_maintenance_performed
 )
+# maintenance-without-active-contract, in its check
+PARTIES.register("maintenance.performed", who=None)
 
 
 def _check_maintenance_confirmed(state: ElevatorState, stmt: Statement) -> None:
@@ -156,3 +162,4 @@ def _maintenance_confirmed(state: ElevatorState, stmt: Statement) -> ElevatorSta
 STEPS.register(
     "maintenance.confirmed", check=_check_maintenance_confirmed, evolve=_maintenance_confirmed
 )
+PARTIES.register("maintenance.confirmed", who=None)  # only-use-unit-confirms, in its check

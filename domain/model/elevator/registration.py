@@ -14,7 +14,7 @@ from domain.model.catalogue import (
     RescueCodeAssigned,
     Statement,
 )
-from domain.model.elevator.registry import STEPS
+from domain.model.elevator.registry import PARTIES, STEPS
 from domain.model.elevator.state import ElevatorState, Lifecycle, Registration
 from domain.model.rules import RuleViolation, data_of
 
@@ -61,6 +61,7 @@ def _registration_issued(state: ElevatorState, stmt: Statement) -> ElevatorState
 
 
 STEPS.register("registration.issued", check=_check_registration_issued, evolve=_registration_issued)
+PARTIES.register("registration.issued", who=None)  # the registration authority, by its role
 
 
 def _check_registration_changed(state: ElevatorState, stmt: Statement) -> None:
@@ -116,6 +117,7 @@ def _registration_changed(state: ElevatorState, stmt: Statement) -> ElevatorStat
 STEPS.register(
     "registration.changed", check=_check_registration_changed, evolve=_registration_changed
 )
+PARTIES.register("registration.changed", who=None)  # the registration authority, by its role
 
 
 def _check_registration_cancelled(state: ElevatorState, stmt: Statement) -> None:
@@ -142,6 +144,7 @@ def _registration_cancelled(state: ElevatorState, stmt: Statement) -> ElevatorSt
 STEPS.register(
     "registration.cancelled", check=_check_registration_cancelled, evolve=_registration_cancelled
 )
+PARTIES.register("registration.cancelled", who=None)  # the registration authority, by its role
 
 
 def _rescue_code(state: ElevatorState, stmt: Statement) -> ElevatorState:
@@ -149,3 +152,4 @@ def _rescue_code(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 STEPS.register("rescue_code.assigned", check=None, evolve=_rescue_code)
+PARTIES.register("rescue_code.assigned", who=None)  # the 96333 platform or the regulator

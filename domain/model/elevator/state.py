@@ -36,6 +36,7 @@ __all__ = [
     "Tracked",
     "UseEvidence",
     "active_contract",
+    "is_own_party",
     "maintenance_unit_on",
     "out_of_service",
     "registered_and_whole",
@@ -157,6 +158,9 @@ class Rescue:
     alarm_at: datetime
     dispatched_at: datetime | None = None
     arrived_at: datetime | None = None
+    #: The organization the dispatch sent (``rescue.dispatched`` ``responder``): besides the
+    #: contracted maintainer and the platform, it may sign the arrival and the release.
+    responder: str | None = None
 
     @property
     def last_at(self) -> datetime:
@@ -170,6 +174,9 @@ class Tracked:
 
     deadline: date
     closed_at: datetime | None = None
+    #: Who must act on it, when the order names a party (``rectification.ordered``
+    #: ``responsible``); hazards name none.
+    responsible: str | None = None
 
     @property
     def is_open(self) -> bool:
@@ -185,6 +192,7 @@ class ElevatorState:
 
     equipment_code: str
     category: str | None = None
+    manufacturer: str | None = None  # the issuer of elevator.manufactured
     lifecycle: Lifecycle | None = None
     manufactured_at: datetime | None = None
     construction: Construction | None = None
@@ -214,6 +222,7 @@ class ElevatorState:
     change_registration_due: datetime | None = None
     #: what the inspection schedule needs (domain/model/inspection_schedule.py)
     inspections: InspectionHistory = NO_INSPECTIONS
+    policy_insurers: Mapping[str, str] = field(default_factory=dict)  # number -> insurer
 
     @classmethod
     def empty(cls, equipment_code: str) -> Self:
@@ -261,3 +270,10 @@ def maintenance_unit_on(state: ElevatorState, on: date) -> str | None:
     """The maintenance unit responsible on ``on`` (USCC), if a contract is in force."""
     contract = active_contract(state, on)
     return contract.maintenance_unit if contract is not None else None
+
+
+def is_own_party(state: ElevatorState, uscc: str, on: date) -> bool:
+    """Whether ``uscc`` answers for the elevator on ``on``: its registered use unit or the
+    maintenance unit whose contract is in force that day (docs/lifecycle.md, "Who may sign
+    what about an elevator")."""
+    return uscc == registered_use_unit(state) or uscc == maintenance_unit_on(state, on)

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from domain.model.catalogue import Statement
-from domain.model.elevator.registry import STEPS
+from domain.model.elevator.registry import PARTIES, STEPS
 from domain.model.elevator.state import (
     REGISTERED_STATES,
     ElevatorState,
@@ -83,6 +83,7 @@ def _use_stopped(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 STEPS.register("use.stopped", check=_check_use_stopped, evolve=_use_stopped)
+PARTIES.register("use.stopped", who=None)  # only-registered-use-unit, in its check
 
 
 def _check_use_resumed(state: ElevatorState, stmt: Statement) -> None:
@@ -120,6 +121,7 @@ def _use_resumed(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 STEPS.register("use.resumed", check=_check_use_resumed, evolve=_use_resumed)
+PARTIES.register("use.resumed", who=None)  # only-registered-use-unit, in its check
 
 
 def _scrapped(state: ElevatorState, stmt: Statement) -> ElevatorState:
@@ -135,3 +137,4 @@ def _scrapped(state: ElevatorState, stmt: Statement) -> ElevatorState:
 
 
 STEPS.register("elevator.scrapped", check=_require_use_unit, evolve=_scrapped)
+PARTIES.register("elevator.scrapped", who=None)  # only-registered-use-unit, its check

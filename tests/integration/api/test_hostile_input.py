@@ -515,10 +515,23 @@ def _terminal_of_another_elevator(h: Hostile) -> dict[str, Any]:
             "elevator.manufactured", OTHER, h.maker, at(0), manufactured_on=str(at(0).date())
         ),
     )
+    # a terminal is bound by the elevator's contracted maintainer (or use unit)
+    maintainer, owner = h.city.org(Role.MAINTENANCE_UNIT), h.city.org(Role.USE_UNIT)
+    contract = statement(
+        "maintenance_contract.signed",
+        OTHER,
+        maintainer,
+        at(0.2),
+        maintenance_unit=maintainer.uscc,
+        use_unit=owner.uscc,
+        valid_from=str(at(0).date()),
+        valid_to="2099-12-31",
+    )
+    h.city.say(maintainer, contract, owner)
     terminal = SigningKey.generate()
-    m = h.maker.uscc
-    h.city.say(h.maker, key_registration(m, m, terminal.verifying_key, at(0.5), OTHER))
-    fault = statement("fault.reported", CODE, h.maker, at(1), detected_at=at(1).isoformat())
+    m = maintainer.uscc
+    h.city.say(maintainer, key_registration(m, m, terminal.verifying_key, at(0.5), OTHER))
+    fault = statement("fault.reported", CODE, maintainer, at(1), detected_at=at(1).isoformat())
     return h.saying({**fault, "nonce": "n-fault-terminal"}, terminal)
 
 

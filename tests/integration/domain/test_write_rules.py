@@ -169,6 +169,43 @@ def test_an_iot_terminal_reports_only_for_its_own_elevator(world: World) -> None
     )
 
 
+def test_a_terminal_key_is_bound_only_by_the_elevators_own_parties(world: World) -> None:
+    world.in_service(CODE)
+    terminal = SigningKey.generate().verifying_key
+    stranger = world.stranger.uscc
+    binding = key_registration(stranger, stranger, terminal, at(52), bound_elevator=CODE)
+    assert rule(world, world.stranger, binding) == "terminal-owner-not-a-party"
+    nowhere = key_registration(stranger, stranger, terminal, at(52), bound_elevator=OTHER)
+    assert rule(world, world.stranger, nowhere) == "terminal-elevator-unknown"
+    owner = world.owner.uscc
+    world.say(world.owner, key_registration(owner, owner, terminal, at(52), bound_elevator=CODE))
+
+
+def test_a_maintainer_without_a_contract_neither_reports_nor_clears_a_fault(world: World) -> None:
+    world.in_service(CODE)
+    fault = statement(
+        "fault.reported", CODE, world.stranger, at(60), detected_at=at(60).isoformat()
+    )
+    assert rule(world, world.stranger, fault) == "fault-reporter-not-a-party"
+    world.say(
+        world.owner,
+        statement("fault.reported", CODE, world.owner, at(60), detected_at=at(60).isoformat()),
+    )
+    clear = statement("fault.cleared", CODE, world.stranger, at(61))
+    assert rule(world, world.stranger, clear) == "only-contracted-maintainer-clears"
+    world.say(world.maintainer, statement("fault.cleared", CODE, world.maintainer, at(61)))
+
+
+def test_another_elevators_use_unit_raises_no_alarm_but_the_platform_does(world: World) -> None:
+    world.in_service(CODE)
+    neighbour = world.city.org(Role.USE_UNIT)
+    platform = world.city.org(Role.RESCUE_PLATFORM)
+    alarm_at = at(70).isoformat()
+    alarm = statement("rescue.alarm", CODE, neighbour, at(70), alarm_at=alarm_at)
+    assert rule(world, neighbour, alarm) == "rescue-alarm-not-a-party"
+    world.say(platform, statement("rescue.alarm", CODE, platform, at(70), alarm_at=alarm_at))
+
+
 # --- roles and licences -----------------------------------------------------------------------
 
 

@@ -645,7 +645,7 @@ def test_a_restart_after_more_than_a_year_needs_a_periodic_inspection_pass() -> 
 
 
 def test_a_fault_id_is_not_reported_twice_while_open() -> None:
-    s = accept(registered(), stmt("fault.reported", on(2017, 1, 1), fault_id="F-1"))
+    s = accept(under_contract(), stmt("fault.reported", on(2017, 1, 1), fault_id="F-1"))
     assert (
         rule_broken(s, stmt("fault.reported", on(2017, 1, 2), fault_id="F-1"))
         == "fault-already-open"
@@ -654,7 +654,7 @@ def test_a_fault_id_is_not_reported_twice_while_open() -> None:
 
 def test_only_an_open_fault_is_cleared() -> None:
     clear = stmt("fault.cleared", on(2017, 1, 1), fault_id="F-1")
-    assert rule_broken(registered(), clear) == "fault-not-open"
+    assert rule_broken(under_contract(), clear) == "fault-not-open"
 
 
 def _alarm(rescue_id: str = "R-1") -> Statement:
@@ -769,7 +769,6 @@ def test_a_claim_is_paid_under_a_known_policy() -> None:
         "supervision.checked",
         "penalty.imposed",
         "assessment.concluded",
-        "insurance.policy_issued",
         "complaint.received",
     ],
 )
