@@ -7,7 +7,7 @@ Specification style, with the builders of test_elevator_lifecycle.py."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from domain.model.catalogue import Statement
@@ -15,6 +15,7 @@ from domain.model.elevator import ElevatorState, Lifecycle, UseEvidence, out_of_
 from tests.unit.domain.test_elevator_lifecycle import (
     CODE,
     accept,
+    contract,
     inspected,
     on,
     registered,
@@ -125,7 +126,9 @@ def test_use_before_registration_is_accepted_and_its_first_evidence_kept_till_re
     s = accept(inspected(), alarm("R-1", on(2016, 5, 12)))
     first = UseEvidence("rescue.alarm", on(2016, 5, 12), Lifecycle.INSPECTED)
     assert s.used_unregistered == first
-    s = accept(s, stmt("fault.reported", on(2016, 5, 14), fault_id="F-1"))
+    # the maintainer reporting it holds a contract already (a fault is its parties' to report)
+    signed = contract("WB-0", on(2016, 5, 13), date(2016, 5, 13), date(2019, 5, 31))
+    s = accept(s, signed, stmt("fault.reported", on(2016, 5, 14), fault_id="F-1"))
     assert s.used_unregistered == first
     s = accept(s, stmt("registration.issued", on(2016, 5, 20)), alarm("R-2", on(2016, 6, 1)))
     assert s.used_unregistered is None  # registered: use is allowed, the spell is history
@@ -149,6 +152,7 @@ def test_before_its_supervisory_pass_only_people_in_the_car_prove_use() -> None:
         ElevatorState.empty(CODE),
         stmt("elevator.manufactured", on(2015, 3, 12)),
         stmt("construction.notified", on(2015, 9, 1), kind="installation"),
+        contract("WB-0", on(2016, 3, 1), date(2016, 3, 1), date(2019, 5, 31)),
         stmt("fault.reported", on(2016, 4, 1), fault_id="F-1", service_mode=1, code="02"),
     )
     assert s.used_unregistered is None  # the installer runs it in normal mode for its checks
