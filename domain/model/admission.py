@@ -134,7 +134,8 @@ def check_backdated_statement(
 
     The statement itself is judged with the roles its issuer holds on its date (the relation
     checks: :data:`~domain.model.elevator.PARTIES`); the later statements it is checked against
-    are re-judged on their own rules and relations to the elevator's parties."""
+    are re-judged on their own rules and relations to the elevator's parties, each with the roles
+    its own issuer holds on its own date."""
     check_codes(stmt, recorded_at)
     category = state.category if isinstance(state, ElevatorState) else None
     authorize(stmt, signers, organizations, authority, category)
@@ -153,8 +154,16 @@ def check_backdated_statement(
             def check_new(s: ElevatorState, st: Statement, at: datetime) -> None:
                 check_elevator_statement(s, st, at, roles)
 
+            def check_later(s: ElevatorState, st: Statement, at: datetime) -> None:
+                check_elevator_statement(s, st, at, acting_roles(st, organizations, authority))
+
             after = judge_on_its_date(
-                ELEVATOR_RULES, stmt.subject_id, history, new, check_new=check_new
+                ELEVATOR_RULES,
+                stmt.subject_id,
+                history,
+                new,
+                check_new=check_new,
+                check_later=check_later,
             )
     except RuleViolation as exc:
         raise RuleBroken(exc.rule, exc.message) from exc

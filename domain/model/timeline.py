@@ -125,9 +125,11 @@ def fold_occurred(rules: SubjectRules[S], subject_id: str, history: Iterable[Dat
     return state
 
 
-def _broken(rules: SubjectRules[S], state: S, dated: Dated) -> RuleViolation | None:
+def _broken(
+    check: Callable[[S, Statement, datetime], None], state: S, dated: Dated
+) -> RuleViolation | None:
     try:
-        rules.check(state, dated.statement, dated.recorded_at)
+        check(state, dated.statement, dated.recorded_at)
     except RuleViolation as exc:
         return exc
     return None
@@ -140,6 +142,7 @@ def judge_on_its_date(
     new: Dated,
     *,
     check_new: Callable[[S, Statement, datetime], None] | None = None,
+    check_later: Callable[[S, Statement, datetime], None] | None = None,
 ) -> S:
     """Raise :class:`RuleViolation` unless ``new`` fits the subject as it stood at its
     ``occurred_at`` and breaks no rule for a statement that occurred after it (module doc);
@@ -151,6 +154,9 @@ def judge_on_its_date(
     that first statement made, so the subject's own rule for that refuses it
     (``before-manufacture``). ``check_new``: how the new statement is checked, when it needs
     more than the subject's rules (the roles its issuer acts in); default ``rules.check``.
+    ``check_later``: how each later statement is checked again (the roles *its* issuer acts
+    in on its own date, so that a relation check is not passed by a role the issuer lacks);
+    default ``rules.check``.
     """
     ordered = occurred_order(history)
     split = bisect_right([d.key for d in ordered], new.key)
@@ -165,10 +171,11 @@ def judge_on_its_date(
             new.recorded_at,
         )
     check(state, new.statement, new.recorded_at)  # the rule broken at its date: its own id
+    recheck = check_later or rules.check
     without, with_new = state, rules.evolve(state, new.statement)
     for later in ordered[split:]:
-        broken = _broken(rules, with_new, later)
-        if broken is not None and _broken(rules, without, later) is None:
+        broken = _broken(recheck, with_new, later)
+        if broken is not None and _broken(recheck, without, later) is None:
             stmt = later.statement
             raise RuleViolation(
                 "backdated-breaks-later",
