@@ -82,11 +82,8 @@ def route(entry: Entry) -> str | None:
     "disclosures"}``, see :func:`domain.model.submission.parse_submission`) — only a tampered
     entry has.
     """
-    envelope = entry.envelope
-    if "envelope" in envelope:
-        envelope = envelope["envelope"]
-    payload = envelope.get("payload") if isinstance(envelope, dict) else None
-    if not isinstance(payload, str):
+    payload = _payload(entry)
+    if payload is None:
         return None
     try:
         doc = orjson.loads(b64decode_any(payload))
@@ -102,11 +99,8 @@ def bound_elevator(entry: Entry) -> str | None:
     """The elevator a ``key.registered`` entry binds a terminal key to, if it does (read from
     the payload as :func:`route` reads it; an unreadable one binds nothing here, and every shard
     then judges it alike)."""
-    envelope = entry.envelope
-    if "envelope" in envelope:
-        envelope = envelope["envelope"]
-    payload = envelope.get("payload") if isinstance(envelope, dict) else None
-    if not isinstance(payload, str):
+    payload = _payload(entry)
+    if payload is None:
         return None
     try:
         doc = orjson.loads(b64decode_any(payload))
@@ -116,6 +110,16 @@ def bound_elevator(entry: Entry) -> str | None:
     except Exception:
         return None
     return code if isinstance(code, str) else None
+
+
+def _payload(entry: Entry) -> str | None:
+    """The payload text of the envelope the ledger judges for ``entry`` (the stored object, or
+    the one inside a submission with disclosures), if it has one."""
+    envelope = entry.envelope
+    if "envelope" in envelope:
+        envelope = envelope["envelope"]
+    payload = envelope.get("payload") if isinstance(envelope, dict) else None
+    return payload if isinstance(payload, str) else None
 
 
 def _route_by_parse(payload: str) -> str | None:
