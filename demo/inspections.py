@@ -73,6 +73,22 @@ def failed_inspection(
     return Draft(at, recorded, "inspection.concluded", issuer, data)
 
 
+def _failed_periodic(h: ElevatorLife, institute: str, at: datetime, rng: random.Random) -> Draft:
+    """The periodic inspection of ``at`` failed, its report ``DJ-<year>-<ref>``, to be rectified
+    within 15 days."""
+    deadline = at.date() + timedelta(days=15)
+    report = f"DJ-{at.year}-{h.ref}"
+    return failed_inspection(
+        at,
+        h.rec(at, rng),
+        institute,
+        "periodic",
+        report,
+        inspection_findings(h, rng),
+        deadline.isoformat(),
+    )
+
+
 def following_due(anchor: date, k: int) -> date:
     """The due date after the ``k``-th anniversary of ``anchor``."""
     return month_end(add_months(anchor, 12 * (k + 1)))
@@ -125,21 +141,7 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
             if at > h.horizon:
                 return
         if last:
-            report = f"DJ-{at.year}-{h.ref}"
-            deadline = at.date() + timedelta(days=15)
-            yield Group(
-                [
-                    failed_inspection(
-                        at,
-                        h.rec(at, rng),
-                        city.institute.uscc,
-                        "periodic",
-                        report,
-                        inspection_findings(h, rng),
-                        deadline.isoformat(),
-                    )
-                ]
-            )
+            yield Group([_failed_periodic(h, city.institute.uscc, at, rng)])
             return  # not re-inspected yet
         if not periodic:
             report = f"ZJ-{at.year}-{h.ref}"
@@ -152,20 +154,11 @@ def inspection_groups(h: ElevatorLife) -> Iterator[Group]:
                 prefix_ok=True,
             )
         elif rng.random() < 0.05 or (h.scenario is Scenario.LEGACY and year == 2):
-            deadline = at.date() + timedelta(days=15)
             again = work_time(at.date() + timedelta(days=rng.randint(15, 25)), rng)
             report = f"DJ-{at.year}-{h.ref}"
             yield Group(
                 [
-                    failed_inspection(
-                        at,
-                        h.rec(at, rng),
-                        city.institute.uscc,
-                        "periodic",
-                        report,
-                        inspection_findings(h, rng),
-                        deadline.isoformat(),
-                    ),
+                    _failed_periodic(h, city.institute.uscc, at, rng),
                     passed_inspection(
                         again,
                         h.rec(again, rng),
