@@ -5,7 +5,7 @@ than the signed record says. The precedence (highest first; docs/architecture.md
 
 1. **困人救援中** — a rescue not yet released: people are trapped in this very lift now;
 2. **禁止使用** — scrapped, registration cancelled, an inspection failed and not passed since (a
-   failed periodic inspection says first 定期检验不合格，停止使用), or never registered (a lift
+   failed periodic inspection says first 定期检验不合格，禁止使用), or never registered (a lift
    still being built or awaiting inspection must not carry people);
 3. **停用** — the use unit declared it stopped: why, since when, 请勿乘坐;
 4. **挂牌督办** — a hazard listed for supervision: what, and by when it must be fixed;
@@ -130,7 +130,7 @@ def prohibited(s: ElevatorStatus, zone: tzinfo) -> Notice | None:
         )
     elif s.failed_periodic is not None and s.must_not_run_since is not None:
         # out of service (docs/lifecycle.md, "Must not run"): said first, in plain words
-        lines.append(Line("定期检验不合格，停止使用"))
+        lines.append(Line("定期检验不合格，禁止使用"))
         since = when(s.must_not_run_since, zone)
         lines.append(Line(f"不合格结论于 {since}，复检合格前禁止使用"))
         lines.extend(Line("问题：", finding) for finding in s.inspection_findings)

@@ -46,7 +46,7 @@ LIFECYCLE_ZH = {
 }
 #: what 登记状态 says of a lift out of service for a failed periodic inspection, whatever the
 #: use unit declared (docs/lifecycle.md, "Must not run")
-MUST_NOT_RUN_ZH = "停止使用（定期检验不合格）"
+MUST_NOT_RUN_ZH = "禁止使用（定期检验不合格）"
 ROLE_ZH = {
     "use_unit": "使用单位",
     "maintenance_unit": "维保单位",

@@ -113,6 +113,8 @@ class ElevatorStatus:
     must_not_run_since: datetime | None = None
     #: the first evidence of use (a rescue alarm, a fault in passenger service) since that failure
     used_while_failed: Proof | None = None
+    #: the first evidence of use since the declared stop still in force (停用期间仍在使用)
+    used_while_stopped: Proof | None = None
     #: the first evidence ever of use while not registered for use (kept for good); and that of
     #: the spell not registered now, with the lifecycle the elevator had then
     used_unregistered: Proof | None = None
@@ -258,6 +260,9 @@ def _must_not_run(s: ElevatorStatus, state: ElevatorState, proof: Proof) -> dict
         "used_unregistered": s.used_unregistered or (proof if used is not None else None),
         "used_unregistered_now": (s.used_unregistered_now or proof) if used is not None else None,
         "used_unregistered_while": str(used.lifecycle) if used and used.lifecycle else None,
+        "used_while_stopped": (s.used_while_stopped or proof)
+        if state.used_while_stopped is not None
+        else None,
         "change_registration_due": (s.change_registration_due or proof)
         if state.change_registration_due is not None
         else None,
@@ -451,6 +456,7 @@ def must_not_run_flags(s: ElevatorStatus, other: dict[str, bool], today: date) -
     return {
         "must_not_run": not retired and s.failed_periodic is not None,
         "used_while_failed": not retired and s.used_while_failed is not None,
+        "used_while_stopped": not retired and s.used_while_stopped is not None,
         "used_unregistered": s.used_unregistered is not None,
         "modified_without_change_registration": not retired
         and s.change_registration_due is not None,
@@ -463,7 +469,8 @@ def illegal_use(
 ) -> list[tuple[str, tuple[Proof, ...]]]:
     """Why the elevator is on the illegal-use list today, each reason with the entries that prove
     it (docs/lifecycle.md, "Must not run"): used since a failure not passed since, used in the
-    spell unregistered it is still in, back in service past the window for a change
+    spell unregistered it is still in, used while declared stopped (its inspections on hold),
+    back in service past the window for a change
     registration, or (``other``'s flag, the schedule's) a periodic year replaced by a self-test.
     A scrapped or cancelled elevator is on no list."""
     if s.lifecycle in ("scrapped", "cancelled"):
@@ -476,6 +483,8 @@ def illegal_use(
         since = datetime.fromisoformat(now[1]).date()
         if s.used_unregistered_while != "inspected" or today > since + UNREGISTERED_USE_GRACE:
             reasons.append(("unregistered-use", (now,)))
+    if s.used_while_stopped is not None and s.lifecycle == "stopped":
+        reasons.append(("used-while-stopped", (s.used_while_stopped,)))
     due = s.change_registration_due
     if (
         due is not None

@@ -46,6 +46,7 @@ WORKLISTS: dict[str, tuple[str, str]] = {
 ILLEGAL_USE_ZH = {
     "failed-in-use": "定期检验不合格后仍在使用",
     "unregistered-use": "未办理使用登记（或未经监督检验）即投入使用",
+    "used-while-stopped": "已办理停用仍在使用（停用期间检验暂停）",
     "modified-without-change-registration": "改造后未办理变更登记仍在使用",
     "self-test-in-periodic-year": "定期检验年度以自行检测代替",
 }

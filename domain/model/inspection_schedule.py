@@ -33,7 +33,7 @@ from __future__ import annotations
 import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from types import MappingProxyType
 from typing import Any, Self
@@ -249,7 +249,8 @@ class InspectionHistory:
             self_test_for_periodic=None,
             too_early=None,
             too_early_kind=None,
-            **_mark(use_mark, year + 1),
+            # the use mark (使用标志) is the inspection institute's: a self-test issues none
+            **_mark(use_mark if periodic else None, year + 1),
         )
 
     def inspection_failed(self, on: date, kind: InspectionKind, deadline: date | None) -> Self:
@@ -264,11 +265,13 @@ class InspectionHistory:
     def due_date(self, year: int) -> date:
         """When obligation ``year`` is due: the use mark's date if one was issued for it, else
         the end of the anchor month in year ``count_from.year + year``."""
-        if self.use_mark is not None and self.use_mark_year == year:
-            return self.use_mark
         assert self.count_from is not None and self.month is not None
         y = self.count_from.year + year
-        return date(y, self.month, calendar.monthrange(y, self.month)[1])
+        computed = date(y, self.month, calendar.monthrange(y, self.month)[1])
+        mark = self.use_mark
+        if mark is not None and self.use_mark_year == year and _plausible(mark, computed):
+            return mark
+        return computed
 
     def _policy(self, on: date) -> SchedulePolicy:
         return policy_for(self.regime, self.district, on)
@@ -308,6 +311,17 @@ _DATES = frozenset(
         "out_of_use_since",
     }
 )
+
+
+#: How far a use mark's date may lie from the schedule's own date for that year and still be
+#: taken as the due date: the institute writes the schedule's date, moved at most by an early
+#: inspection's allowance. A date further off (a typing error, or a signer pushing its lifts off
+#: the overdue list with a date years ahead) is not believed: the schedule's own date stands.
+USE_MARK_TOLERANCE = timedelta(days=62)
+
+
+def _plausible(mark: date, computed: date) -> bool:
+    return abs(mark - computed) <= USE_MARK_TOLERANCE
 
 
 def _mark(use_mark: date | None, year: int) -> dict[str, Any]:
@@ -382,7 +396,7 @@ def next_obligation(history: InspectionHistory | None, on: date) -> InspectionOb
     reasons = [
         f"year {year} of use counted from {h.count_from} ({policy.id}: {what})",
         f"use mark {due}"
-        if h.use_mark_year == year and h.use_mark
+        if h.use_mark_year == year and h.use_mark == due
         else f"month from {h.month_set_by}",
     ]
     suspended = h.out_of_use_since is not None

@@ -117,8 +117,8 @@ def test_a_failed_inspection(browser: Any, served: Served) -> None:
     page = visit(browser, served, f"/e/{served.codes['failed']}", "failed-inspection")
     badge, details = badge_and_details(page)
     assert badge == "禁止使用" and "检验不合格" in details and ls.FINDING in details
-    assert details.index("定期检验不合格，停止使用") < details.index(ls.FINDING)  # said first
-    assert "停止使用（定期检验不合格）" in page.locator("section dl").first.inner_text()
+    assert details.index("定期检验不合格，禁止使用") < details.index(ls.FINDING)  # said first
+    assert "禁止使用（定期检验不合格）" in page.locator("section dl").first.inner_text()
     assert "复检合格前禁止使用" in page.locator("#must-not-run").inner_text()
 
 

@@ -111,11 +111,11 @@ def test_a_failed_periodic_inspection_says_first_that_the_lift_is_out_of_service
     )
     b = shown(s)
     assert (b.label, b.tone) == ("禁止使用", "bad")
-    assert b.main.lines[0].text == "定期检验不合格，停止使用"
+    assert b.main.lines[0].text == "定期检验不合格，禁止使用"
     assert "不合格结论于 2026-12-02 18:00，复检合格前禁止使用" in text(b)
     assert "制动器间隙超标" in text(b) and "整改复检期限 2027-01-01" in text(b)
     stopped = shown(dataclasses.replace(s, lifecycle="stopped"))  # declared stopped as well
-    assert stopped.main.lines[0].text == "定期检验不合格，停止使用"
+    assert stopped.main.lines[0].text == "定期检验不合格，禁止使用"
     assert [n.label for n in stopped.also] == ["停用"]
 
 

@@ -220,6 +220,10 @@ class ElevatorState:
     #: the supervisory pass of a modification not yet followed by ``registration.changed`` with
     #: reason ``modification`` (TSG 08-2017: a modification needs a change registration)
     change_registration_due: datetime | None = None
+    #: the first evidence of use since the use unit declared the elevator stopped (停止使用):
+    #: a declared stop suspends the inspection schedule, so use during it is use of a lift
+    #: whose obligations are on hold; it goes when use is resumed
+    used_while_stopped: UseEvidence | None = None
     #: what the inspection schedule needs (domain/model/inspection_schedule.py)
     inspections: InspectionHistory = NO_INSPECTIONS
     policy_insurers: Mapping[str, str] = field(default_factory=dict)  # number -> insurer

@@ -30,8 +30,8 @@ def note_use(state: ElevatorState, stmt: Statement, *, people: bool) -> Elevator
     Called by the effects of the statements that show the lift running in service (a rescue
     alarm, a fault in passenger service; ``people``: someone was in the car): they are accepted
     whatever the lifecycle — a rescue of trapped people must be recordable — and the first one
-    while the elevator was not registered for use, or since an inspection failure, is kept for
-    the regulator (docs/lifecycle.md, "Must not run").
+    while the elevator was not registered for use, while it was declared stopped, or since an
+    inspection failure, is kept for the regulator (docs/lifecycle.md, "Must not run").
     """
     evidence = UseEvidence(stmt.type, stmt.occurred_at, state.lifecycle)
     unregistered = state.lifecycle not in REGISTERED_STATES
@@ -41,6 +41,8 @@ def note_use(state: ElevatorState, stmt: Statement, *, people: bool) -> Elevator
         and (people or state.lifecycle not in _TESTED_BY_ITS_BUILDERS)
     ):
         state = replace(state, used_unregistered=evidence)
+    if state.lifecycle is Lifecycle.STOPPED and state.used_while_stopped is None:
+        state = replace(state, used_while_stopped=evidence)
     failed = state.failed_inspection_open
     if failed is not None and failed.used is None:
         state = replace(state, failed_inspection_open=replace(failed, used=evidence))
@@ -116,6 +118,7 @@ def _use_resumed(state: ElevatorState, stmt: Statement) -> ElevatorState:
         state,
         lifecycle=Lifecycle.IN_SERVICE,
         stopped_at=None,
+        used_while_stopped=None,
         inspections=state.inspections.back_in_use(),
     )
 

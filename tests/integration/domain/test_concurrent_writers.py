@@ -22,8 +22,10 @@ ELEVATORS = ["311023010201500101", "311023010201500102", "311023010201500103"]
 PROCESSES, PER_PROCESS = 4, 15
 
 
-def _writer(home: str, url: str, uscc: str, private: bytes, worker: int) -> list[tuple[str, int]]:
-    """One process: its own node, submitting visits round-robin over the shared elevators."""
+def _writer(
+    home: str, url: str, uscc: str, private: bytes, buyer: str, worker: int
+) -> list[tuple[str, int]]:
+    """One process: its own node, submitting sales round-robin over the shared elevators."""
     node, _ = initialise(Settings(home=Path(home), database_url=url))
     key = SigningKey.from_raw(private)
     acknowledged = []
@@ -31,20 +33,22 @@ def _writer(home: str, url: str, uscc: str, private: bytes, worker: int) -> list
         for i in range(PER_PROCESS):
             code = ELEVATORS[i % len(ELEVATORS)]
             when = NOW - timedelta(hours=worker * 100 + i + 1)
-            stmt = {
-                "type": "fault.reported",
+            stmt = {  # a sale: accepted from its manufacturer whenever dated after manufacture,
+                # so the writers' statements, dated out of order, also take the occurred axis
+                "type": "elevator.sold",
                 "elevator": code,
                 "issuer": uscc,
                 "occurred_at": when.isoformat(),
                 "data": {
-                    "fault_id": f"F-{worker}-{i}",
-                    "code": "02",
-                    "service_mode": 1,
-                    "detected_at": when.isoformat(),
+                    "buyer": buyer,
+                    "buyer_name": "并发买方",
+                    "contract_number": f"XS-{worker}-{i}",
                 },
             }
             receipt = node.service.submit(sign_statement(stmt, [key]).to_json())
             acknowledged.append((receipt.entry_hash, receipt.log_index))
+    except Exception as exc:  # an exception the pool cannot pickle would hang starmap
+        raise RuntimeError(f"writer {worker}: {exc!r}") from None
     finally:
         node.close()
     return acknowledged
@@ -69,7 +73,7 @@ def test_concurrent_processes_never_fork_or_lose_entries(tmp_path: Path, databas
 
     ctx = multiprocessing.get_context("spawn")
     args = [
-        (str(tmp_path), database_url, maintainer.uscc, maintainer.key.private, w)
+        (str(tmp_path), database_url, maker.uscc, maker.key.private, maintainer.uscc, w)
         for w in range(PROCESSES)
     ]
     with ctx.Pool(PROCESSES) as pool:

@@ -1,12 +1,10 @@
-"""Review repro: a lift its use unit declared stopped (停止使用) keeps carrying passengers past
-its inspection due date; nothing flags it (the schedule is suspended while stopped)."""
+"""A lift its use unit declared stopped (停止使用) keeps carrying passengers past its inspection
+due date: the schedule is suspended while stopped, so the use is what puts it on a list."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-
-import pytest
 
 from projections.worklists import worklist
 from tests.support.city import NOW, City, statement
@@ -18,11 +16,6 @@ at, day = LIFE.at, LIFE.day
 CODE = "311023010201500392"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="review of #12: use of a lift declared stopped is not evidence of illegal use, and"
-    " the schedule is suspended while stopped, so the lift is on no list",
-)
 def test_a_stopped_lift_carrying_passengers_past_its_due_date_is_on_a_list(
     tmp_path: Path, sqlite_url: str
 ) -> None:
@@ -49,6 +42,9 @@ def test_a_stopped_lift_carrying_passengers_past_its_due_date_is_on_a_list(
         engine, today, zone = city.node.engine, NOW.date(), city.node.settings.zone
         illegal = worklist(engine, "illegal-use", today, zone=zone)
         overdue = worklist(engine, "inspection-overdue", today, zone=zone)
-        assert [r["equipment_code"] for r in illegal + overdue], "stopped but in use: no flag"
+        assert [r["equipment_code"] for r in illegal] == [CODE], "stopped but in use: no flag"
+        [reason] = illegal[0]["reasons"]
+        assert reason["reason"] == "used-while-stopped" and reason["entries"]
+        assert overdue == []  # the declared stop suspends the schedule: the use is the finding
     finally:
         city.node.close()

@@ -70,3 +70,33 @@ def test_nothing_is_due_before_a_supervisory_pass_or_once_retired() -> None:
     assert next_obligation(InspectionHistory(), date(2020, 1, 1)) is None
     passed = InspectionHistory().supervisory_pass(date(2019, 1, 5), None, None)
     assert next_obligation(passed.retire(), date(2020, 1, 1)) is None
+
+
+def _installed_2022() -> InspectionHistory:
+    """Installed and passed 2022-05-10 (T7001-2023): periodic 2023-05, self-tests 2024 and
+    2025, periodic 2026-05 (year 4)."""
+    return (
+        InspectionHistory()
+        .supervisory_pass(date(2022, 5, 10), ConstructionKind.INSTALLATION, None)
+        .registered(RegistrationRegime.TSG_T7001_2023, "430902")
+        .inspection_pass(date(2023, 5, 20), P, None)
+        .inspection_pass(date(2024, 5, 20), S, None)
+    )
+
+
+def test_a_self_test_issues_no_use_mark_so_its_next_due_moves_nothing() -> None:
+    pushed = _installed_2022().inspection_pass(date(2025, 5, 20), S, date(2099, 12, 31))
+    due = next_obligation(pushed, date(2026, 7, 1))
+    assert due is not None and (due.kind, due.due, due.overdue) == (P, date(2026, 5, 31), True)
+
+
+def test_a_use_mark_far_from_the_schedule_is_not_believed() -> None:
+    far = _installed_2022().inspection_pass(date(2025, 5, 20), S, None)
+    # a periodic inspection's use mark two years after the schedule's date for the next year
+    far = far.inspection_pass(date(2026, 5, 20), P, date(2029, 5, 31))
+    due = next_obligation(far, date(2027, 7, 1))
+    assert due is not None and (due.due, due.overdue) == (date(2027, 5, 31), True)
+    near = _installed_2022().inspection_pass(date(2025, 5, 20), S, None)
+    near = near.inspection_pass(date(2026, 5, 20), P, date(2027, 4, 30))  # as issued: believed
+    assert (due := next_obligation(near, date(2027, 3, 1))) is not None
+    assert due.due == date(2027, 4, 30)
