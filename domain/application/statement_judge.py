@@ -23,6 +23,7 @@ from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain.application.aggregates import (
     Elevator,
+    KeyRecord,
     Organization,
     SubjectChain,
     known_entry,
@@ -136,6 +137,11 @@ class StatementJudge:
             chain.append(entry=text, entry_hash=ehash, payload=digest, disclosures=personal)
             if refolded is not None:
                 chain.refolded(refolded)
+            if any(KeyRecord.create_id(k.key_id) in work.keys for k in signers):
+                # signed by a key this unit of work registers: the chains are saved (and so
+                # logged) in the order of ``work.chains``, so this chain goes after the key's
+                # organization, or the log would hold the entry before the key that signs it
+                work.chains[chain.id] = work.chains.pop(chain.id)
         self.signers.index(stmt, recorded_at, work)
         late = is_late(stmt, recorded_at)
         accepted = Accepted(data, ehash, entry.subject, version, recorded_at, stmt, late)

@@ -117,8 +117,10 @@ def replay(
             excluded += 1
             continue
         counted.append((version, head, verified))
-    if axis is Axis.OCCURRED:  # as it happened: in the order it happened (domain.model.timeline)
-        counted.sort(key=lambda c: (c[2].statement.occurred_at, c[0]))
+    # On either axis the entries counted are folded in the order they happened
+    # (domain.model.timeline): as the write path judged them, what the ledger knew at an instant
+    # of the recorded axis is the occurred-order fold of what it held then.
+    counted.sort(key=lambda c: (c[2].statement.occurred_at, c[0]))
     for version, evidence, verified in counted:
         entry, stmt = verified.entry, verified.statement
         note = None

@@ -403,3 +403,27 @@ def test_a_statement_failing_its_schema_is_refused(world: World) -> None:
     stmt = statement("elevator.sold", CODE, world.maker, at(1), buyer="91430900MA4L00006X")
     exc = rejected(world, sign_statement(stmt, [world.maker.key]).to_json())
     assert exc.slug == "invalid-statement" and "buyer" in exc.detail
+
+
+def test_a_key_registered_and_used_in_one_batch_is_logged_before_what_it_signs(
+    world: World,
+) -> None:
+    """The elevator's chain is touched first in the batch, then its terminal is bound, then the
+    terminal reports: every entry must come after the registration of the key that signs it,
+    or ``verify`` (which replays the log in order) would refuse the log the ledger wrote."""
+    world.in_service(CODE)
+    m = world.maintainer
+    terminal = SigningKey.generate()
+    device = Org(m.uscc, terminal, m.roles)
+    first = statement("fault.reported", CODE, m, at(60), fault_id="F-A")
+    binding = key_registration(m.uscc, m.uscc, terminal.verifying_key, at(61), bound_elevator=CODE)
+    by_terminal = statement("fault.reported", CODE, m, at(62), fault_id="F-B")
+    envelopes = [
+        world.city.envelope([m], first),
+        world.city.envelope([m], binding),
+        world.city.envelope([device], by_terminal),
+    ]
+    receipts = world.city.node.service.submit_batch(envelopes)
+    assert not [r for r in receipts if isinstance(r, Exception)], receipts
+    _, key_at, used_at = (r.log_index for r in receipts)
+    assert key_at < used_at
