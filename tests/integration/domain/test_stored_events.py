@@ -65,6 +65,20 @@ def test_the_writers_chain_is_the_one_its_stored_events_rebuild(
         maker = city.org(Role.MANUFACTURER)
         maintainer = city.org(Role.MAINTENANCE_UNIT)
         city.say(maker, statement("elevator.manufactured", CODE, maker, NOW - timedelta(hours=5)))
+        owner = city.org(Role.USE_UNIT)
+        signed = NOW - timedelta(hours=4, minutes=30)
+        contract = statement(  # a fault is reported by the elevator's own maintainer
+            "maintenance_contract.signed",
+            CODE,
+            maintainer,
+            signed,
+            contract_number="C-1",
+            maintenance_unit=maintainer.uscc,
+            use_unit=owner.uscc,
+            valid_from=signed.date().isoformat(),
+            valid_to=(signed + timedelta(days=365)).date().isoformat(),
+        )
+        city.say(maintainer, contract, owner)
         for i in range(1, 4):
             at = NOW - timedelta(hours=4 - i)
             fault = statement(
@@ -79,7 +93,7 @@ def test_the_writers_chain_is_the_one_its_stored_events_rebuild(
         written = city.node.app._fresh.get(Elevator.create_id(CODE))  # the writer's own
         fresh = stored_ledger(city.node.anchor, database_url)
         rebuilt = fresh.elevator(CODE)
-        assert rebuilt is not None and rebuilt.version == written.version == 4
+        assert rebuilt is not None and rebuilt.version == written.version == 5
         assert (rebuilt.state, rebuilt.head, rebuilt.seen) == (
             written.state,
             written.head,
