@@ -6,7 +6,6 @@ they all ask domain/model/inspection_schedule.py's ``next_obligation``."""
 
 from __future__ import annotations
 
-import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -19,10 +18,7 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.elevator_replay import replay_elevator
-from domain.model.identifiers import make_uscc
-from domain.model.onboarding import licences_for, onboarding_statements
 from domain.model.roles import Role
-from ledger.keys import SigningKey
 from projections import read
 from projections.status import inspection_obligation
 from projections.worklists import worklist
@@ -30,7 +26,6 @@ from tests.support.city import City, Org, statement
 
 CST = timezone(timedelta(hours=8))
 FOUNDED = datetime(2000, 1, 3, 9, 0, tzinfo=CST)  # the organizations exist from then on
-_serial = itertools.count(1)
 KIND_ZH = {"periodic": "定期检验", "self_test": "自行检测", "re_inspection": "复检"}
 
 
@@ -232,25 +227,7 @@ class Crew:
 
 def _org(city: City, *roles: Role) -> Org:
     """An organization that exists, with its licences, since 2000."""
-    org = Org(make_uscc(f"914309008{next(_serial):08d}"), SigningKey.generate(), roles)
-    licences = licences_for(
-        roles, f"TS-{org.uscc[-6:]}", ("3110",), FOUNDED.date(), d("2099-01-01")
-    )
-    for stmt in onboarding_statements(
-        regulator=city.authority.uscc,
-        uscc=org.uscc,
-        name="测试单位",
-        district="430902",
-        address="益阳市赫山区",
-        legal_representative="张三",
-        roles=roles,
-        licences=licences,
-        key=org.key.verifying_key,
-        at=FOUNDED,
-        valid_from=FOUNDED.date(),
-    ):
-        city.say(city.authority, stmt)
-    return org
+    return city.org(*roles, scope=("3110",), since=FOUNDED)
 
 
 @pytest.fixture

@@ -56,12 +56,19 @@ class City:
         authority = Org(settings.authority_uscc, key, (Role.REGULATOR,))
         return cls(node, authority, node.service.submit)
 
-    def org(self, *roles: Role, licensed: bool = True, name: str = "测试单位") -> Org:
+    def org(
+        self,
+        *roles: Role,
+        licensed: bool = True,
+        name: str = "测试单位",
+        scope: tuple[str, ...] = ("3110", "3310"),
+        since: datetime = LONG_AGO,
+    ) -> Org:
+        """An onboarded organization holding ``roles`` since ``since``, licensed (where the
+        roles need one) for the catalogue codes of ``scope``."""
         org = Org(new_uscc(), SigningKey.generate(), roles)
         licences = (
-            licences_for(
-                roles, f"TS-{org.uscc[-6:]}", ("3110", "3310"), LONG_AGO.date(), date(2099, 1, 1)
-            )
+            licences_for(roles, f"TS-{org.uscc[-6:]}", scope, since.date(), date(2099, 1, 1))
             if licensed
             else []
         )
@@ -75,8 +82,8 @@ class City:
             roles=roles,
             licences=licences,
             key=org.key.verifying_key,
-            at=LONG_AGO,
-            valid_from=LONG_AGO.date(),
+            at=since,
+            valid_from=since.date(),
         ):
             self.say(self.authority, statement)
         return org

@@ -5,19 +5,17 @@ codes")."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from api.elevator_replay import replay_elevator
 from domain.application.audit import verify_log
 from domain.model.admission import CLASS_CODES_REFUSED_FROM
 from domain.model.errors import InvalidStatement
-from domain.model.onboarding import licences_for, onboarding_statements
 from domain.model.roles import Role
 from domain.replay import Axis
-from ledger.keys import SigningKey
 from ledger.note import open_checkpoint
-from tests.support.city import LONG_AGO, NOW, City, Org, new_uscc, statement
+from tests.support.city import NOW, City, Org, statement
 
 LEGACY = "320023010201500098"
 HYDRAULIC = "321023010201500099"
@@ -25,23 +23,7 @@ HYDRAULIC = "321023010201500099"
 
 def _hydraulic_maker(city: City) -> Org:
     """A manufacturer whose licence names the class 3200, covering both hydraulic varieties."""
-    maker = Org(new_uscc(), SigningKey.generate(), (Role.MANUFACTURER,))
-    licences = licences_for(maker.roles, "TS-HYD", ("3200",), LONG_AGO.date(), date(2099, 1, 1))
-    for stmt in onboarding_statements(
-        regulator=city.authority.uscc,
-        uscc=maker.uscc,
-        name="液压电梯制造厂",
-        district="430902",
-        address="益阳市赫山区",
-        legal_representative="李四",
-        roles=maker.roles,
-        licences=licences,
-        key=maker.key.verifying_key,
-        at=LONG_AGO,
-        valid_from=LONG_AGO.date(),
-    ):
-        city.say(city.authority, stmt)
-    return maker
+    return city.org(Role.MANUFACTURER, name="液压电梯制造厂", scope=("3200",))
 
 
 def test_a_3200_elevator_recorded_before_the_cut_verifies_replays_and_is_still_served(
