@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
 
 from api import (
     body_limit,
@@ -19,8 +22,12 @@ from api import (
     statement_routes,
 )
 from api.bootstrap import open_node
+from api.console import bundle, dashboard, elevator_file, onboarding, organizations, worklists
+from api.desk import pages as desk_pages
 from api.node import LedgerNode
 from api.settings import Settings
+from api.web import render, sign_in
+from api.web.session import SignInRequired
 
 
 def create_app(settings: Settings | None = None, node: LedgerNode | None = None) -> FastAPI:
@@ -55,6 +62,16 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
     app.include_router(regulator_routes.router)
     app.include_router(pages.router)
     app.include_router(replay_routes.router)
+    for web in (sign_in, dashboard, worklists, elevator_file, bundle, organizations, onboarding):
+        app.include_router(web.router)
+    app.include_router(desk_pages.router)
+    app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
+
+    @app.exception_handler(SignInRequired)
+    async def sign_in_first(request: Request, exc: SignInRequired) -> RedirectResponse:
+        """A page asked for without a valid session: to the sign-in page, and back after."""
+        return RedirectResponse(f"/{exc.desk}/sign-in?next={quote(exc.next_url)}", 303)
+
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])

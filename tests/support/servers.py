@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import uvicorn
+from fastapi import FastAPI
 
 from api.app import create_app
 from api.node import LedgerNode
@@ -240,11 +241,13 @@ def running(
 
 
 @contextmanager
-def in_thread(node: LedgerNode) -> Iterator[str]:
-    """The app over ``node`` served by uvicorn on a thread of this process (for browser tests
-    that need a real socket but no server process): its base URL for the ``with`` block."""
+def in_thread(node: LedgerNode, app: FastAPI | None = None) -> Iterator[str]:
+    """The app over ``node`` (or ``app``, built over it) served by uvicorn on a thread of this
+    process (for browser tests that need a real socket but no server process): its base URL
+    for the ``with`` block."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(create_app(node=node), port=port, log_level="warning"))
+    served = app if app is not None else create_app(node=node)
+    server = uvicorn.Server(uvicorn.Config(served, port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:

@@ -1,0 +1,1 @@
+"""The regulator's console (/console): pages for market supervision bureaus."""

@@ -1,0 +1,1 @@
+"""The enterprise desk (/desk): pages for the organizations that sign statements."""

@@ -1,0 +1,31 @@
+"""Rendering the console's and the desk's pages (Jinja2, server-side, no JavaScript needed).
+
+Every page is given the signed-in user (its name, organization, districts and the CSRF token its
+forms post back) and is sent ``Cache-Control: no-store``: a shared computer's back button or a
+proxy must not show a regulator's page to the next person."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.web.identity import StaffUser
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def page(
+    request: Request, template: str, user: StaffUser | None, status_code: int = 200, **context: Any
+) -> HTMLResponse:
+    """``template`` (under api/templates, e.g. ``console/dashboard.html``) for ``user``."""
+    response = templates.TemplateResponse(
+        request, template, {"user": user, **context}, status_code=status_code
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
