@@ -10,19 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from domain.model.jurisdiction import covers as district_covers
+from domain.model.jurisdiction import within
+
+__all__ = ["Desk", "StaffUser", "district_covers"]
+
 Desk = Literal["console", "desk"]
-
-
-def district_covers(scope: str, district: str | None) -> bool:
-    """Whether the area code ``scope`` covers ``district`` (``None``, an elevator whose district
-    is not known yet, is covered by no scope)."""
-    if district is None:
-        return False
-    if scope.endswith("0000"):
-        return district.startswith(scope[:2])
-    if scope.endswith("00"):
-        return district.startswith(scope[:4])
-    return district == scope
 
 
 @dataclass(frozen=True)
@@ -41,4 +34,4 @@ class StaffUser:
 
     def sees(self, district: str | None) -> bool:
         """Whether an elevator in ``district`` is within this account's scope."""
-        return any(district_covers(scope, district) for scope in self.districts)
+        return within(self.districts, district)
