@@ -12,6 +12,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import (
     body_limit,
+    docs_pages,
     log_routes,
     openapi,
     pages,
@@ -49,6 +50,8 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
         version="0.1.0",
         description="A publicly verifiable ledger of the whole life of every elevator.",
         lifespan=lifespan,
+        docs_url=None,  # /docs and /redoc: api/docs_pages.py, assets served by the app
+        redoc_url=None,
     )
     problems.install(app)
     app.add_middleware(
@@ -65,6 +68,7 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
     for web in (sign_in, dashboard, worklists, elevator_file, bundle, organizations, onboarding):
         app.include_router(web.router)
     app.include_router(desk_pages.router)
+    docs_pages.install(app)  # before /static: it mounts /static/docs
     app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
 
     @app.exception_handler(SignInRequired)
