@@ -1,6 +1,6 @@
 """The ``elevator-ledger`` command line: set up, serve, make keys, sign, submit, seed a demo city,
 export and verify, check, replay, follow the log with the read models, print a maintainer's
-scoring indicator (参考), administer tokens.
+scoring indicator (参考), administer tokens, onboard an enterprise.
 
 Every failure is one line on stderr and a non-zero exit code (:mod:`api.cli.output`).
 """
@@ -10,7 +10,18 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from api.cli import audit, check, demo, read_side, replay, server, signing, submission, tokens
+from api.cli import (
+    audit,
+    check,
+    demo,
+    onboard,
+    read_side,
+    replay,
+    server,
+    signing,
+    submission,
+    tokens,
+)
 from api.cli.output import fail
 from api.settings import Settings
 
@@ -55,3 +66,4 @@ app.command()(read_side.project)
 app.command()(read_side.qr)
 app.command()(read_side.scorecard)
 app.add_typer(tokens.token_app, name="token")
+app.add_typer(onboard.onboard_app, name="onboard")

@@ -1,5 +1,5 @@
 """Keys and signatures on the submitter's side: ``keygen`` makes an organization's signing key,
-``sign`` turns a statement into the DSSE envelope ``submit`` sends."""
+``sign`` turns a statement (or a file of them) into the DSSE envelopes ``submit`` sends."""
 
 from __future__ import annotations
 
@@ -35,27 +35,63 @@ def keygen(
 
 
 def sign(
-    statement: Annotated[Path, typer.Argument(help="statement JSON file, or - for stdin")],
+    statement: Annotated[
+        Path, typer.Argument(help="statement JSON file, JSON Lines or a JSON array of them; -")
+    ],
     key: Annotated[list[Path], typer.Option("--key", "-k", help="signing key; repeat to co-sign")],
     out: Annotated[Path | None, typer.Option("--out", "-o", help="default: stdout")] = None,
 ) -> None:
     """Sign a statement (adds a nonce if missing): a DSSE envelope, or, when the statement has
-    personal fields, {"envelope", "disclosures"} with those fields concealed in the envelope."""
-    doc = _read_json(statement)
+    personal fields, {"envelope", "disclosures"} with those fields concealed in the envelope.
+    Given several (JSON Lines, or a JSON array, as ``onboard prepare`` writes), signs each and
+    writes one per line, in order; nothing is written unless every one is valid."""
+    docs, many = _statements(statement)
+    for number, doc in enumerate(docs, 1):
+        _check_statement(doc, f"statement {number}: " if many else "")
+    keys = _load_keys(key)
+    envelopes = b"".join(sign_statement(doc, keys).to_bytes() + b"\n" for doc in docs)
+    if out is None:
+        print_bytes(envelopes)
+    else:
+        out.write_bytes(envelopes)
+
+
+def _check_statement(doc: Any, where: str) -> None:
+    """One line and exit 1 unless ``doc`` is a statement the ledger would take."""
     if not isinstance(doc, dict):
-        fail("a statement is a JSON object")
+        fail(f"{where}a statement is a JSON object")
     try:
         checked = Statement.model_validate({"nonce": "checking-only", **doc})
     except ValidationError as exc:
         first = exc.errors()[0]
-        fail(f"invalid statement: {'.'.join(map(str, first['loc']))}: {first['msg']}")
-    for where, why in class_codes_assigned(checked):  # the ledger would refuse it
-        fail(f"invalid statement: {where}: {why}")
-    envelope = sign_statement(doc, _load_keys(key)).to_bytes() + b"\n"
-    if out is None:
-        print_bytes(envelope)
-    else:
-        out.write_bytes(envelope)
+        fail(f"{where}invalid statement: {'.'.join(map(str, first['loc']))}: {first['msg']}")
+    for loc, why in class_codes_assigned(checked):  # the ledger would refuse it
+        fail(f"{where}invalid statement: {loc}: {why}")
+
+
+def _statements(path: Path) -> tuple[list[Any], bool]:
+    """The statements in the file and whether it held several (a JSON array or JSON Lines)
+    rather than one JSON object."""
+    data = _read(path)
+    try:
+        doc = orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        lines = [line for line in data.splitlines() if line.strip()]
+        if len(lines) < 2:
+            fail(f"{path} is not JSON: {exc}")
+        return [_line(path, n, line) for n, line in enumerate(lines, 1)], True
+    if isinstance(doc, list):
+        if not doc:
+            fail(f"{path} holds no statements")
+        return doc, True
+    return [doc], False
+
+
+def _line(path: Path, number: int, line: bytes) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        fail(f"{path}: statement {number} is not JSON: {exc}")
 
 
 def _load_keys(paths: list[Path]) -> list[SigningKey]:
@@ -65,10 +101,8 @@ def _load_keys(paths: list[Path]) -> list[SigningKey]:
         fail(str(exc))
 
 
-def _read_json(path: Path) -> Any:
+def _read(path: Path) -> bytes:
     try:
-        return orjson.loads(sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes())
+        return sys.stdin.buffer.read() if str(path) == "-" else path.read_bytes()
     except OSError as exc:
         fail(f"cannot read {path}: {exc.strerror}")
-    except orjson.JSONDecodeError as exc:
-        fail(f"{path} is not JSON: {exc}")
