@@ -107,7 +107,10 @@ elevator-ledger keygen mycompany.pem     # Ed25519, written with mode 0600
 
 Send the printed `public_key` and `key_id` to the regulator. The regulator registers your
 organization (unified social credit code, validated with its check character), grants your roles and
-licences, and registers this first key — all as signed statements in the ledger. Later keys you add and
+licences, and registers this first key — all as signed statements in the ledger, prepared on the
+console's 企业入驻 page (or `elevator-ledger onboard prepare`) and signed offline by the authority with
+`elevator-ledger sign statements.jsonl -k authority.pem -o signed.jsonl`. Send only the public key
+(never the `.pem`: it is your private key; the console refuses one). Later keys you add and
 revoke yourself with `key.registered` / `key.revoked` statements about your own organization, signed
 by a current key. A key id is the hex SHA-256 of `ed25519 ‖ 0x00 ‖ raw public key`; the `keyid` of a
 signature must be that id. A revoked key signs nothing new; what it signed before stays valid.
