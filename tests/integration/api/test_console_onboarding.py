@@ -246,3 +246,60 @@ def test_the_form_page_offers_every_role_in_chinese_and_posts_the_csrf_token(
     for label in ("使用单位", "维保单位", "检验机构", "检测机构", "制造单位"):
         assert label in page.text
     assert page.text.count(f'name="csrf_token" value="{CSRF}"') >= 3
+
+
+def test_a_bureau_holding_the_regulator_role_may_sign_the_statements_itself(
+    tmp_path: Path, database_url: str
+) -> None:
+    """Who may sign org.registered: the root authority, or an organization holding the
+    regulator role on the date (domain/model/authorization.py); the form offers both."""
+    city = City.open(tmp_path, database_url)
+    bureau = city.org(Role.REGULATOR, name="赫山区市场监督管理局")
+    app = create_app(node=city.node)
+    key = SigningKey.generate()
+    try:
+        with signed_in(app, regulator_user(bureau.uscc, ("430903",))), TestClient(app) as client:
+            assert f'<option value="{bureau.uscc}"' in client.get("/console/onboarding").text
+            page = client.post("/console/onboarding/prepare", data=form(key, issuer=bureau.uscc))
+            statements = prepared(page.text)
+            assert {s["issuer"] for s in statements} == {bureau.uscc}
+            assert "本局私钥.pem" in page.text
+            done = client.post(
+                "/console/onboarding/submit",
+                data={"csrf_token": CSRF, "envelopes": signed(statements, bureau.key)},
+            )
+            assert outcomes(done.text) == ["accepted"] * 4
+        org = city.node.app.organization(ENTERPRISE)
+        assert org is not None and org.state.key_ids == {key.key_id}
+    finally:
+        city.node.close()
+
+
+def test_an_issuer_other_than_the_authority_or_the_user_s_bureau_is_refused(
+    console: Console,
+) -> None:
+    other = console.city.org(Role.MAINTENANCE_UNIT)
+    answer = console.client.post(
+        "/console/onboarding/prepare", data=form(SigningKey.generate(), issuer=other.uscc)
+    )
+    assert answer.status_code == 422
+    assert 'id="error-issuer"' in answer.text
+    assert not DOWNLOAD.search(answer.text)
+
+
+def test_signed_statements_about_another_district_are_not_submitted_here(
+    console: Console,
+) -> None:
+    key = SigningKey.generate()
+    statements = prepared(console.client.post("/console/onboarding/prepare", data=form(key)).text)
+    for s in statements:  # as if prepared elsewhere for a Changsha company
+        if s["type"] == "org.registered":
+            s["data"]["district"] = "430102"
+    before = console.log_size()
+    done = console.client.post(
+        "/console/onboarding/submit",
+        data={"csrf_token": CSRF, "envelopes": signed(statements, console.city.authority.key)},
+    )
+    assert outcomes(done.text) == ["refused"] * 4
+    assert "不在您的辖区内" in done.text
+    assert console.log_size() == before
