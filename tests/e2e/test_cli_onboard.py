@@ -118,3 +118,19 @@ def test_sign_refuses_a_file_of_statements_if_any_is_invalid_and_writes_nothing(
     save_signing_key(SigningKey.generate(), key)
     one_line_error(cli(home, "sign", statements, "-k", key, "-o", signed), "statement 3: invalid")
     assert not signed.exists()
+
+
+def test_sign_takes_a_json_array_of_statements_too(tmp_path: Path, home: Path) -> None:
+    statements = tmp_path / "statements.jsonl"
+    succeeded(
+        cli(home, *prepare_args(statements, public_key_file(tmp_path, SigningKey.generate())))
+    )
+    docs = [orjson.loads(line) for line in statements.read_bytes().splitlines()]
+    as_array = tmp_path / "statements.json"
+    as_array.write_bytes(orjson.dumps(docs))
+    key = tmp_path / "authority.pem"
+    save_signing_key(SigningKey.generate(), key)
+    out = succeeded(cli(home, "sign", as_array, "-k", key)).stdout_bytes.splitlines()
+    assert len(out) == len(docs)
+    (tmp_path / "empty.json").write_bytes(b"[]")
+    one_line_error(cli(home, "sign", tmp_path / "empty.json", "-k", key), "holds no statements")
