@@ -10,7 +10,18 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from api.cli import audit, check, demo, read_side, replay, server, signing, submission, tokens
+from api.cli import (
+    audit,
+    bundle,
+    check,
+    demo,
+    read_side,
+    replay,
+    server,
+    signing,
+    submission,
+    tokens,
+)
 from api.cli.output import fail
 from api.settings import Settings
 
@@ -48,6 +59,7 @@ app.command()(submission.submit)
 app.command()(demo.demo)
 app.command()(audit.export)
 app.command()(audit.verify)
+app.command()(bundle.bundle)
 app.command()(check.check)
 app.command()(replay.replay)
 app.add_typer(read_side.projections_app, name="projections")
