@@ -104,7 +104,8 @@ def _readme(node: LedgerNode, code: str, chains: dict[str, list[tuple[int, bytes
         f"电梯 {code} 的电子档案（一机一档）",
         "",
         f"生成时间：{local_time(node.now(), zone)}",
-        f"账本：{node.log.origin}，签名检查点：日志前 {checkpoint.size} 条记录（树大小 {checkpoint.size}）",
+        f"账本：{node.log.origin}，"
+        f"签名检查点：日志前 {checkpoint.size} 条记录（树大小 {checkpoint.size}）",
         f"账本验证公钥：{node.log.signer.verifier.text()}",
         f"本档案含 {len(chains)} 条哈希链（本电梯及为其签名的单位），"
         f"共 {sum(len(c) for c in chains.values())} 条记录，每条附包含证明。",
