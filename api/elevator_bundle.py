@@ -83,14 +83,15 @@ def elevator_bundle(node: LedgerNode, equipment_code: str) -> ElevatorBundle | N
 
 
 def _signers(node: LedgerNode, chain: list[tuple[int, bytes]]) -> set[str]:
-    """The organizations whose keys signed the chain's entries (by the key index)."""
-    owners: set[str] = set()
-    for _, data in chain:
-        for sig in parse_envelope(orjson.loads(data)["envelope"]).signatures:
-            info = node.app.key_info(sig.keyid)
-            if info is not None:
-                owners.add(info.owner)
-    return owners
+    """The organizations whose keys signed the chain's entries (by the key index, asked once
+    per key id: a chain is signed by few keys)."""
+    key_ids = {
+        sig.keyid
+        for _, data in chain
+        for sig in parse_envelope(orjson.loads(data)["envelope"]).signatures
+    }
+    infos = (node.app.key_info(key_id) for key_id in key_ids)
+    return {info.owner for info in infos if info is not None}
 
 
 def _readme(node: LedgerNode, code: str, chains: dict[str, list[tuple[int, bytes]]]) -> str:
