@@ -14,6 +14,7 @@ import typer
 from api.cli.nodes import opened_node
 from api.cli.output import alert, fail, print_line, say
 from domain.application.log_chains import ChainFault
+from domain.model.subjects import SubjectRef
 from domain.model.trust import TrustAnchor
 from domain.replay.bundle import BundleRejected, check_bundle
 from ledger.bundle import BundleError, OpenedBundle, open_bundle
@@ -73,6 +74,8 @@ def verify_bundle(
         opened = open_bundle(path, verifier)
         anchor = trust[1] if trust else _anchor(opened)
         code = str(opened.extra.get("equipment_code", ""))
+        if opened.subject != str(SubjectRef.elevator(code)):
+            raise BundleError(f"the bundle is about {opened.subject}, not elevator {code}")
         verdict = check_bundle(
             opened.indexed(), code, anchor, parse_time(opened.manifest["created_at"])
         )

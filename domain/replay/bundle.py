@@ -61,6 +61,7 @@ class BundleOrder:
         self.positions = {s: [index for index, _ in chain] for s, chain in chains.items()}
         self.registrations: dict[str, _Registration] = {}
         self.revocations: dict[str, int] = {}
+        self.revoked_at: dict[str, datetime] = {}  # the revocations' occurred_at, as KeyInfo
         for subject, chain in sorted(chains.items()):
             if _organization(subject) is not None:
                 self._read_keys(_organization(subject) or "", chain)
@@ -72,18 +73,19 @@ class BundleOrder:
             except (ValidationError, ValueError, KeyError, TypeError):
                 continue  # not a key statement this can read: the signature check names it
             if isinstance(found, KeyRegistered):
-                self._registered(owner, index, found)
-            elif isinstance(found, KeyRevoked):
-                self.revocations.setdefault(found.key_id, index)
+                self._registered(owner, index, found, statement_of(data.decode()).occurred_at)
+            elif isinstance(found, KeyRevoked) and found.key_id not in self.revocations:
+                self.revocations[found.key_id] = index
+                self.revoked_at[found.key_id] = statement_of(data.decode()).occurred_at
 
-    def _registered(self, owner: str, index: int, data: KeyRegistered) -> None:
+    def _registered(self, owner: str, index: int, data: KeyRegistered, at: datetime) -> None:
         try:
             key = VerifyingKey.from_b64(data.public_key, data.algorithm)
         except KeyFormatError:
             return  # the write path refuses such a registration
         if key.key_id != data.key_id or data.key_id in self.registrations:
             return
-        info = KeyInfo(data.key_id, owner, key, data.bound_elevator, None, None)
+        info = KeyInfo(data.key_id, owner, key, data.bound_elevator, at, None)
         self.registrations[data.key_id] = _Registration(index, info)
 
     def key(self, key_id: str) -> KeyInfo | None:
@@ -92,9 +94,12 @@ class BundleOrder:
         if found is None:
             return self.anchor.key_info if key_id == self.anchor.key.key_id else None
         info = found.info
-        if key_id in self.revocations:  # KeyOrder asks the order whenever this is set
-            return KeyInfo(info.key_id, info.owner, info.key, info.bound_elevator, None, _NEVER)
-        return info
+        revoked = self.revoked_at.get(key_id)
+        if revoked is None:
+            return info
+        return KeyInfo(
+            info.key_id, info.owner, info.key, info.bound_elevator, info.registered_at, revoked
+        )
 
     def of_entry(self, subject: str, version: int) -> int | None:
         positions = self.positions.get(subject, [])
@@ -120,10 +125,6 @@ class BundleOrder:
 
     def of_revocation(self, key: KeyInfo) -> int | None:
         return self.revocations.get(key.key_id)
-
-
-#: ``revoked_at`` is shown only in messages; the order, not this instant, decides.
-_NEVER = datetime.fromisoformat("9999-12-31T00:00:00+00:00")
 
 
 def _organization(subject: str) -> str | None:

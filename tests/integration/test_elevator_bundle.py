@@ -23,8 +23,10 @@ from typer.testing import CliRunner, Result
 from api.app import create_app
 from api.cli.main import app
 from api.elevator_bundle import elevator_bundle
+from domain.model.onboarding import key_registration
 from domain.model.roles import Role
 from domain.model.subjects import SubjectRef
+from domain.replay.bundle import BundleRejected, check_bundle
 from ledger.bundle import build_bundle, open_bundle
 from ledger.keys import SigningKey
 from tests.support.city import NOW, City, Org, append_forged, statement
@@ -184,6 +186,60 @@ def test_an_entry_signed_by_a_key_no_entry_registers_is_named(town: Town, tmp_pa
     line = result.stderr.strip().splitlines()[-1]
     assert f"entry {index} (elevator:{CODE} version 6: signature 1 names key" in line, line
     assert "which is not known" in line
+
+
+def test_a_rotated_key_counts_until_its_revocation_in_log_order(town: Town) -> None:
+    """The maker registers a new key and revokes the old one: the old key's signatures before
+    the revocation verify, the new key's after it; an entry the old key signed after it (what
+    a server with the log key could append) is named."""
+    maker, third = town.maker, "311023010201500097"
+    town.city.say(
+        maker, statement("elevator.manufactured", third, maker, at(2), manufactured_on=day(2))
+    )
+    rotated = Org(maker.uscc, SigningKey.generate(), maker.roles)
+    town.city.say(maker, key_registration(maker.uscc, maker.uscc, rotated.key.verifying_key, at(3)))
+    revocation = {
+        "type": "key.revoked",
+        "organization": maker.uscc,
+        "issuer": maker.uscc,
+        "occurred_at": at(4).isoformat(),
+        "data": {"key_id": maker.key.verifying_key.key_id, "reason": "密钥轮换"},
+    }
+    town.city.say(rotated, revocation)
+    town.city.say(rotated, statement("elevator.sold", third, rotated, at(5)))
+    node = town.city.node
+    made = elevator_bundle(node, third)
+    assert made is not None
+    opened = open_bundle(made.data, node.log.signer.verifier)
+    verdict = check_bundle(opened.indexed(), third, node.anchor, NOW + timedelta(days=1))
+    assert verdict.replay.verified and verdict.replay.entries_checked == 2
+
+    late = town.city.envelope([maker], statement("elevator.sold", third, maker, at(6)))
+    index = append_forged(town.city, third, late, NOW)
+    made = elevator_bundle(node, third)
+    assert made is not None
+    opened = open_bundle(made.data, node.log.signer.verifier)
+    with pytest.raises(BundleRejected) as caught:
+        check_bundle(opened.indexed(), third, node.anchor, NOW + timedelta(days=1))
+    message = str(caught.value)
+    assert message.startswith(f"entry {index} (elevator:{third} version 3: "), message
+    assert "revoked earlier in the log" in message
+
+
+def test_every_elevator_of_a_planned_city_verifies_from_its_bundle(
+    planned_city: PlannedCity,
+) -> None:
+    """Two years of the demo's planned history — maintenance contracts co-signed by the use
+    unit, visits and their confirmations, faults, hazards, inspections, penalties — pass the
+    bundle's check for each lift."""
+    node = planned_city.city.node
+    for code in planned_city.plan.elevators:
+        made = elevator_bundle(node, code)
+        assert made is not None
+        opened = open_bundle(made.data, node.log.signer.verifier)
+        verdict = check_bundle(opened.indexed(), code, node.anchor, node.now())
+        assert verdict.replay.verified, verdict.replay.problem
+        assert verdict.replay.entries_checked == len(opened.chains[f"elevator:{code}"])
 
 
 def test_a_bundle_without_a_signers_key_registration_is_refused(town: Town, tmp_path: Path) -> None:
