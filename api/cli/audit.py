@@ -111,14 +111,14 @@ def verify(
     every signature, authorization and rule (by replaying the write path), and consistency with
     the checkpoint seen last time. Exits 1 naming the first bad entry. Given an elevator's
     bundle (`elevator-ledger bundle`, the console's download), checks it offline instead."""
+    seen = SeenCheckpoints(state or Path.home() / ".elevator-ledger" / "seen-checkpoints.json")
     if is_bundle(Path(source)):
         pinned = log_key_of(log_key) if log_key is not None else None
-        verify_bundle(Path(source), pinned, trust_of(trust) if trust is not None else None)
+        verify_bundle(Path(source), pinned, trust_of(trust) if trust is not None else None, seen)
         return
     if log_key is not None:
         fail("--log-key is for a bundle; an export or a URL takes --trust")
     tune_gc()  # with one worker, this process replays the write path itself
-    seen = SeenCheckpoints(state or Path.home() / ".elevator-ledger" / "seen-checkpoints.json")
     checks: list[str] = []
     remote = source.startswith(("http://", "https://"))
     try:

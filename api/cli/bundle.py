@@ -17,6 +17,7 @@ from domain.application.log_chains import ChainFault
 from domain.model.subjects import SubjectRef
 from domain.model.trust import TrustAnchor
 from domain.replay.bundle import BundleRejected, check_bundle
+from ledger.audit import ConsistencyError, SeenCheckpoint, SeenCheckpoints
 from ledger.bundle import BundleError, OpenedBundle, open_bundle
 from ledger.entry import parse_time
 from ledger.keys import KeyFormatError, VerifyingKey
@@ -65,26 +66,33 @@ def log_key_of(text: str) -> NoteVerifier:
 
 
 def verify_bundle(
-    path: Path, log_key: NoteVerifier | None, trust: tuple[NoteVerifier, TrustAnchor] | None
+    path: Path,
+    log_key: NoteVerifier | None,
+    trust: tuple[NoteVerifier, TrustAnchor] | None,
+    seen: SeenCheckpoints,
 ) -> None:
     """Check a bundle offline and print the report, or one line naming the first failure and
-    exit 1. The log key: ``log_key``, else the trust file's, else the bundle's own (said so)."""
+    exit 1. The log key: ``log_key``, else the trust file's, else the bundle's own — which the
+    checkpoints seen before (``seen``, what ``verify`` of an export or URL pinned) must name
+    if they know this log; if they do not, the report says loudly that nothing pinned it.
+    The checkpoint is not remembered: a bundle carries no consistency proof."""
     verifier = log_key or (trust[0] if trust else None)
     try:
         opened = open_bundle(path, verifier)
         anchor = trust[1] if trust else _anchor(opened)
+        earlier = seen.get(opened.verifier, _pins(anchor)) if opened.key_from_bundle else None
         code = str(opened.extra.get("equipment_code", ""))
         if opened.subject != str(SubjectRef.elevator(code)):
             raise BundleError(f"the bundle is about {opened.subject}, not elevator {code}")
         verdict = check_bundle(
             opened.indexed(), code, anchor, parse_time(opened.manifest["created_at"])
         )
-    except (BundleError, BundleRejected) as exc:
+    except (BundleError, BundleRejected, ConsistencyError) as exc:
         fail(f"bundle {path}: {exc}")
     except ValueError as exc:
         fail(f"bundle {path}: manifest: {exc}")
     elevator = opened.chains[opened.subject]
-    if opened.key_from_bundle:
+    if opened.key_from_bundle and earlier is None:
         key = opened.verifier.text()
         alert(
             "WARNING:",
@@ -99,8 +107,13 @@ def verify_bundle(
         f" {len(opened.chains) - 1} organization chains, checkpoint size"
         f" {opened.checkpoint.size} of {opened.checkpoint.origin}: OK"
     )
-    for line in _checks(opened, anchor, trust is not None):
+    for line in _checks(opened, anchor, trust is not None, earlier, seen):
         print_line(f"  ok  {line}")
+
+
+def _pins(anchor: TrustAnchor) -> dict[str, str]:
+    """As ``verify`` of an export or URL pins the root authority (``cli/audit.py``)."""
+    return {"authority": f"{anchor.uscc} {anchor.key.public_b64()}"}
 
 
 def _anchor(opened: OpenedBundle) -> TrustAnchor:
@@ -112,9 +125,21 @@ def _anchor(opened: OpenedBundle) -> TrustAnchor:
         raise BundleError(f"manifest: extra.authority is unusable: {exc}") from exc
 
 
-def _checks(opened: OpenedBundle, anchor: TrustAnchor, pinned_anchor: bool) -> list[str]:
+def _checks(
+    opened: OpenedBundle,
+    anchor: TrustAnchor,
+    pinned_anchor: bool,
+    earlier: SeenCheckpoint | None,
+    seen: SeenCheckpoints,
+) -> list[str]:
     key = opened.verifier.text()
-    whence = "taken from the bundle" if opened.key_from_bundle else "pinned"
+    whence = "pinned"
+    if opened.key_from_bundle:
+        whence = (
+            f"taken from the bundle, the one {seen.path} pinned on {earlier.seen_at}"
+            if earlier is not None
+            else "taken from the bundle"
+        )
     authority = "from the trust file" if pinned_anchor else "named in the signed manifest"
     return [
         f"the checkpoint and manifest.sig are signed by the log key ({whence}) {key}",

@@ -159,6 +159,30 @@ def test_without_a_pinned_log_key_the_check_says_loudly_whose_key_it_used(
     assert digest in done.stderr and "compare it with the one the ledger publishes" in done.stderr
 
 
+def test_a_log_key_pinned_by_an_earlier_verify_is_the_trust_a_bundle_is_checked_with(
+    town: Town, tmp_path: Path
+) -> None:
+    state = tmp_path / "seen.json"
+    export = tmp_path / "export"
+    assert town.cli("export", export).exit_code == 0
+    assert town.cli("verify", export, "--state", state).exit_code == 0
+    out = tmp_path / "file.zip"
+    assert town.cli("bundle", CODE, "--out", out).exit_code == 0
+    result = town.cli("verify", out, "--state", state)
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.stderr
+    assert f"taken from the bundle, the one {state} pinned on" in result.stdout
+
+    forged = orjson.loads(state.read_bytes())
+    other = City.open(tmp_path / "elsewhere", f"sqlite:///{tmp_path / 'elsewhere.db'}")
+    forged[town.city.node.log.origin]["log_key"] = other.node.log.signer.verifier.text()
+    other.node.close()
+    state.write_bytes(orjson.dumps(forged))
+    refused = town.cli("verify", out, "--state", state)
+    assert refused.exit_code == 1
+    assert "the log key of" in refused.stderr and "but it was" in refused.stderr
+
+
 def test_a_bundle_checked_under_another_log_key_fails_in_one_line(
     town: Town, tmp_path: Path
 ) -> None:
