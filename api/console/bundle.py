@@ -31,7 +31,15 @@ def elevator_bundle_download(
         return _problem(
             request, user, 404, "没有这部电梯", f"账本中没有识别码为 {code[:64]} 的电梯。"
         )
-    if view.status.district is None or not user.sees(view.status.district):
+    if view.status.district is None:  # covered by no scope (domain/model/jurisdiction.py)
+        return _problem(
+            request,
+            user,
+            403,
+            "辖区未知",
+            "这部电梯尚无使用登记，所在区域未知，不属于任何辖区，暂不能下载其档案。",
+        )
+    if not user.sees(view.status.district):
         return _problem(
             request, user, 403, "不在您的辖区", "这部电梯不在您账号所辖的区域内，无法下载其档案。"
         )

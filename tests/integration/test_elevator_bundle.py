@@ -361,6 +361,16 @@ def test_another_districts_elevator_is_a_403_page_and_an_unknown_one_a_404_page(
     assert unknown.status_code == 404 and "没有这部电梯" in unknown.text
 
 
+def test_an_elevator_with_no_district_yet_is_in_no_ones_scope(town: Town) -> None:
+    """The town's lifts are inspected but never registered for use: no district."""
+    town.city.node.projections.catch_up()
+    served = create_app(node=town.city.node)
+    user = regulator_user(town.city.node.anchor.uscc, ("430000",))
+    with TestClient(served) as client, signed_in(served, user):
+        answer = client.get(f"/console/elevators/{CODE}/bundle")
+    assert answer.status_code == 403 and "辖区未知" in answer.text
+
+
 def test_the_download_needs_a_signed_in_regulator(
     console: tuple[TestClient, PlannedCity],
 ) -> None:
