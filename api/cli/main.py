@@ -10,18 +10,8 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from api.cli import (
-    audit,
-    bundle,
-    check,
-    demo,
-    read_side,
-    replay,
-    server,
-    signing,
-    submission,
-    tokens,
-)
+from api.cli import audit, check, demo, read_side, replay, server, signing, submission, tokens
+from api.cli.bundle import bundle as bundle_command
 from api.cli.output import fail
 from api.settings import Settings
 
@@ -59,7 +49,7 @@ app.command()(submission.submit)
 app.command()(demo.demo)
 app.command()(audit.export)
 app.command()(audit.verify)
-app.command()(bundle.bundle)
+app.command(name="bundle")(bundle_command)
 app.command()(check.check)
 app.command()(replay.replay)
 app.add_typer(read_side.projections_app, name="projections")
