@@ -13,6 +13,7 @@ import httpx
 import orjson
 import typer
 
+from api.cli.bundle import log_key_of, trust_of, verify_bundle
 from api.cli.nodes import opened_node
 from api.cli.output import fail, print_line, progress, say
 from api.settings import Settings
@@ -20,6 +21,7 @@ from domain.application.audit import VerifyReport, verify_log
 from domain.application.gc_tuning import tune_gc
 from domain.model.trust import TrustAnchor
 from ledger.audit import ConsistencyError, SeenCheckpoint, SeenCheckpoints, check_consistency
+from ledger.bundle import is_bundle
 from ledger.export import ENTRIES_FILE, ExportError, export_log, open_manifest
 from ledger.keys import KeyFormatError, VerifyingKey
 from ledger.log import LogError
@@ -97,12 +99,26 @@ def verify(
             "(default: one per core; 1: in this process)",
         ),
     ] = None,
+    log_key: Annotated[
+        str | None,
+        typer.Option(
+            "--log-key",
+            help="for a bundle: the log's verifier key (C2SP vkey), or a file holding it",
+        ),
+    ] = None,
 ) -> None:
     """Verify a ledger without trusting its server: signed checkpoint, every entry, every chain,
     every signature, authorization and rule (by replaying the write path), and consistency with
-    the checkpoint seen last time. Exits 1 naming the first bad entry."""
-    tune_gc()  # with one worker, this process replays the write path itself
+    the checkpoint seen last time. Exits 1 naming the first bad entry. Given an elevator's
+    bundle (`elevator-ledger bundle`, the console's download), checks it offline instead."""
     seen = SeenCheckpoints(state or Path.home() / ".elevator-ledger" / "seen-checkpoints.json")
+    if is_bundle(Path(source)):
+        pinned = log_key_of(log_key) if log_key is not None else None
+        verify_bundle(Path(source), pinned, trust_of(trust) if trust is not None else None, seen)
+        return
+    if log_key is not None:
+        fail("--log-key is for a bundle; an export or a URL takes --trust")
+    tune_gc()  # with one worker, this process replays the write path itself
     checks: list[str] = []
     remote = source.startswith(("http://", "https://"))
     try:

@@ -22,6 +22,7 @@ from api.cli import (
     submission,
     tokens,
 )
+from api.cli.bundle import bundle as bundle_command
 from api.cli.output import fail
 from api.settings import Settings
 
@@ -59,6 +60,7 @@ app.command()(submission.submit)
 app.command()(demo.demo)
 app.command()(audit.export)
 app.command()(audit.verify)
+app.command(name="bundle")(bundle_command)
 app.command()(check.check)
 app.command()(replay.replay)
 app.add_typer(read_side.projections_app, name="projections")
