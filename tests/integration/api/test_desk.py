@@ -29,6 +29,7 @@ from ledger.note import NoteVerifier
 from ledger.receipt import Promise, verify_inclusion
 from tests.support.city import NOW, City, Org, statement
 from tests.support.lift_states import Parties, build, in_service
+from tests.support.seeded import PlannedCity
 from tests.support.web import enterprise_user
 
 OTHERS_LIFT = "311023010201500199"
@@ -373,3 +374,27 @@ def test_our_keys_and_their_status(desk: Desk) -> None:
     assert "已吊销" in shown and "终端更换" in shown and "有效" in shown
     assert desk.others.maintainer.key.verifying_key.key_id not in shown
     assert "<form" not in page.text.split("<main>")[1], "no upload, no form: the desk takes no key"
+
+
+def test_every_demo_organizations_desk_opens(planned_city: PlannedCity) -> None:
+    """On the demo's planned city (every role, years of history, read-only here), each
+    organization's pages answer, and each elevator on its desk opens."""
+    plan, node = planned_city.plan, planned_city.city.node
+    app = create_app(node=node)
+    lifts, receipts = 0, 0
+    with TestClient(app) as client:
+        for org in (plan.regulator, *plan.organizations):
+            user = enterprise_user(org.uscc)
+            app.dependency_overrides[require_desk_user] = lambda user=user: user
+            for path in ("/desk", "/desk/statements", "/desk/rejected", "/desk/keys"):
+                assert client.get(path).status_code == 200, (org.name, path)
+            home = client.get("/desk").text
+            for code in sorted(set(re.findall(r'href="/desk/elevators/(\w+)"', home))):
+                assert client.get(f"/desk/elevators/{code}").status_code == 200, (org.name, code)
+                lifts += 1
+            mine = re.findall(r'data-log-index="(\d+)"', client.get("/desk/statements").text)
+            if mine:
+                assert client.get(f"/desk/statements/{mine[0]}/receipt.json").status_code == 200
+                receipts += 1
+    app.dependency_overrides.clear()
+    assert lifts >= len(plan.elevators) and receipts >= 3, "the city's parties have desks to open"
