@@ -187,7 +187,7 @@ class RejectionLog:
         if not is_sqlite(self.engine):  # in one order: two batches never wait for each other
             for issuer in issuers:
                 conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:c, :k)"),
+                    text("SELECT pg_advisory_xact_lock(CAST(:c AS integer), CAST(:k AS integer))"),
                     {"c": LOCK_CLASS, "k": _lock_key(issuer)},
                 )
         for issuer in issuers:

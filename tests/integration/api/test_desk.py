@@ -134,6 +134,8 @@ def test_a_refusal_signed_by_our_verified_key_is_on_our_desk_with_rule_and_messa
     shown = text_of(page)
     assert "fault-not-open" in shown and "has no open fault F-NEVER" in shown
     assert "故障排除" in shown and desk.codes["normal"] in shown
+    for other in (desk.ours.owner, desk.others.maintainer):  # the use unit too: not its key
+        assert "没有记在贵单位名下的被拒提交" in desk.as_(other).get("/desk/rejected").text
 
 
 def test_a_refusal_in_a_batch_is_filed_and_an_accepted_statement_is_not(desk: Desk) -> None:
