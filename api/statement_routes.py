@@ -11,7 +11,9 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
+from api import rejection_log
 from api.deps import NodeDep
+from api.node import LedgerNode
 from api.problems import Problem, problem_responses
 from api.rejections import problem_of
 from domain.application.service import Receipt
@@ -113,6 +115,15 @@ class BatchResult(BaseModel):
     results: list[BatchItem]
 
 
+async def _file_refusals(node: LedgerNode, results: list[Receipt | Rejected]) -> None:
+    """File the refusals reached after the signatures verified under their signers (the
+    enterprise desk's rejected submissions, api/rejection_log.py); nothing to do, and no
+    thread taken, when there are none."""
+    refusals = rejection_log.attributed(results)
+    if refusals:
+        await run_in_threadpool(rejection_log.of_node(node).record, refusals)
+
+
 def _receipt(r: Receipt) -> ReceiptModel:
     return ReceiptModel(**r.to_json())
 
@@ -176,6 +187,7 @@ async def submit(request: Request, node: NodeDep) -> Any:
     except Rejected as exc:  # the whole group: writers kept colliding, or writes stopped
         raise problem_of(exc) from exc
     if isinstance(result, Rejected):
+        await _file_refusals(node, [result])
         raise problem_of(result) from result
     return Response(
         orjson.dumps(result.to_json()),  # the ReceiptModel's fields, in its order
@@ -224,6 +236,7 @@ async def submit_batch(request: Request, node: NodeDep) -> BatchResult:
         results = await run_in_threadpool(node.service.submit_batch, envelopes)
     except Rejected as exc:  # the whole batch: writers kept colliding, or writes stopped
         raise problem_of(exc) from exc
+    await _file_refusals(node, results)
     items = [
         BatchItem(accepted=False, problem=problem_of(r).body(""))
         if isinstance(r, Rejected)

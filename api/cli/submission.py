@@ -13,6 +13,7 @@ import httpx
 import orjson
 import typer
 
+from api import rejection_log
 from api.cli.nodes import initialised_node
 from api.cli.output import alert, fail, progress, say
 from api.node import LedgerNode
@@ -96,6 +97,9 @@ def _submit_chunk(
             results = node.service.submit_batch(chunk)
         except Rejected as exc:  # the whole chunk: writers kept colliding, or writes stopped
             fail(f"{exc.title}: {exc.detail}")
+        refusals = rejection_log.attributed(results)
+        if refusals:  # the signers see them on their desk, as over HTTP
+            rejection_log.of_node(node).record(refusals)
         return [
             {"problem": problem_of(r).body("")}
             if isinstance(r, Rejected)

@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Repository
 
 from domain.application.aggregates import (
@@ -42,7 +43,7 @@ from domain.model.admission import (
 )
 from domain.model.catalogue import Statement, Subject
 from domain.model.elevator import ElevatorState
-from domain.model.errors import Rejected
+from domain.model.errors import Attribution, Rejected
 from domain.model.organization import OrganizationState
 from domain.model.personal import check_personal, parse_disclosures
 from domain.model.rules import statement_data
@@ -57,6 +58,7 @@ from domain.model.timeline import (
 )
 from domain.model.trust import KeyInfo, TrustAnchor
 from ledger.disclosure import DisclosureError
+from ledger.dsse import Envelope
 from ledger.entry import entry_hash
 
 #: The entry text stored at a version of a chain (``ElevatorLedger.chain_entry``).
@@ -110,6 +112,24 @@ class StatementJudge:
         parsed = work.preverified.parsed.get(position)
         envelope, envelope_json, disclosures = parsed or parse_submission(raw)
         signers = self.signers.verified(envelope, work, work.preverified.get(position))
+        try:
+            return self._judge_signed(
+                envelope, envelope_json, disclosures, signers, work, recorded_at
+            )
+        except Rejected as exc:  # every signature verified: the refusal is its signers'
+            exc.attribution = attribution(signers, envelope.payload, recorded_at)
+            raise
+
+    def _judge_signed(
+        self,
+        envelope: Envelope,
+        envelope_json: dict[str, Any],
+        disclosures: list[Any],
+        signers: list[KeyInfo],
+        work: UnitOfWork,
+        recorded_at: datetime,
+    ) -> Accepted:
+        """:meth:`judge` once the envelope's signatures have verified."""
         stmt = parse_statement(envelope.payload, envelope_json["payload"])
         personal = self._personal(stmt, disclosures)
         chain_cls = Elevator if stmt.statement_type.subject is Subject.ELEVATOR else Organization
@@ -300,3 +320,32 @@ def _subject_of(chain: SubjectChain) -> str:
 def _subject_id(chain: SubjectChain) -> str:
     state = chain.state
     return str(state.equipment_code if isinstance(state, ElevatorState) else state.uscc)
+
+
+#: The longest statement type, subject or nonce an attribution keeps (a refused payload may
+#: hold anything: these are what the submitter said, not what the catalogue allows).
+ATTRIBUTED_TEXT = 128
+
+
+def attribution(signers: Sequence[KeyInfo], payload: bytes, at: datetime) -> Attribution | None:
+    """Who a refusal at ``at`` of a statement whose signatures all verified is filed under:
+    the owners of its keys not revoked by then (a revoked key may be in other hands: it
+    files nothing under its former owner), with the statement's type, subject and nonce as
+    far as the payload reads (it may be the very thing refused). Refusals only: nothing here
+    runs for an accepted statement."""
+    kept = tuple((k.owner, k.key_id) for k in signers if k.revoked_at is None or k.revoked_at > at)
+    if not kept:
+        return None
+    try:
+        doc = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        doc = None
+    doc = doc if isinstance(doc, dict) else {}
+
+    def text(name: str) -> str | None:
+        value = doc.get(name)
+        return value[:ATTRIBUTED_TEXT] if isinstance(value, str) else None
+
+    kind, code, uscc = text("type"), text("elevator"), text("organization")
+    subject = f"elevator:{code}" if code else f"organization:{uscc}" if uscc else None
+    return Attribution(kept, kind, subject, text("nonce"))

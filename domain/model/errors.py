@@ -6,13 +6,36 @@ an RFC 9457 problem document, the CLI to a one-line message.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
+
+
+@dataclass(frozen=True)
+class Attribution:
+    """Who stands behind a refused statement: the organizations whose registered, unrevoked
+    keys made signatures over it that verified, and what the statement said it was (as far
+    as its payload could be read). Only a refusal reached after every signature verified
+    carries one, so that nobody can have a refusal filed under another organization (the
+    enterprise desk's log of rejected submissions, api/rejection_log.py)."""
+
+    signers: tuple[tuple[str, str], ...]  # (owner USCC, key id), each key once
+    type: str | None
+    subject: str | None  # "elevator:<code>" or "organization:<USCC>"
+    nonce: str | None
+
+    @property
+    def owners(self) -> tuple[str, ...]:
+        """Each signing organization once, in signature order."""
+        return tuple(dict.fromkeys(owner for owner, _ in self.signers))
 
 
 class Rejected(Exception):
     slug = "rejected"
     status = 400
     title = "Rejected"
+    #: Set by the write path on a refusal reached after the signatures verified (None: the
+    #: refusal is nobody's, e.g. a malformed envelope or a signature that does not verify).
+    attribution: Attribution | None = None
 
     def __init__(self, detail: str, **extra: Any) -> None:
         super().__init__(detail)
