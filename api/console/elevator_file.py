@@ -21,7 +21,7 @@ from api.console import file_page, replay_page
 from api.console.file_words import AXES_EXPLAINED, AXIS_ZH, IDENTIFIER_KIND_ZH
 from api.deps import NodeDep
 from api.node import LedgerNode
-from api.pages import KIND_ZH, LIFECYCLE_ZH, MAX_IDENTIFIER, ROLE_ZH
+from api.pages import KIND_ZH, LIFECYCLE_ZH, MAX_IDENTIFIER, ROLE_ZH, zone_label
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import ConsoleUserDep
@@ -211,6 +211,7 @@ async def elevator_replay(
         return _redirect(request, outcome, "/replay")
     code, zone = outcome, node.settings.zone
     base: dict[str, Any] = {"code": code, "as_of_text": as_of, "axis": axis, "axis_zh": AXIS_ZH}
+    base["zone"] = zone_label(node.settings.time_zone)
     base["axes_explained"] = AXES_EXPLAINED
     if axis not in (Axis.OCCURRED, Axis.RECORDED):
         return _bad_replay(request, user, base, "时间轴只能是“按发生时间”或“按记录时间”。")

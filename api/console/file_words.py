@@ -17,7 +17,7 @@ from datetime import date, tzinfo
 from typing import Any
 
 from api.local_time import local_time
-from api.pages import KIND_ZH, LIFECYCLE_ZH, ROLE_ZH
+from api.pages import KIND_ZH, LIFECYCLE_ZH, ROLE_ZH, summary_zh
 from domain.model.catalogue import CATALOGUE
 from domain.replay import AccountabilityReport, Evidence, Obligation, OpenItem, Party, Replay
 from domain.replay.steps import Step
@@ -156,15 +156,25 @@ class EntryLink:
 
 
 def links(
-    evidence: tuple[Evidence, ...], positions: Mapping[int, tuple[int, str]]
+    evidence: tuple[Evidence, ...],
+    positions: Mapping[int, tuple[int, str]],
+    data: Mapping[int, Any] | None = None,
 ) -> list[EntryLink]:
-    """The log entries behind a claim. A version the read model holds under another hash is
-    given no log index: the page must not link a claim to an entry that is not its proof."""
+    """The log entries behind a claim, named as the history names them (``data``: each
+    version's public data, for an inspection's kind). A version the read model holds under
+    another hash is given no log index: the page must not link a claim to an entry that is not
+    its proof."""
     out = []
     for ev in evidence:
         found = positions.get(ev.version)
         index = found[0] if found and found[1] == ev.entry_hash else None
-        out.append(EntryLink(ev.version, ev.entry_hash, type_zh(ev.type), index))
+        statement = {"data": (data or {}).get(ev.version) or {}}
+        name = (
+            summary_zh({"type": ev.type, "statement": statement})
+            if ev.type in CATALOGUE
+            else ev.type
+        )
+        out.append(EntryLink(ev.version, ev.entry_hash, name, index))
     return out
 
 
@@ -201,7 +211,7 @@ class ReportWords:
             ROLE_ZH.get(str(p.role), str(p.role)),
             self._basis(p),
             p.uscc,
-            links(p.evidence, self.positions),
+            links(p.evidence, self.positions, self._data),
         )
 
     def _basis(self, p: Party) -> str:
@@ -247,7 +257,7 @@ class ReportWords:
         else:
             text = o.detail
         what = OBLIGATION_ZH.get(o.obligation, o.obligation)
-        return Claim(what, text, o.responsible, links(o.evidence, self.positions), True)
+        return Claim(what, text, o.responsible, links(o.evidence, self.positions, self._data), True)
 
     def open_items(self) -> list[Claim]:
         return [self.item(i) for i in self.result.report.open_items]
@@ -274,7 +284,9 @@ class ReportWords:
         if i.kind == "rectification_order" and i.id in state.rectification_orders:
             responsible = state.rectification_orders[i.id].responsible
         what = OPEN_KIND_ZH.get(i.kind, i.kind)
-        return Claim(what, text, responsible, links(i.evidence, self.positions), i.overdue)
+        return Claim(
+            what, text, responsible, links(i.evidence, self.positions, self._data), i.overdue
+        )
 
 
 def report_organizations(report: AccountabilityReport) -> set[str]:

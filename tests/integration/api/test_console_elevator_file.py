@@ -11,6 +11,7 @@ import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -32,10 +33,12 @@ from domain.model.subjects import SubjectRef
 from domain.replay import Axis
 from ledger import merkle
 from ledger.schema import log_entries
+from projections import read
 from tests.support.city import City
 from tests.support.filed_lift import NEW_CERTIFICATE, NEW_REGISTRATION, FiledLift, filed_lift
 from tests.support.html import Element, parse
 from tests.support.lift_states import Parties, in_service
+from tests.support.seeded import PlannedCity
 from tests.support.web import regulator_user, signed_in
 
 #: the lift is registered in 赫山区 (430902), under 益阳市 (430900)
@@ -416,3 +419,52 @@ def test_a_damaged_entry_is_a_red_box_naming_it_never_a_replay(
         assert named is not None and named.all("a", href=f"/console/entries/{made}")
     finally:
         city.node.close()
+
+
+# --- a lift of the demo city -----------------------------------------------------------------
+
+
+def test_a_demo_lift_with_a_late_entry_replays_it_on_the_occurred_axis_only(
+    planned_city: PlannedCity,
+) -> None:
+    """The demo's planned city (its statements planned by demo/, some recorded days late):
+    at an instant between a late entry's occurred_at and recorded_at, the occurred axis counts
+    it and the recorded axis does not, as the JSON replay does; each axis's steps and parties
+    are the replay's."""
+    city = planned_city.city
+    node, engine = city.node, city.node.engine
+    found = [
+        (code, e)
+        for code in planned_city.plan.elevators
+        for e in read.elevator_entries(engine, code, 0, 10_000)[1]
+        if e["late"]
+    ]
+    assert found, "the demo city records some entries late"
+    code, late = found[0]
+    occurred_at = datetime.fromisoformat(late["occurred_at"])
+    recorded_at = datetime.fromisoformat(late["recorded_at"])
+    middle = on_ledger_clock(occurred_at + (recorded_at - occurred_at) / 2, node.settings.zone)
+    at = middle.replace(second=0, microsecond=0)
+    app = create_app(node=node)
+    user = regulator_user(city.authority.uscc, ("430900",))
+    with signed_in(app, user), TestClient(app) as client:
+        docs = {
+            axis: client.get(
+                f"/console/elevators/{code}/replay",
+                params={"as_of": at.strftime("%Y-%m-%dT%H:%M"), "axis": axis},
+            )
+            for axis in ("occurred", "recorded")
+        }
+    for axis, response in docs.items():
+        assert response.status_code == 200, response.text
+        doc = parse(response.text)
+        expected = replay_elevator(node, code, at, Axis(axis))
+        assert expected is not None and expected.verified
+        assert _step_versions(doc) == [s.version for s in expected.steps]
+        assert (late["version"] in _step_versions(doc)) is (axis == "occurred")
+        parties = doc.by_id("parties")
+        shown = {a["href"].rsplit("/", 1)[1] for a in parties.all("a")} if parties else set()
+        assert {p.uscc for p in expected.report.parties} <= shown
+        assert doc.one("ul", id="occurred-only").all(
+            "a", href=f"/console/entries/{late['log_index']}"
+        )
