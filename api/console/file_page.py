@@ -17,8 +17,10 @@ read models and the log.
 from __future__ import annotations
 
 import base64
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
+from threading import Lock
 from typing import Any
 
 from api.badge import RETIRED, badge
@@ -44,7 +46,7 @@ from api.pages import (
 )
 from domain.application.log_chains import ChainFault
 from domain.model.identifiers import CATEGORY_NAMES_ZH
-from domain.replay import Axis
+from domain.replay import Axis, Replay
 from projections import read
 from projections.elevator_file import entry_positions, identity_history
 from projections.read import ElevatorView
@@ -160,11 +162,44 @@ class OpenItems:
         return {c.organization for c in (*self.overdue, *self.items) if c.organization}
 
 
+class RecentReplays:
+    """The replays "now" of the files opened lately, so that reading a file twice re-verifies
+    its chain once. Now, on the recorded axis, a replay counts every entry of the chain and
+    its report reads only the date, so it is the same for the same chain head on the same
+    day: the key is the read model's head (entry hash and count) and the ledger's date. A new
+    entry, a new day or a head the read model has not folded yet is a new replay; a chain
+    fault is never kept (it is found again on every view)."""
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._kept: OrderedDict[tuple[int, str, str | None, int, date], Replay | None] = (
+            OrderedDict()
+        )
+        self._lock = Lock()
+
+    def get(self, node: LedgerNode, code: str, view: ElevatorView) -> Replay | None:
+        today = node.today()
+        key = (id(node), code, view.status.head, view.status.entries, today)
+        with self._lock:
+            if key in self._kept:
+                self._kept.move_to_end(key)
+                return self._kept[key]
+        now = on_ledger_clock(node.now(), node.settings.zone)
+        result = replay_elevator(node, code, now, Axis.RECORDED)  # ChainFault: not kept
+        with self._lock:
+            self._kept[key] = result
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return result
+
+
+RECENT = RecentReplays()
+
+
 def open_items(node: LedgerNode, code: str, view: ElevatorView) -> OpenItems:
     illegal = illegal_reasons(view, node.today())
-    now = on_ledger_clock(node.now(), node.settings.zone)
     try:
-        result = replay_elevator(node, code, now, Axis.RECORDED)
+        result = RECENT.get(node, code, view)
     except ChainFault as exc:
         return OpenItems([], [], illegal, fault_of(exc))
     if result is None:

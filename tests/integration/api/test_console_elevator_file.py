@@ -11,7 +11,7 @@ import base64
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -34,7 +34,7 @@ from domain.replay import Axis
 from ledger import merkle
 from ledger.schema import log_entries
 from projections import read
-from tests.support.city import City
+from tests.support.city import NOW, City, statement
 from tests.support.filed_lift import NEW_CERTIFICATE, NEW_REGISTRATION, FiledLift, filed_lift
 from tests.support.html import Element, parse
 from tests.support.lift_states import Parties, in_service
@@ -468,3 +468,38 @@ def test_a_demo_lift_with_a_late_entry_replays_it_on_the_occurred_axis_only(
         assert doc.one("ul", id="occurred-only").all(
             "a", href=f"/console/entries/{late['log_index']}"
         )
+
+
+def test_a_file_read_again_after_a_new_entry_shows_what_the_new_entry_changed(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The open items come from a replay kept for the same chain head on the same day: a new
+    entry is a new head, so a fault cleared after the file was read is no longer open."""
+    city = City.open(tmp_path / "home", database_url)
+    try:
+        parties = Parties.onboard(city)
+        code = "311023010201500133"
+        in_service(city, parties, code)
+        at = NOW - timedelta(hours=2)
+        reported = statement(
+            "fault.reported",
+            code,
+            parties.maintainer,
+            at,
+            fault_id="F-1",
+            detected_at=at.isoformat(),
+        )
+        city.say(parties.maintainer, reported)
+        city.node.projections.catch_up()
+        app = create_app(node=city.node)
+        user = regulator_user(parties.bureau.uscc, HOME)
+        with signed_in(app, user), TestClient(app) as client:
+            before = parse(client.get(f"/console/elevators/{code}").text)
+            assert "F-1" in before.one("table", id="open").text
+            cleared = statement("fault.cleared", code, parties.maintainer, NOW, fault_id="F-1")
+            city.say(parties.maintainer, cleared)
+            city.node.projections.catch_up()
+            after = parse(client.get(f"/console/elevators/{code}").text)
+        assert after.by_id("open") is None and after.by_id("open-none") is not None
+    finally:
+        city.node.close()
