@@ -41,6 +41,17 @@ def refusal(
     return page(request, "console/file_refused.html", user, status, title=title, message=message)
 
 
+def page_number(text: str) -> int | None:
+    """A page number from the query (1 to 100,000), or None: a clear 400 page, not a 422."""
+    return (
+        int(text) if text.isdecimal() and 0 < len(text) <= 6 and 1 <= int(text) <= 100_000 else None
+    )
+
+
+def bad_page(request: Request, user: StaffUser) -> HTMLResponse:
+    return refusal(request, user, 400, "页码无效", "页码应为 1 到 100000 之间的整数。")
+
+
 def _usable(identifier: str) -> bool:
     return (
         0 < len(identifier) <= MAX_IDENTIFIER
@@ -86,15 +97,19 @@ def elevators(
     request: Request,
     node: NodeDep,
     user: ConsoleUserDep,
-    q: Annotated[str, Query(max_length=200)] = "",
-    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
+    q: str = "",
+    page_text: Annotated[str, Query(alias="page")] = "1",
 ) -> Response:
     """Search by any identifier (an exact one opens the file) and the user's elevators."""
-    text = q.strip()
+    text, page_no = q.strip(), page_number(page_text)
+    if page_no is None:
+        return bad_page(request, user)
     matches: list[dict[str, str]] = []
     if text:
         if not _usable(text):
-            return refusal(request, user, 400, "无法查询", "查询内容过长或含有无效字符。")
+            return refusal(
+                request, user, 400, "无法查询", "查询内容过长（超过 64 个字符）或含有无效字符。"
+            )
         if lookup(node, text)[0] is not None:  # an identifier: its file (or the refusal)
             outcome = find(request, node, user, text)
             if isinstance(outcome, Response):
@@ -145,10 +160,13 @@ async def elevator_file(
     node: NodeDep,
     user: ConsoleUserDep,
     identifier: str,
-    page_no: Annotated[int, Query(alias="page", ge=1, le=100_000)] = 1,
-    history: Annotated[str, Query(pattern="^(all|page)$")] = "page",
+    page_text: Annotated[str, Query(alias="page")] = "1",
+    history: str = "page",
 ) -> Response:
-    """The elevator's file."""
+    """The elevator's file (``history=all``: every entry on one page, to print)."""
+    page_no = page_number(page_text)
+    if page_no is None:
+        return bad_page(request, user)
     outcome = await run_in_threadpool(find, request, node, user, identifier)
     if isinstance(outcome, Response):
         return outcome
@@ -199,18 +217,26 @@ async def elevator_replay(
     node: NodeDep,
     user: ConsoleUserDep,
     identifier: str,
-    as_of: Annotated[str, Query(max_length=64)] = "",
-    axis: Annotated[str, Query(max_length=16)] = "occurred",
-    page_no: Annotated[int | None, Query(alias="page", ge=1, le=100_000)] = None,
+    as_of: str = "",
+    axis: str = "occurred",
+    page_text: Annotated[str, Query(alias="page")] = "",
 ) -> Response:
     """The elevator as of ``as_of`` on both axes; ``axis`` the one shown in full."""
+    page_no = page_number(page_text) if page_text else None
+    if page_text and page_no is None:
+        return bad_page(request, user)
     outcome = await run_in_threadpool(find, request, node, user, identifier)
     if isinstance(outcome, Response):
         return outcome
     if outcome != identifier:
         return _redirect(request, outcome, "/replay")
     code, zone = outcome, node.settings.zone
-    base: dict[str, Any] = {"code": code, "as_of_text": as_of, "axis": axis, "axis_zh": AXIS_ZH}
+    base: dict[str, Any] = {
+        "code": code,
+        "as_of_text": as_of[:64],
+        "axis": axis,
+        "axis_zh": AXIS_ZH,
+    }
     base["zone"] = zone_label(node.settings.time_zone)
     base["axes_explained"] = AXES_EXPLAINED
     if axis not in (Axis.OCCURRED, Axis.RECORDED):

@@ -44,6 +44,8 @@ def parse_as_of(text: str, zone: tzinfo) -> datetime:
     candidate = text.strip()
     if not candidate:
         raise BadInstant("请填写回放时刻")
+    if len(candidate) > 64:
+        raise BadInstant("回放时刻过长：请按 2025-03-01T14:05 的格式填写")
     try:
         at = parse_instant(candidate)
     except ValueError:

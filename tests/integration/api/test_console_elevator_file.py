@@ -336,6 +336,26 @@ def test_a_bad_instant_or_axis_is_a_400_that_shows_nothing_else(
         assert doc.by_id(section) is None
 
 
+@pytest.mark.parametrize(
+    ("path", "params"),
+    [
+        ("/console/elevators", {"page": "0"}),
+        ("/console/elevators", {"page": "abc"}),
+        ("/console/elevators", {"q": "3" * 300}),
+        ("/console/elevators/{code}", {"page": "-1"}),
+        ("/console/elevators/{code}/replay", {"as_of": "2026-01-01T08:00", "page": "x"}),
+        ("/console/elevators/{code}/replay", {"as_of": "2" * 500}),
+    ],
+)
+def test_bad_query_values_are_a_400_page_not_json(
+    filed: Filed, path: str, params: dict[str, str]
+) -> None:
+    response = filed.get(path.format(code=filed.code), **params)
+    assert response.status_code == 400
+    assert response.headers["content-type"].startswith("text/html")
+    assert parse(response.text).by_id("refusal") or parse(response.text).by_id("replay-error")
+
+
 # --- scoping ---------------------------------------------------------------------------------
 
 
