@@ -58,7 +58,9 @@ class Filed:
     def get(self, path: str, *, districts: tuple[str, ...] = HOME, **params: Any) -> httpx.Response:
         user = regulator_user(self.lift.parties.bureau.uscc, districts)
         with signed_in(self.app, user), TestClient(self.app) as client:
-            response: httpx.Response = client.get(path, params=params or None, follow_redirects=False)
+            response: httpx.Response = client.get(
+                path, params=params or None, follow_redirects=False
+            )
             return response
 
     def page(self, path: str, **params: Any) -> Element:
