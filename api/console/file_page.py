@@ -41,6 +41,7 @@ from api.pages import (
     LIFECYCLE_ZH,
     MUST_NOT_RUN_ZH,
     ROLE_ZH,
+    inspection_words,
     summary_zh,
     zone_label,
 )
@@ -132,7 +133,7 @@ def status(node: LedgerNode, view: ElevatorView) -> dict[str, Any]:
         "retired": s.lifecycle in RETIRED,
         "category": CATEGORY_NAMES_ZH.get(s.category or "", s.category or ""),
         "levels": [LEVEL_ZH.get(x, x) for x in s.last_maintenance_levels],
-        "last_inspection_kind": KIND_ZH.get(s.last_inspection_kind or "", ""),
+        "words": inspection_words(s.last_inspection_kind, s.next_inspection_kind),
         "inspection": None
         if due is None
         else {

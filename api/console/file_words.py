@@ -257,6 +257,9 @@ class ReportWords:
         else:
             text = o.detail
         what = OBLIGATION_ZH.get(o.obligation, o.obligation)
+        upcoming = self.result.report.next_inspection
+        if o.obligation == "inspection" and upcoming and str(upcoming.kind) == "self_test":
+            what = "检测"  # a self-test (自行检测) is not an inspection (检验)
         return Claim(what, text, o.responsible, links(o.evidence, self.positions, self._data), True)
 
     def open_items(self) -> list[Claim]:
