@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from api.console import reveals
-from api.console.words import LICENCE_ZH, ROLE_ZH, detail_zh, rule_zh
+from api.console.words import LICENCE_ZH, ROLE_ZH, detail_zh, district_zh, rule_zh
 from api.deps import NodeDep
 from api.local_time import local_time
 from api.pages import LIFECYCLE_ZH, summary_zh
@@ -79,6 +79,7 @@ async def organization_list(
         roles=ROLE_ZH,
         page=page_number,
         pages=max(1, -(-len(found) // PAGE_SIZE)),
+        district_zh=district_zh,
     )
 
 
@@ -119,7 +120,7 @@ async def organization_page(
         return problem_page(
             request, user, 404, "没有这个单位", f"账本中没有统一社会信用代码为 {uscc} 的单位"
         )
-    return page(request, "console/organization.html", user, **context)
+    return page(request, "console/organization.html", user, district_zh=district_zh, **context)
 
 
 def _organization_context(node: Any, user: StaffUser, uscc: str) -> dict[str, Any] | None:
@@ -210,7 +211,15 @@ async def scorecard_page(
     except ScorecardRefused as exc:
         return problem_page(request, user, exc.status, "无法计算评分参考", _refusal_zh(exc))
     context = await run_in_threadpool(_scorecard_context, node, found, got.card)
-    return page(request, "console/scorecard.html", user, org=found, schemes=SCHEMES, **context)
+    return page(
+        request,
+        "console/scorecard.html",
+        user,
+        org=found,
+        schemes=SCHEMES,
+        district_zh=district_zh,
+        **context,
+    )
 
 
 def _refusal_zh(exc: ScorecardRefused) -> str:

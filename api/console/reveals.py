@@ -25,6 +25,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import token_store
+from api.console.words import district_zh, field_zh
 from api.deps import NodeDep
 from api.local_time import local_time
 from api.log_routes import MAX_INDEX
@@ -135,7 +136,8 @@ def _context(
         "root": base64.b64encode(checkpoint.root).decode(),
         "proof": proof,
         "public_json": public,
-        "personal": logged.personal_locations(),
+        "personal": [(loc, field_zh(loc)) for loc in logged.personal_locations()],
+        "district_zh": district_zh,
         "max_reason": MAX_REASON,
     }
 
@@ -217,9 +219,13 @@ def _record(node: LedgerNode, request: Request, user: StaffUser, index: int, rea
     PersonalReads(store.engine).record_reveal(reader, index, reason)
 
 
-def _values(revealed: Revealed) -> list[tuple[str, str]]:
+def _values(revealed: Revealed) -> list[tuple[str, str, str]]:
     return [
-        (loc, value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+        (
+            loc,
+            field_zh(loc),
+            value if isinstance(value, str) else json.dumps(value, ensure_ascii=False),
+        )
         for loc, value in revealed.values()
     ]
 

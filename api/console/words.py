@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 from api.pages import ROLE_ZH as PUBLIC_ROLE_ZH
+from domain.model.scoring import ARRIVAL_LIMITS
 
 ROLE_ZH = {
     **PUBLIC_ROLE_ZH,
@@ -60,3 +61,37 @@ def detail_zh(point: dict[str, Any], names: dict[str, str]) -> str:
     if m := _PENALTY.search(detail):
         return f"处罚决定书 {m[1]}"
     return detail
+
+
+#: District names the ledger knows (Yiyang's, from the rescue-limit table).
+DISTRICT_ZH = {a.jurisdiction: a.name_zh for a in ARRIVAL_LIMITS}
+#: The personal fields' names (domain/model/catalogue personal_fields).
+FIELD_ZH = {
+    "technicians": "维保人员",
+    "name": "姓名",
+    "certificate_number": "证书编号",
+    "confirmed_by": "确认人",
+    "complainant_contact": "投诉人联系方式",
+    "legal_representative": "法定代表人",
+}
+_LOCATION_PART = re.compile(r"(\w+)(?:\[(\d+)\])?")
+
+
+def district_zh(code: str | None) -> str:
+    """``资阳区（430902）`` where the ledger knows the name, else the code (— if none)."""
+    if not code:
+        return "—"
+    name = DISTRICT_ZH.get(code)
+    return f"{name}（{code}）" if name else code
+
+
+def field_zh(location: str) -> str:
+    """``technicians[1].name`` → ``维保人员 2 · 姓名``."""
+    words = []
+    for part in location.split("."):
+        m = _LOCATION_PART.fullmatch(part)
+        if m is None:
+            return location
+        word = FIELD_ZH.get(m[1], m[1])
+        words.append(f"{word} {int(m[2]) + 1}" if m[2] is not None else word)
+    return " · ".join(words)
