@@ -256,5 +256,7 @@ def _scorecard_context(node: Any, org: dict[str, Any], card: Any) -> dict[str, A
         "scheme": scheme,
         "scheme_here": scheme.in_force(where, card.period.through),
         "counted": sum(int(p["points"]) for p in card.points if p["in_force"]),
-        "years": list(range(node.today().year, node.today().year - 6, -1)),
+        "years": sorted(
+            {*range(node.today().year - 5, node.today().year + 1), card.period.year}, reverse=True
+        ),
     }

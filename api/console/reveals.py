@@ -109,7 +109,8 @@ def _context(
         if index < checkpoint.size
         else None
     )
-    names = read.organization_names(node.engine, {stmt.issuer})
+    about = {subject.id} if subject.kind == Subject.ORGANIZATION else set()
+    names = read.organization_names(node.engine, {stmt.issuer} | about)
     public = json.dumps(
         row["statement"] if row else logged.statement.model_dump(mode="json", exclude_none=True),
         ensure_ascii=False,
@@ -126,6 +127,7 @@ def _context(
         "version": logged.entry.version,
         "issuer": stmt.issuer,
         "issuer_name": names.get(stmt.issuer, stmt.issuer),
+        "subject_name": names.get(subject.id),
         "signers": [s.get("keyid", "") for s in logged.entry.envelope.get("signatures", [])],
         "occurred_local": local_time(stmt.occurred_at, zone),
         "occurred_signed": stmt.occurred_at.isoformat(),
