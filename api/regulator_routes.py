@@ -11,23 +11,16 @@ from fastapi import Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy.exc import SQLAlchemyError
 
+from api import scorecards
 from api.auth import RegulatorDep, TokenStore, access_log, regulator_router, token_store
 from api.deps import NodeDep
 from api.log_routes import MAX_INDEX
 from api.personal_reads import PersonalReads
+from api.personal_values import LoggedStatement, NotRevealed, reveal
 from api.problems import Problem, problem_responses
 from api.public_routes import Uscc
-from domain.application.elevator_ledger import UnreadableEvent
-from domain.model.catalogue import public_view
-from domain.model.personal import revealed_data
-from domain.model.scoring import SCHEMES, adopted_scheme
-from domain.model.subjects import SubjectError
-from domain.model.submission import statement_of
-from ledger.disclosure import DisclosureError
-from ledger.entry import Entry, format_time
+from ledger.entry import format_time
 from ledger.log import LogError
-from projections import read
-from projections.scorecard import scorecard
 from projections.worklists import RENAMED, WORKLISTS, worklist
 
 router = regulator_router("/v1/regulator")
@@ -93,29 +86,11 @@ async def organization_scorecard(
     reference), every point with its entries and whether the scheme was in force there and
     then. A computed indicator labelled 参考, never a credit grade; a year not over is
     partial."""
-    found = read.organization(node.engine, uscc)
-    if found is None:
-        raise Problem(404, "no-such-organization", "No such organization", f"{uscc} is unknown")
-    today = node.today()
-    if year is not None and year > today.year:
-        raise Problem(422, "invalid-request", "Invalid request", f"year {year} has not begun")
-    if scheme is None:
-        chosen = adopted_scheme(found.get("district"), today) or next(iter(SCHEMES.values()))
-    elif scheme in SCHEMES:
-        chosen = SCHEMES[scheme]
-    else:
-        known = ", ".join(SCHEMES)
-        raise Problem(
-            422, "invalid-request", "Invalid request", f"scheme {scheme!r}; known: {known}"
-        )
-    card = await run_in_threadpool(
-        partial(scorecard, zone=node.settings.zone, now=node.now(), reference=True),
-        node.engine,
-        uscc,
-        year or today.year,
-        chosen,
-    )
-    return card.to_json()
+    try:
+        found = await run_in_threadpool(scorecards.organization_scorecard, node, uscc, year, scheme)
+    except scorecards.ScorecardRefused as exc:
+        raise Problem(exc.status, exc.slug, exc.title, exc.detail) from None
+    return found.card.to_json()
 
 
 @router.get(
@@ -144,39 +119,11 @@ async def entry_with_personal_data(
         data = await run_in_threadpool(node.log.entry, index)
     except LogError as exc:
         raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
-    entry = Entry.from_bytes(data)
-    stmt = statement_of(data.decode())
-    where = f"entry {index} ({entry.subject} version {entry.version})"
+    logged = LoggedStatement.of(index, data)
     try:
-        disclosures = await run_in_threadpool(node.app.disclosures_of, entry.subject, entry.version)
-    except (KeyError, SubjectError):  # no stored event beside it (deleted, or no chain's)
-        raise Problem(
-            409,
-            "disclosures-missing",
-            "The stored disclosures are missing",
-            f"{where}: the event store holds no event beside this log entry, so no"
-            " personal values can be shown",
-            log_index=index,
-        ) from None
-    except UnreadableEvent as exc:  # the stored event's row was damaged or edited
-        raise Problem(
-            409,
-            "disclosures-unreadable",
-            "The stored disclosures cannot be read",
-            f"{where}: {exc}; no personal values are shown",
-            log_index=index,
-        ) from None
-    try:  # checked against the digests in the signed entry from the log
-        revealed = revealed_data(stmt, disclosures)
-    except DisclosureError as exc:  # the stored event was tampered with
-        raise Problem(
-            409,
-            "disclosures-mismatch",
-            "The stored disclosures do not match the signed entry",
-            f"{where}: {exc}; no personal values are shown",
-            log_index=index,
-        ) from exc
-    statement = stmt.model_dump(mode="json", exclude_none=True) | {"data": revealed}
+        revealed = await run_in_threadpool(reveal, node, logged)
+    except NotRevealed as exc:
+        raise Problem(409, exc.slug, exc.title, exc.detail, log_index=exc.log_index) from None
     try:  # the token store's engine: its migrations made the table
         await run_in_threadpool(PersonalReads(store.engine).record, regulator, index)
     except SQLAlchemyError as exc:
@@ -189,12 +136,13 @@ async def entry_with_personal_data(
             "The read could not be recorded",
             "personal data is served only once the read is recorded; try again later",
         ) from None
+    entry = logged.entry
     return {
         "index": index,
         "subject": entry.subject,
         "version": entry.version,
         "recorded_at": format_time(entry.recorded_at),
-        "statement": statement,
-        "public_statement": public_view(stmt),
-        "disclosures": disclosures,
+        "statement": revealed.statement,
+        "public_statement": revealed.public_statement,
+        "disclosures": revealed.disclosures,
     }

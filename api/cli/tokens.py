@@ -143,8 +143,9 @@ def reads(
         int | None, typer.Option("--entry", min=0, help="only the reads of this log index")
     ] = None,
 ) -> None:
-    """Every recorded read of personal data: when, which token (holder, organization), which
-    log entry — oldest first (written before the values were served)."""
+    """Every recorded read of personal data: when, by which token or console staff account
+    (name, organization), which log entry and, for a console reveal, the reason given —
+    oldest first (written before the values were served)."""
     from rich.table import Table
     from rich.text import Text
 
@@ -154,15 +155,18 @@ def reads(
         print_json_lines(record.to_json() for record in records)
         return
     table = Table()
-    for column in ("read at", "token", "name", "organization", "log index"):
+    for column in ("read at", "kind", "token / login", "name", "organization", "log index"):
         table.add_column(column)
+    table.add_column("reason")
     for r in records:
         cells = (
             r.read_at.isoformat(timespec="seconds"),
-            r.token_id,
+            r.kind,
+            r.reader,
             r.name,
             r.organization,
             str(r.log_index),
+            r.reason or "",
         )
         table.add_row(*(Text(cell) for cell in cells))
     print_rich(table)

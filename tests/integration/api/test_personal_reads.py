@@ -42,7 +42,7 @@ class Reading:
         response = self.client.get(f"/v1/regulator/entries/{index}", headers=headers)
         return response.status_code, response.content
 
-    def recorded(self) -> list[tuple[str, str, str, int]]:
+    def recorded(self) -> list[tuple[str | None, str, str, int]]:
         return [
             (r.token_id, r.organization, r.name, r.log_index)
             for r in PersonalReads(self.city.node.engine).list()

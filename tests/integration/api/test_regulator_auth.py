@@ -36,6 +36,7 @@ from typer.testing import CliRunner, Result
 from api.app import create_app
 from api.auth import TokenStore, access_tokens, require_regulator
 from api.cli.main import app as cli_app
+from api.web.session import require_console_user, require_desk_user
 from domain.model.catalogue import CATALOGUE
 from domain.model.identifiers import make_uscc
 from domain.model.onboarding import licences_for, onboarding_statements
@@ -368,9 +369,9 @@ def served_routes(app: FastAPI) -> list[Any]:
     return list(app.routes if flatten is None else flatten(app.routes))
 
 
-def requires_regulator(route: Any) -> bool:
+def requires_regulator(route: Any, of: tuple[Any, ...] = (require_regulator,)) -> bool:
     def needs(dependant: Any) -> bool:
-        return dependant.call is require_regulator or any(needs(d) for d in dependant.dependencies)
+        return dependant.call in of or any(needs(d) for d in dependant.dependencies)
 
     dependant = getattr(route, "dependant", None)
     return dependant is not None and needs(dependant)
@@ -434,6 +435,11 @@ def personal_values() -> list[str]:
     return [value for values in PERSONAL.values() for value in values]
 
 
+#: What a route that is not public depends on: a regulator's token, or a console or desk session
+#: (whose pages answer an anonymous GET with a redirect to the sign-in page).
+SIGNED_IN = (require_regulator, require_console_user, require_desk_user)
+
+
 def public_requests(town: Town) -> Iterator[tuple[str, str, dict[str, Any]]]:
     """(route path, URL, query) for every anonymous GET route, with every way to fill it in."""
     with town.city.node.engine.connect() as conn:
@@ -463,7 +469,7 @@ def public_requests(town: Town) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for route in served_routes(app):
         if "GET" not in (route.methods or ()):
             continue
-        if requires_regulator(route):
+        if requires_regulator(route, SIGNED_IN):
             continue
         names = re.findall(r"{(\w+)}", route.path)
         unknown = [n for n in names if n not in fills]
