@@ -2,7 +2,7 @@
 beside the ledger and never in it.
 
 Revision ID: a0005
-Revises: a0002
+Revises: a0004
 Create Date: 2026-12-07
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a0005"
-down_revision = "a0002"
+down_revision = "a0004"
 branch_labels = None
 depends_on = None
 
