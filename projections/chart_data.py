@@ -12,11 +12,12 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
 from domain.model.catalogue import MaintenancePolicy
 from domain.model.policies import next_maintenance_due
+from projections.clock import local_date
 
 # --- months ---------------------------------------------------------------------------------
 
@@ -178,11 +179,13 @@ class MonthCount:
     lifts: Counter[str] = field(default_factory=Counter)
 
 
-def per_month(events: Iterable[tuple[str, date]], months: Sequence[Month]) -> list[MonthCount]:
-    """How many events (equipment code, local date) fell in each of ``months``."""
+def per_month(
+    events: Iterable[tuple[str, datetime]], months: Sequence[Month], zone: tzinfo
+) -> list[MonthCount]:
+    """How many events (equipment code, instant) fell in each of ``months`` of ``zone``."""
     table = {m: MonthCount(m) for m in months}
-    for code, day in events:
-        bucket = table.get(Month.of(day))
+    for code, at in events:
+        bucket = table.get(Month.of(local_date(at, zone)))
         if bucket is not None:
             bucket.count += 1
             bucket.lifts[code] += 1

@@ -118,19 +118,23 @@ def charts(
         subjects = {str(SubjectRef.elevator(code)): code for code in statuses}
         visits = _visits(conn, list(subjects), start, zone)
         stops = _stops(conn, list(subjects), zone)
-        faults = _faults(conn, list(subjects), start, zone)
+        faults = _faults(conn, list(subjects), start)
         rescues = _rescues(conn, subjects, statuses, start)
     lifts = [
         lift
         for sub, code in subjects.items()
-        if (lift := _lift(code, statuses[code], visits.get(sub, ([], None)), stops.get(sub, ())))
+        if (
+            lift := _lift(
+                code, statuses[code], visits.get(sub, ([], None)), stops.get(sub, ()), zone
+            )
+        )
     ]
     dues = [_due(code, s, today) for code, s in statuses.items()]
     overdue, weeks = due_by_week([d for d in dues if d is not None], today)
     return Charts(
         months=span,
         maintenance=maintenance_by_month(lifts, span, today),
-        faults=per_month(faults, span),
+        faults=per_month(faults, span, zone),
         arrivals=arrival_histogram(rescues, now),
         inspections_overdue=overdue,
         inspection_weeks=weeks,
@@ -197,6 +201,7 @@ def _lift(
     status: ElevatorStatus,
     visits: tuple[list[date], date | None],
     paused: tuple[tuple[date, date | None], ...],
+    zone: tzinfo,
 ) -> LiftVisits | None:
     """The elevator as the on-time rule reads it; None if it owes no visits (never in use)."""
     in_window, before = visits
@@ -206,7 +211,8 @@ def _lift(
     seed = before or (min(starts) if starts else None)
     if seed is None:
         return None
-    ended = status.scrapped_on or (status.cancelled_at.date() if status.cancelled_at else None)
+    cancelled = local_date(status.cancelled_at, zone) if status.cancelled_at else None
+    ended = status.scrapped_on or cancelled
     policy = MaintenancePolicy(status.maintenance_policy) if status.maintenance_policy else None
     return LiftVisits(
         code,
@@ -218,9 +224,7 @@ def _lift(
     )
 
 
-def _faults(
-    conn: Connection, subjects: list[str], start: datetime, zone: tzinfo
-) -> list[tuple[str, date]]:
+def _faults(conn: Connection, subjects: list[str], start: datetime) -> list[tuple[str, datetime]]:
     if not subjects:
         return []
     rows = conn.execute(
@@ -230,7 +234,7 @@ def _faults(
             entries.c.occurred_at >= start,
         )
     ).all()
-    return [(SubjectRef.parse(r.subject).id, local_date(r.occurred_at, zone)) for r in rows]
+    return [(SubjectRef.parse(r.subject).id, r.occurred_at) for r in rows]
 
 
 def _rescues(
