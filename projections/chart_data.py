@@ -73,10 +73,11 @@ class LiftVisits:
 
     ``visits``: the local dates of its ``maintenance.performed`` entries from ``seed`` on (any
     order, duplicates allowed); ``seed``: the date the first owed visit is counted from (the
-    last visit before the charted months, else the start of its first known contract, else its
-    first visit); ``policy``: the cadence of its contract (the status's); ``paused``: spells
-    ``[from, to)`` in which nothing is owed (declared stopped; ``to`` None: still stopped);
-    ``ended``: the day from which nothing is owed at all (scrapped, registration cancelled)."""
+    last visit in the four months before the charted months, else the start of its first known
+    contract, else its first visit); ``policy``: the cadence of its contract (the status's);
+    ``paused``: spells ``[from, to)`` in which nothing is owed (before use; declared stopped,
+    ``to`` None while still stopped); ``ended``: the day from which nothing is owed at all
+    (scrapped, registration cancelled)."""
 
     equipment_code: str
     seed: date

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Connection, Engine, select
 
 from domain.model.catalogue import MaintenancePolicy
 from domain.model.jurisdiction import within
@@ -38,12 +38,15 @@ from projections.chart_data import (
 )
 from projections.clock import day_start, local_date
 from projections.schema import elevators, entries
-from projections.status import ElevatorStatus, from_json, inspection_obligation
-from projections.worklists import WORKLISTS, worklist
+from projections.status import ElevatorStatus, flags, from_json, inspection_obligation
+from projections.worklists import WORKLISTS, suspicious_maintenance
 
 #: every work list the console shows, in the order the dashboard shows them
 LIST_NAMES = (*WORKLISTS, "suspicious-maintenance")
 IN_USE = ("in_service", "stopped")
+#: how far before the charted months a visit is looked for to seed a lift's chain: longer than
+#: the longest cadence (on-demand quarterly: by the end of the third month after the visit's)
+LOOKBACK = timedelta(days=125)
 
 
 @dataclass(frozen=True)
@@ -70,26 +73,34 @@ def scope_districts(engine: Engine, districts: Sequence[str]) -> list[str]:
 
 
 def list_counts(engine: Engine, today: date, scope: Scope, *, zone: tzinfo) -> dict[str, int]:
-    """How many rows each work list has for ``scope`` on ``today``: the lists themselves
-    (projections.worklists.worklist), their rows kept where the scope holds the district.
-    (To be replaced by ``projections.worklists.counts``, one pass over the statuses, once
-    that exists.)"""
-    counts: dict[str, int] = {}
-    districts: dict[str, str | None] | None = None
-    for name in LIST_NAMES:
-        rows = worklist(engine, name, today, scope.district, zone=zone)
-        if name == "suspicious-maintenance":  # its rows name the elevator, not the district
-            districts = districts if districts is not None else _districts(engine)
-            counts[name] = sum(scope.holds(districts.get(r["equipment_code"])) for r in rows)
-        else:
-            counts[name] = sum(scope.holds(r["district"]) for r in rows)
-    return counts
-
-
-def _districts(engine: Engine) -> dict[str, str | None]:
+    """How many rows each work list has for ``scope`` on ``today``."""
     with engine.connect() as conn:
-        rows = conn.execute(select(elevators.c.equipment_code, elevators.c.district)).all()
-    return {r.equipment_code: r.district for r in rows}
+        statuses = scoped_statuses(conn, scope)
+    return counts_of(engine, statuses, today, scope, zone=zone)
+
+
+def counts_of(
+    engine: Engine,
+    statuses: dict[str, ElevatorStatus],
+    today: date,
+    scope: Scope,
+    *,
+    zone: tzinfo,
+) -> dict[str, int]:
+    """Each work list's count over the scope's ``statuses``, in one pass: an elevator is on a
+    list when the flag the list is named for (projections.worklists.WORKLISTS) is set today,
+    the test ``worklist`` itself applies (``illegal_use`` is the flag of "any reason"); the
+    suspicious visits are the list's own rows, each placed by its lift's district. The
+    integration and browser tests hold these counts to the lists' rows. (To be replaced by
+    ``projections.worklists.counts`` once that exists.)"""
+    out = dict.fromkeys(LIST_NAMES, 0)
+    for status in statuses.values():
+        flagged = flags(status, today)
+        for name, (flag, _) in WORKLISTS.items():
+            out[name] += flagged[flag]
+    rows = suspicious_maintenance(engine, today, scope.district, zone=zone)
+    out["suspicious-maintenance"] = sum(r["equipment_code"] in statuses for r in rows)
+    return out
 
 
 @dataclass(frozen=True)
@@ -109,17 +120,39 @@ class Charts:
 def charts(
     engine: Engine, scope: Scope, today: date, now: datetime, *, zone: tzinfo, months: int = 12
 ) -> Charts:
-    """Read once what the charts count for ``scope``: the statuses, then the entries of the
-    charted months (maintenance, faults, rescues, stops) about those elevators."""
-    span = tuple(last_months(today, months))
-    start = day_start(span[0].first, zone)
+    """The charts for ``scope`` (its statuses read here)."""
+    with engine.connect() as conn:
+        return charts_of(conn, scoped_statuses(conn, scope), today, now, zone=zone, months=months)
+
+
+def dashboard(
+    engine: Engine, scope: Scope, today: date, now: datetime, *, zone: tzinfo
+) -> tuple[dict[str, int], Charts]:
+    """The work lists' counts and the charts for ``scope``, from one read of its statuses."""
     with engine.connect() as conn:
         statuses = scoped_statuses(conn, scope)
-        subjects = {str(SubjectRef.elevator(code)): code for code in statuses}
-        visits = _visits(conn, list(subjects), start, zone)
-        stops = _stops(conn, list(subjects), zone)
-        faults = _faults(conn, list(subjects), start)
-        rescues = _rescues(conn, subjects, statuses, start)
+        drawn = charts_of(conn, statuses, today, now, zone=zone)
+    return counts_of(engine, statuses, today, scope, zone=zone), drawn
+
+
+def charts_of(
+    conn: Connection,
+    statuses: dict[str, ElevatorStatus],
+    today: date,
+    now: datetime,
+    *,
+    zone: tzinfo,
+    months: int = 12,
+) -> Charts:
+    """What the charts count for the elevators of ``statuses``: the entries of the charted
+    months (maintenance, faults, rescues) and the stops, about those elevators. Each query
+    selects by type and time and the elevators are picked here: the entries read model is
+    indexed by subject and version, and a scan by type beats a lookup per lift's whole chain."""
+    span = tuple(last_months(today, months))
+    start = day_start(span[0].first, zone)
+    subjects = {str(SubjectRef.elevator(code)): code for code in statuses}
+    visits = _visits(conn, subjects, start, zone)
+    stops = _stops(conn, subjects, zone)
     lifts = [
         lift
         for sub, code in subjects.items()
@@ -134,8 +167,8 @@ def charts(
     return Charts(
         months=span,
         maintenance=maintenance_by_month(lifts, span, today),
-        faults=per_month(faults, span, zone),
-        arrivals=arrival_histogram(rescues, now),
+        faults=per_month(_faults(conn, subjects, start), span, zone),
+        arrivals=arrival_histogram(_rescues(conn, subjects, statuses, start), now),
         inspections_overdue=overdue,
         inspection_weeks=weeks,
         lifts=len(statuses),
@@ -152,42 +185,44 @@ def scoped_statuses(conn: Connection, scope: Scope) -> dict[str, ElevatorStatus]
 
 
 def _visits(
-    conn: Connection, subjects: list[str], start: datetime, zone: tzinfo
+    conn: Connection, subjects: dict[str, str], start: datetime, zone: tzinfo
 ) -> dict[str, tuple[list[date], date | None]]:
-    """Per elevator: the local dates of its visits since ``start``, and of its last one before."""
-    if not subjects:
-        return {}
-    kind = entries.c.type == "maintenance.performed"
-    mine = entries.c.subject.in_(subjects)
-    out: dict[str, tuple[list[date], date | None]] = defaultdict(lambda: ([], None))
-    for r in conn.execute(
-        select(entries.c.subject, func.max(entries.c.occurred_at).label("at"))
-        .where(kind, mine, entries.c.occurred_at < start)
-        .group_by(entries.c.subject)
-    ):
-        out[r.subject] = ([], local_date(r.at, zone))
-    for r in conn.execute(
-        select(entries.c.subject, entries.c.occurred_at).where(
-            kind, mine, entries.c.occurred_at >= start
+    """Per elevator: the local dates of its visits since ``start``, and of its last one in the
+    :data:`LOOKBACK` before (a lift with none there was overdue under any cadence when the
+    charted months began; its chain is seeded by its contract instead)."""
+    out: dict[str, tuple[list[date], date | None]] = {}
+    rows = conn.execute(
+        select(entries.c.subject, entries.c.occurred_at)
+        .where(
+            entries.c.type == "maintenance.performed",
+            entries.c.occurred_at >= start - LOOKBACK,
         )
-    ):
-        out[r.subject][0].append(local_date(r.occurred_at, zone))
+        .order_by(entries.c.occurred_at)
+    )
+    for r in rows:
+        if r.subject not in subjects:
+            continue
+        seen, _ = out.setdefault(r.subject, ([], None))
+        if r.occurred_at < start:
+            out[r.subject] = (seen, local_date(r.occurred_at, zone))
+        else:
+            seen.append(local_date(r.occurred_at, zone))
     return out
 
 
 def _stops(
-    conn: Connection, subjects: list[str], zone: tzinfo
+    conn: Connection, subjects: dict[str, str], zone: tzinfo
 ) -> dict[str, tuple[tuple[date, date | None], ...]]:
     """Per elevator: the spells it was declared stopped (``use.stopped`` to ``use.resumed``)."""
-    if not subjects:
-        return {}
     rows = conn.execute(
         select(entries.c.subject, entries.c.type, entries.c.occurred_at)
-        .where(entries.c.type.in_(("use.stopped", "use.resumed")), entries.c.subject.in_(subjects))
+        .where(entries.c.type.in_(("use.stopped", "use.resumed")))
         .order_by(entries.c.occurred_at, entries.c.log_index)
     ).all()
     spells: dict[str, list[tuple[date, date | None]]] = defaultdict(list)
     for r in rows:
+        if r.subject not in subjects:
+            continue
         day, open_ = local_date(r.occurred_at, zone), spells[r.subject]
         if r.type == "use.stopped" and not (open_ and open_[-1][1] is None):
             open_.append((day, None))
@@ -224,34 +259,33 @@ def _lift(
     )
 
 
-def _faults(conn: Connection, subjects: list[str], start: datetime) -> list[tuple[str, datetime]]:
-    if not subjects:
-        return []
+def _faults(
+    conn: Connection, subjects: dict[str, str], start: datetime
+) -> list[tuple[str, datetime]]:
     rows = conn.execute(
         select(entries.c.subject, entries.c.occurred_at).where(
-            entries.c.type == "fault.reported",
-            entries.c.subject.in_(subjects),
-            entries.c.occurred_at >= start,
+            entries.c.type == "fault.reported", entries.c.occurred_at >= start
         )
     ).all()
-    return [(SubjectRef.parse(r.subject).id, r.occurred_at) for r in rows]
+    return [(subjects[r.subject], r.occurred_at) for r in rows if r.subject in subjects]
 
 
 def _rescues(
     conn: Connection, subjects: dict[str, str], statuses: dict[str, ElevatorStatus], start: datetime
 ) -> list[Rescue]:
     """The alarms raised since ``start``, each with its first recorded arrival."""
-    if not subjects:
-        return []
-    rows = conn.execute(
-        select(entries.c.subject, entries.c.type, entries.c.log_index, entries.c.public)
-        .where(
-            entries.c.type.in_(("rescue.alarm", "rescue.arrived")),
-            entries.c.subject.in_(list(subjects)),
-            entries.c.occurred_at >= start - timedelta(days=1),
+    rows = [
+        r
+        for r in conn.execute(
+            select(entries.c.subject, entries.c.type, entries.c.log_index, entries.c.public)
+            .where(
+                entries.c.type.in_(("rescue.alarm", "rescue.arrived")),
+                entries.c.occurred_at >= start - timedelta(days=1),
+            )
+            .order_by(entries.c.log_index)
         )
-        .order_by(entries.c.log_index)
-    ).all()
+        if r.subject in subjects
+    ]
     arrivals: dict[tuple[str, str], Any] = {}
     for r in rows:
         if r.type == "rescue.arrived":

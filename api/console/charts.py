@@ -91,8 +91,9 @@ def render(chart: Chart) -> Markup:
     top, step = nice_ceiling(max((b.total for b in chart.bars), default=0))
     slot = plot_w / max(len(chart.bars), 1)
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}"'
-        f' role="img" aria-labelledby="{_a(chart.id)}-t {_a(chart.id)}-d">',
+        f'<svg xmlns="http://www.w3.org/2000/svg" id="{_a(chart.id)}" class="chart"'
+        f' viewBox="0 0 {WIDTH} {HEIGHT}" role="img"'
+        f' aria-labelledby="{_a(chart.id)}-t {_a(chart.id)}-d">',
         f'<title id="{_a(chart.id)}-t">{_t(chart.title)}</title>',
         f'<desc id="{_a(chart.id)}-d">{_t(chart.description or chart.title)}</desc>',
     ]

@@ -28,7 +28,7 @@ from api.web.render import page
 from api.web.session import ConsoleUserDep
 from domain.model.scoring import ARRIVAL_LIMITS
 from projections.chart_data import BIN_MINUTES, Outcome
-from projections.dashboard import LIST_NAMES, Charts, Scope, charts, list_counts, scope_districts
+from projections.dashboard import LIST_NAMES, Charts, Scope, dashboard, scope_districts
 
 router = APIRouter(include_in_schema=False)
 
@@ -75,7 +75,7 @@ def scope_name(code: str) -> str:
 
 
 @router.get("/console", response_class=HTMLResponse)
-def dashboard(
+def dashboard_page(
     request: Request, node: NodeDep, user: ConsoleUserDep, district: str | None = None
 ) -> Response:
     """The dashboard for the user's scope; a malformed district is a 400 page, one outside the
@@ -103,8 +103,7 @@ def dashboard(
 
 def _content(node: LedgerNode, user: StaffUser, picked: str | None, today: date) -> dict[str, Any]:
     scope, zone = Scope(user.districts, picked), node.settings.zone
-    counts = list_counts(node.engine, today, scope, zone=zone)
-    data = charts(node.engine, scope, today, node.now(), zone=zone)
+    counts, data = dashboard(node.engine, scope, today, node.now(), zone=zone)
     query = f"?{urlencode({'district': picked})}" if picked else ""
     return {
         "tiles": [_tile(name, counts[name], query) for name in LIST_NAMES],
