@@ -255,9 +255,13 @@ class ArrivalTimes:
     total: int
 
 
-def arrival_histogram(rescues: Sequence[Rescue], now: datetime) -> ArrivalTimes:
+def arrival_histogram(
+    rescues: Sequence[Rescue], now: datetime, limits: Iterable[timedelta] = ()
+) -> ArrivalTimes:
     """Alarm-to-arrival minutes in bins of 5 (``[0, 5)``, ``[5, 10)``... and ``≥ 90``); an
-    arrival recorded before its alarm (a clock error) counts as 0."""
+    arrival recorded before its alarm (a clock error) counts as 0. The limits shown are the
+    rescues' and ``limits`` (those of the districts charted, so a chart with no rescue still
+    shows what the limit is)."""
     binned: dict[int, list[Rescue]] = defaultdict(list)
     for r in rescues:
         if r.minutes is not None:
@@ -269,7 +273,11 @@ def arrival_histogram(rescues: Sequence[Rescue], now: datetime) -> ArrivalTimes:
     )
     return ArrivalTimes(
         bins=bins,
-        limits=tuple(sorted({r.limit_minutes for r in rescues})),
+        limits=tuple(
+            sorted(
+                {r.limit_minutes for r in rescues} | {int(x / timedelta(minutes=1)) for x in limits}
+            )
+        ),
         over_limit=tuple(r for r in rescues if r.over_limit(now)),
         not_arrived=tuple(r for r in rescues if r.arrived_at is None),
         total=len(rescues),

@@ -168,7 +168,11 @@ def charts_of(
         months=span,
         maintenance=maintenance_by_month(lifts, span, today),
         faults=per_month(_faults(conn, subjects, start), span, zone),
-        arrivals=arrival_histogram(_rescues(conn, subjects, statuses, start), now),
+        arrivals=arrival_histogram(
+            _rescues(conn, subjects, statuses, start),
+            now,
+            {arrival_limit(s.district) for s in statuses.values() if s.district},
+        ),
         inspections_overdue=overdue,
         inspection_weeks=weeks,
         lifts=len(statuses),

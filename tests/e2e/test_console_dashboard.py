@@ -85,7 +85,7 @@ def open_page(
 def shown_counts(page: Any) -> dict[str, int]:
     tiles = page.locator("#counts a[data-list]")
     return {
-        tiles.nth(i).get_attribute("data-list"): int(tiles.nth(i).locator(".n").inner_text())
+        tiles.nth(i).get_attribute("data-list"): int(tiles.nth(i).locator(".count").inner_text())
         for i in range(tiles.count())
     }
 

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from projections.chart_data import Month, Outcome
 from projections.clock import local_date
-from projections.dashboard import Charts, Scope, charts, list_counts, scope_districts
+from projections.dashboard import LIST_NAMES, Charts, Scope, charts, list_counts, scope_districts
 from projections.worklists import worklist
 from tests.support.city import NOW, City, statement
 from tests.support.lift_states import Parties, commissioned, identified, tell
@@ -187,3 +188,26 @@ def test_inspections_due_come_from_the_same_obligation_as_the_list(city: City) -
     }
     for week in got.inspection_weeks:
         assert all(week.first <= d.due <= week.last for d in week.due)
+
+
+@pytest.mark.parametrize(
+    "scope",
+    [Scope(CITY), Scope(PROVINCE), Scope(CITY, "430923"), Scope(("430903",)), Scope(("430921",))],
+    ids=str,
+)
+def test_every_count_is_the_number_of_the_lists_rows_the_scope_holds(
+    city: City, scope: Scope
+) -> None:
+    """The one-pass counts against the lists themselves (projections.worklists.worklist), each
+    row placed by its lift's district."""
+    node = city.node
+    today, zone = node.today(), node.settings.zone
+
+    def held(row: dict[str, Any]) -> bool:
+        return scope.holds(row.get("district", DISTRICTS.get(row["equipment_code"])))
+
+    expected = {
+        name: sum(held(r) for r in worklist(node.engine, name, today, scope.district, zone=zone))
+        for name in LIST_NAMES
+    }
+    assert counts(city, scope) == expected

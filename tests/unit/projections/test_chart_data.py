@@ -173,6 +173,11 @@ def test_an_alarm_without_an_arrival_is_over_the_limit_once_the_limit_has_run_ou
     assert all(b.count == 0 for b in late.bins)
 
 
+def test_the_limits_shown_are_the_charted_districts_even_with_no_rescue() -> None:
+    assert arrival_histogram([], ALARM, [HOUR]).limits == (60,)
+    assert arrival_histogram([rescue(10)], ALARM, [HOUR, HOUR]).limits == (30, 60)
+
+
 def test_an_arrival_recorded_before_its_alarm_counts_as_zero_minutes() -> None:
     assert arrival_histogram([rescue(-3)], ALARM).bins[0].count == 1
 
