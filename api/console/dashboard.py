@@ -165,7 +165,14 @@ def _maintenance(data: Charts) -> dict[str, Any]:
                 "missed": _lifts(m.lifts[Outcome.MISSED]),
             }
         )
-    bars = month_bars([(m.month.year, m.month.month) for m in data.maintenance], segments)
+    bars = tuple(
+        Bar(b.label, b.segments, b.sublabel, href=f"#{row['anchor']}" if b.total else None)
+        for b, row in zip(
+            month_bars([(m.month.year, m.month.month) for m in data.maintenance], segments),
+            rows,
+            strict=True,
+        )
+    )
     chart = Chart(
         "chart-maintenance",
         "按月维保及时情况（近12个月）",
