@@ -54,6 +54,7 @@ entries = Table(
     Column("public", JSON, nullable=False),  # the statement without personal fields
     Index("read_entries_subject_version", "subject", "version", unique=True),
     Index("read_entries_issuer_occurred", "issuer", "occurred_at"),
+    Index("read_entries_type_occurred", "type", "occurred_at"),  # the dashboard's months
 )
 
 #: Any identifier of an elevator -> its equipment code (versioned aliases: old codes stay).
