@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.model.catalogue import (
+    ConstructionNotified,
     AssessmentConcluded,
     ElevatorManufactured,
     ElevatorScrapped,
@@ -294,6 +295,10 @@ def _apply(s: ElevatorStatus, stmt: Statement, state: ElevatorState) -> Elevator
     noted = _noted(s, stmt, data)
     if noted is not None:
         return noted
+    if isinstance(data, ConstructionNotified):
+        # the notice (施工告知) goes to the bureau where the work is: from it on the lift is in
+        # that district, for the bureau to supervise, until a registration says where it is used
+        return r(s, district=data.district)
     if isinstance(data, ElevatorManufactured):
         return r(
             s,

@@ -193,3 +193,20 @@ def test_the_overlays_survive_the_json_round_trip() -> None:
     base = [*registered(), fail("periodic", on(2017, 5, 10))]
     s = fold(*base, stmt("rescue.alarm", on(2017, 5, 20), rescue_id="R-1")).status
     assert from_json(to_json(s)) == s
+
+
+def test_a_lift_being_installed_is_in_the_district_its_construction_notice_names() -> None:
+    """The notice goes to the bureau where the work is: that bureau sees the lift before it is
+    registered; the registration then says where it is used."""
+    notice = stmt("construction.notified", on(2015, 9, 1), kind="installation", district="430923")
+    f = fold(stmt("elevator.manufactured", on(2015, 3, 12)), notice)
+    assert f.status.district == "430923"
+    f.apply(
+        stmt("registration.issued", on(2016, 5, 20), district="430903"),
+        3,
+        "h3",
+        103,
+        on(2016, 5, 20),
+        late=False,
+    )
+    assert f.status.district == "430903"
