@@ -26,7 +26,7 @@ from api.console import bundle, dashboard, elevator_file, onboarding, organizati
 from api.desk import pages as desk_pages
 from api.node import LedgerNode
 from api.settings import Settings
-from api.web import render, sign_in
+from api.web import account_pages, render, sign_in
 from api.web.session import SignInRequired
 
 
@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
     for web in (sign_in, dashboard, worklists, elevator_file, bundle, organizations, onboarding):
         app.include_router(web.router)
     app.include_router(desk_pages.router)
+    app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
 
     @app.exception_handler(SignInRequired)
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
         """A page asked for without a valid session: to the sign-in page, and back after."""
         return RedirectResponse(f"/{exc.desk}/sign-in?next={quote(exc.next_url)}", 303)
 
+    sign_in.install(app)  # a session of the other desk: a 403 page
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])

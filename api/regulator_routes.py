@@ -17,6 +17,7 @@ from api.log_routes import MAX_INDEX
 from api.personal_reads import PersonalReads
 from api.problems import Problem, problem_responses
 from api.public_routes import Uscc
+from api.scope import check_district, check_elevator, rows_in_scope
 from domain.application.elevator_ledger import UnreadableEvent
 from domain.model.catalogue import public_view
 from domain.model.personal import revealed_data
@@ -42,9 +43,15 @@ def worklists() -> dict[str, str]:
     }
 
 
-@router.get("/worklists/{name}", responses=problem_responses(404, 422))
+@router.get(
+    "/worklists/{name}",
+    responses=problem_responses(
+        (403, "the `district` asked for is outside the caller's districts (out-of-scope)"), 404, 422
+    ),
+)
 async def worklist_items(
     node: NodeDep,
+    regulator: RegulatorDep,
     name: Annotated[
         str,
         Path(
@@ -53,8 +60,16 @@ async def worklist_items(
             + ", ".join(f"{old} → {new}" for old, new in RENAMED.items())
         ),
     ],
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{6}$",
+            description="only this district (within the caller's); none: all the caller's",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
+    """The elevators on a work list today, within the caller's districts (its token's, else its
+    organization's registered district)."""
     if name in RENAMED:
         new = RENAMED[name]
         raise Problem(
@@ -68,13 +83,17 @@ async def worklist_items(
         raise Problem(
             404, "no-such-worklist", "No such work list", f"{name!r}; known: {', '.join(NAMES)}"
         )
+    if district is not None:
+        check_district(regulator, district)
     today = node.today()  # once: the list and the date it names are the same day
     items = await run_in_threadpool(
         partial(worklist, zone=node.settings.zone), node.engine, name, today, district
     )
+    items = rows_in_scope(items, regulator, node)
     return {
         "name": name,
         "district": district,
+        "scope": list(regulator.districts),
         "date": today.isoformat(),
         "count": len(items),
         "items": items,
@@ -121,6 +140,7 @@ async def organization_scorecard(
 @router.get(
     "/entries/{index}",
     responses=problem_responses(
+        (403, "the entry's elevator is outside the caller's districts (out-of-scope)"),
         404,
         (409, "the stored disclosures are missing, or do not match the signed entry's digests"),
         422,
@@ -145,6 +165,8 @@ async def entry_with_personal_data(
     except LogError as exc:
         raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
     entry = Entry.from_bytes(data)
+    if entry.subject.startswith("elevator:"):  # nothing personal read, nothing recorded
+        await run_in_threadpool(check_elevator, node, regulator, entry.subject.split(":", 1)[1])
     stmt = statement_of(data.decode())
     where = f"entry {index} ({entry.subject} version {entry.version})"
     try:

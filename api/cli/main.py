@@ -10,7 +10,18 @@ from __future__ import annotations
 import typer
 from pydantic import ValidationError
 
-from api.cli import audit, check, demo, read_side, replay, server, signing, submission, tokens
+from api.cli import (
+    audit,
+    check,
+    demo,
+    read_side,
+    replay,
+    server,
+    signing,
+    staff,
+    submission,
+    tokens,
+)
 from api.cli.output import fail
 from api.settings import Settings
 
@@ -55,3 +66,4 @@ app.command()(read_side.project)
 app.command()(read_side.qr)
 app.command()(read_side.scorecard)
 app.add_typer(tokens.token_app, name="token")
+app.add_typer(staff.staff_app, name="staff")
