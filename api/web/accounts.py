@@ -414,6 +414,12 @@ class AccountStore:
         account_row = {c.name: mapping[staff_accounts.c[c.name]] for c in staff_accounts.columns}
         return session, Account.of(_Row(account_row))  # type: ignore[arg-type]
 
+    def session_by_id(self, id_: str) -> Session | None:
+        """A session by its id (the SHA-256 of its secret), for the operator and tests."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(staff_sessions).where(staff_sessions.c.id == id_)).first()
+        return None if row is None else Session.of(row)
+
     def touch(self, session: Session, now: datetime) -> None:
         """Note a request (the idle timeout counts from it), at most every :data:`TOUCH`."""
         if now - session.last_seen_at < TOUCH:
