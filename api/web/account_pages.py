@@ -22,8 +22,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import is_regulator
 from api.node import LedgerNode
-from api.web import account_rules, passwords
-from api.web.accounts import Account, AccountError, AccountStore
+from api.web import account_rules, cookies, passwords
+from api.web.accounts import Account, AccountError, AccountStore, Locked
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import (
@@ -93,7 +93,60 @@ def console_accounts(request: Request, user: ConsoleUserDep, done: str = "") -> 
 
 
 def _done(done: str) -> str | None:
-    return {"disabled": "账号已停用，其会话已全部结束。"}.get(done)
+    return {
+        "disabled": "账号已停用，其会话已全部结束。",
+        "password": "密码已修改；此账号在其他地方的会话已全部结束。",
+    }.get(done)
+
+
+def change_password(
+    request: Request, user: StaffUser, current: str, new: str, again: str
+) -> Response:
+    """The holder's own new password: the current one checked (and throttled like a sign-in),
+    every session of the account ended, a new one opened here."""
+    node, store = _node(request), _store(request)
+    render = _console_page if user.desk == "console" else _desk_page
+    if new != again:
+        return render(request, user, 422, error="两次输入的新密码不一致。")
+    try:
+        passwords.check_strength(new)
+    except passwords.WeakPassword:
+        return render(request, user, 422, error=f"新密码至少 {passwords.MIN_LENGTH} 个字符。")
+    now = node.now()
+    client = request.client.host if request.client else "unknown"
+    checked = store.authenticate(user.login, current, client, now)
+    if isinstance(checked, Locked):
+        return render(request, user, 429, error="密码错误次数过多，已暂时锁定，请稍后再试。")
+    if checked is None or checked.id != user.account_id:
+        return render(request, user, 403, error="当前密码不正确，密码未修改。")
+    store.set_password(user.account_id, new, now)
+    secret, session = store.start_session(checked, now)
+    response = RedirectResponse(f"/{user.desk}/accounts?done=password", 303)
+    tls = cookies.secure(request, node.settings.secure_cookies)
+    cookies.set_session(response, user.desk, secret, session.expires_at, now, tls)
+    return response
+
+
+@router.post("/console/accounts/password")
+def console_password(
+    request: Request,
+    user: ConsoleFormUserDep,
+    current: Field = "",
+    new: Field = "",
+    again: Field = "",
+) -> Response:
+    return change_password(request, user, current, new, again)
+
+
+@router.post("/desk/accounts/password")
+def desk_password(
+    request: Request,
+    user: DeskFormUserDep,
+    current: Field = "",
+    new: Field = "",
+    again: Field = "",
+) -> Response:
+    return change_password(request, user, current, new, again)
 
 
 @router.post("/console/accounts", response_class=HTMLResponse)
@@ -197,8 +250,8 @@ def console_disable(request: Request, user: ConsoleFormUserDep, account_id: str)
 def _desk_page(
     request: Request, user: StaffUser, status: int = 200, **context: Any
 ) -> HTMLResponse:
-    if not user.admin:
-        return page(request, "desk/accounts.html", user, 403, forbidden=True)
+    if not user.admin:  # their own account and its password only
+        return page(request, "desk/accounts.html", user, status, accounts=[], **context)
     accounts = _store(request).list(organization=user.organization, desk="desk")
     return page(
         request,
@@ -227,7 +280,7 @@ def desk_issue(
     admin: Field = "",
 ) -> HTMLResponse:
     if not user.admin:
-        return _desk_page(request, user)
+        return _desk_page(request, user, 403, error="只有本单位的管理员账号可以签发账号。")
     form = {"name": name, "login": login}
     return _issue(request, user, user.organization, name, login, bool(admin), form)
 

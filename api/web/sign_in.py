@@ -31,8 +31,10 @@ from api.web.render import page
 from api.web.session import (
     ConsoleFormUserDep,
     DeskFormUserDep,
+    SignInRequired,
     WrongDesk,
     account_store,
+    signed_in_user,
 )
 
 router = APIRouter(include_in_schema=False)
@@ -129,7 +131,15 @@ def _why_ended(request: Request, desk: Desk) -> str | None:
     return None if reason is None else ENDED_ZH.get(reason, ENDED_ZH["expired"])
 
 
-def show_form(request: Request, desk: Desk, next_url: str, signed_out: bool) -> HTMLResponse:
+def show_form(request: Request, desk: Desk, next_url: str, signed_out: bool) -> Response:
+    """The form; or, for whoever is signed in already, on to ``next``."""
+    if not signed_out and request.cookies.get(cookies.session_cookie(desk)):
+        try:
+            signed_in_user(request, desk)
+        except (SignInRequired, WrongDesk):
+            pass
+        else:
+            return RedirectResponse(cookies.safe_next(next_url, desk), 303)
     notice = ENDED_ZH["signed-out"] if signed_out else _why_ended(request, desk)
     response = _form(request, desk, notice=notice, next_url=next_url)
     if notice is not None and not signed_out:  # a cookie that opens nothing: forget it
@@ -213,7 +223,7 @@ Field = Annotated[str, Form()]
 
 
 @router.get("/console/sign-in", response_class=HTMLResponse)
-def console_sign_in_form(request: Request, next: str = "", signed_out: int = 0) -> HTMLResponse:
+def console_sign_in_form(request: Request, next: str = "", signed_out: int = 0) -> Response:
     return show_form(request, "console", next, bool(signed_out))
 
 
@@ -234,7 +244,7 @@ def console_sign_out(request: Request, user: ConsoleFormUserDep) -> Response:
 
 
 @router.get("/desk/sign-in", response_class=HTMLResponse)
-def desk_sign_in_form(request: Request, next: str = "", signed_out: int = 0) -> HTMLResponse:
+def desk_sign_in_form(request: Request, next: str = "", signed_out: int = 0) -> Response:
     return show_form(request, "desk", next, bool(signed_out))
 
 

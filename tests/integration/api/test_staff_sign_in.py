@@ -324,7 +324,13 @@ def test_a_desk_admin_issues_and_disables_colleagues_and_others_may_not(bureau: 
         assert colleague is not None and not colleague.admin
         with bureau.client() as plain:
             sign_in(plain, "sunba", password, "desk")
-            assert plain.get("/desk/accounts").status_code == 403
+            own = plain.get("/desk/accounts")  # their own account, not the organization's
+            assert own.status_code == 200 and "孙八" in own.text and "王强" not in own.text
+            refused = plain.post(
+                "/desk/accounts",
+                data={"csrf_token": csrf_of(own.text), "name": "某人", "login": "mouren"},
+            )
+            assert refused.status_code == 403 and bureau.store.by_login("mouren") is None
             answer = admin.post(
                 f"/desk/accounts/{colleague.id}/disable",
                 data={"csrf_token": token},
@@ -336,3 +342,40 @@ def test_a_desk_admin_issues_and_disables_colleagues_and_others_may_not(bureau: 
         assert me is not None
         self_disable = admin.post(f"/desk/accounts/{me.id}/disable", data={"csrf_token": token})
         assert self_disable.status_code == 403
+
+
+def test_the_holder_changes_their_password_and_their_other_sessions_end(bureau: Bureau) -> None:
+    new = "my own secret phrase"
+    with bureau.client() as elsewhere, bureau.client() as here:
+        sign_in(elsewhere, "liming", PASSWORD)
+        sign_in(here, "liming", PASSWORD)
+        token = csrf_of(here.get("/console/accounts").text)
+        for form, status in (
+            ({"current": "not the password", "new": new, "again": new}, 403),
+            ({"current": PASSWORD, "new": new, "again": new + "x"}, 422),
+            ({"current": PASSWORD, "new": "short", "again": "short"}, 422),
+        ):
+            answer = here.post("/console/accounts/password", data=form | {"csrf_token": token})
+            assert answer.status_code == status
+        changed = here.post(
+            "/console/accounts/password",
+            data={"csrf_token": token, "current": PASSWORD, "new": new, "again": new},
+            follow_redirects=False,
+        )
+        assert changed.status_code == 303
+        assert "密码已修改" in here.get(changed.headers["location"]).text  # still signed in here
+        ended = elsewhere.get("/console/accounts", follow_redirects=False)
+        assert ended.status_code == 303
+        assert "密码已重置" in elsewhere.get(ended.headers["location"]).text
+    with bureau.client() as client:
+        assert _post_sign_in(client, "liming", PASSWORD).status_code == 401  # type: ignore[attr-defined]
+        assert _post_sign_in(client, "liming", new).status_code == 303  # type: ignore[attr-defined]
+
+
+def test_the_sign_in_page_sends_whoever_is_signed_in_on_to_next(bureau: Bureau) -> None:
+    with bureau.client() as client:
+        sign_in(client, "liming", PASSWORD)
+        answer = client.get(
+            "/console/sign-in", params={"next": "/console/accounts"}, follow_redirects=False
+        )
+        assert answer.status_code == 303 and answer.headers["location"] == "/console/accounts"
