@@ -57,6 +57,7 @@ from domain.model.roles import Role
 from ledger.db import writer
 from ledger.instant import Instant
 from ledger.migrate import upgrade
+from projections import read
 
 PREFIX = "elr"
 TOKEN = re.compile(rf"^{PREFIX}_(?P<id>[0-9a-f]{{16}})_[A-Za-z0-9_-]{{43}}$")
@@ -312,8 +313,6 @@ def scope_of(
     models know it (none known: an empty scope, which sees no elevator)."""
     if districts is not None:
         return districts
-    from projections import read  # the read side, asked only when a token names no district
-
     found = read.organization(node.engine, organization)
     district = None if found is None else found.get("district")
     return (district,) if district else ()
