@@ -27,7 +27,7 @@ from api.console import bundle, dashboard, elevator_file, onboarding, organizati
 from api.desk import pages as desk_pages
 from api.node import LedgerNode
 from api.settings import Settings
-from api.web import render, sign_in
+from api.web import account_pages, render, sign_in
 from api.web.session import SignInRequired
 
 
@@ -69,6 +69,7 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
         app.include_router(web.router)
     app.include_router(desk_pages.router)
     docs_pages.install(app)  # before /static: it mounts /static/docs
+    app.include_router(account_pages.router)
     app.mount("/static", StaticFiles(directory=render.STATIC), name="static")
 
     @app.exception_handler(SignInRequired)
@@ -76,6 +77,7 @@ def create_app(settings: Settings | None = None, node: LedgerNode | None = None)
         """A page asked for without a valid session: to the sign-in page, and back after."""
         return RedirectResponse(f"/{exc.desk}/sign-in?next={quote(exc.next_url)}", 303)
 
+    sign_in.install(app)  # a session of the other desk: a 403 page
     openapi.install(app)
 
     @app.get("/healthz", tags=["ops"])

@@ -37,6 +37,7 @@ from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import (
+    JSON,
     Column,
     Engine,
     Index,
@@ -56,6 +57,7 @@ from domain.model.roles import Role
 from ledger.db import writer
 from ledger.instant import Instant
 from ledger.migrate import upgrade
+from projections import read
 
 PREFIX = "elr"
 TOKEN = re.compile(rf"^{PREFIX}_(?P<id>[0-9a-f]{{16}})_[A-Za-z0-9_-]{{43}}$")
@@ -77,6 +79,8 @@ access_tokens = Table(
     Column("created_at", Instant, nullable=False),
     Column("expires_at", Instant, nullable=False),
     Column("revoked_at", Instant, nullable=True),
+    # the districts it is scoped to (migration a0003); NULL: its organization's own district
+    Column("districts", JSON, nullable=True),
     Index("api_access_tokens_organization", "organization"),
 )
 _NO_HASH = "0" * 64  # compared against when the id is unknown, so both paths do the same work
@@ -96,11 +100,19 @@ class AccessToken:
     created_at: datetime
     expires_at: datetime
     revoked_at: datetime | None
+    districts: tuple[str, ...] | None = None  # None: the organization's registered district
 
     @classmethod
     def of(cls, row: Row[Any]) -> AccessToken:
+        districts = row.districts
         return cls(
-            row.id, row.organization, row.name, row.created_at, row.expires_at, row.revoked_at
+            row.id,
+            row.organization,
+            row.name,
+            row.created_at,
+            row.expires_at,
+            row.revoked_at,
+            None if districts is None else tuple(districts),
         )
 
     def status(self, now: datetime) -> str:
@@ -117,6 +129,7 @@ class AccessToken:
             "expires_at": self.expires_at.isoformat(),
             "revoked_at": None if self.revoked_at is None else self.revoked_at.isoformat(),
             "status": self.status(now),
+            "districts": None if self.districts is None else list(self.districts),
         }
 
 
@@ -137,7 +150,12 @@ class TokenStore:
         return cls(engine)
 
     def issue(
-        self, organization: str, name: str, lifetime: timedelta, now: datetime | None = None
+        self,
+        organization: str,
+        name: str,
+        lifetime: timedelta,
+        now: datetime | None = None,
+        districts: tuple[str, ...] | None = None,
     ) -> tuple[str, AccessToken]:
         """A new token (the only time its secret exists outside the holder) and its record."""
         if not timedelta(0) < lifetime <= MAX_LIFETIME:
@@ -145,7 +163,7 @@ class TokenStore:
         now = (now or datetime.now(UTC)).astimezone(UTC)
         token_id = secrets.token_hex(8)
         token = f"{PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
-        record = AccessToken(token_id, organization, name, now, now + lifetime, None)
+        record = AccessToken(token_id, organization, name, now, now + lifetime, None, districts)
         with writer(self.engine).begin() as conn:
             conn.execute(
                 access_tokens.insert().values(
@@ -155,6 +173,7 @@ class TokenStore:
                     name=name,
                     created_at=record.created_at,
                     expires_at=record.expires_at,
+                    districts=None if districts is None else list(districts),
                 )
             )
         return token, record
@@ -282,6 +301,21 @@ class Regulator:
     token_id: str
     organization: str
     name: str
+    #: The districts the caller sees (GB/T 2260 codes, ``domain/model/jurisdiction.covers``):
+    #: the token's, else its organization's registered district; empty: it sees no elevator.
+    districts: tuple[str, ...] = ()
+
+
+def scope_of(
+    node: LedgerNode, organization: str, districts: tuple[str, ...] | None
+) -> tuple[str, ...]:
+    """``districts`` if given, else the district ``organization`` is registered in, as the read
+    models know it (none known: an empty scope, which sees no elevator)."""
+    if districts is not None:
+        return districts
+    found = read.organization(node.engine, organization)
+    district = None if found is None else found.get("district")
+    return (district,) if district else ()
 
 
 def require_regulator(
@@ -319,7 +353,12 @@ def require_regulator(
         "regulator access: token %s (%s, %s) %s", record.id, record.organization, record.name, where
     )
     response.headers["Cache-Control"] = "no-store"
-    return Regulator(record.id, record.organization, record.name)
+    return Regulator(
+        record.id,
+        record.organization,
+        record.name,
+        scope_of(node, record.organization, record.districts),
+    )
 
 
 RegulatorDep = Annotated[Regulator, Depends(require_regulator)]

@@ -19,6 +19,7 @@ from api.personal_reads import PersonalReads
 from api.personal_values import LoggedStatement, NotRevealed, reveal
 from api.problems import Problem, problem_responses
 from api.public_routes import Uscc
+from api.scope import check_district, check_elevator, rows_in_scope
 from ledger.entry import format_time
 from ledger.log import LogError
 from projections.worklists import RENAMED, WORKLISTS, worklist
@@ -35,9 +36,15 @@ def worklists() -> dict[str, str]:
     }
 
 
-@router.get("/worklists/{name}", responses=problem_responses(404, 422))
+@router.get(
+    "/worklists/{name}",
+    responses=problem_responses(
+        (403, "the `district` asked for is outside the caller's districts (out-of-scope)"), 404, 422
+    ),
+)
 async def worklist_items(
     node: NodeDep,
+    regulator: RegulatorDep,
     name: Annotated[
         str,
         Path(
@@ -46,8 +53,16 @@ async def worklist_items(
             + ", ".join(f"{old} → {new}" for old, new in RENAMED.items())
         ),
     ],
-    district: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
+    district: Annotated[
+        str | None,
+        Query(
+            pattern=r"^\d{6}$",
+            description="only this district (within the caller's); none: all the caller's",
+        ),
+    ] = None,
 ) -> dict[str, Any]:
+    """The elevators on a work list today, within the caller's districts (its token's, else its
+    organization's registered district)."""
     if name in RENAMED:
         new = RENAMED[name]
         raise Problem(
@@ -61,13 +76,17 @@ async def worklist_items(
         raise Problem(
             404, "no-such-worklist", "No such work list", f"{name!r}; known: {', '.join(NAMES)}"
         )
+    if district is not None:
+        check_district(regulator, district)
     today = node.today()  # once: the list and the date it names are the same day
     items = await run_in_threadpool(
         partial(worklist, zone=node.settings.zone), node.engine, name, today, district
     )
+    items = rows_in_scope(items, regulator, node)
     return {
         "name": name,
         "district": district,
+        "scope": list(regulator.districts),
         "date": today.isoformat(),
         "count": len(items),
         "items": items,
@@ -96,6 +115,7 @@ async def organization_scorecard(
 @router.get(
     "/entries/{index}",
     responses=problem_responses(
+        (403, "the entry's elevator is outside the caller's districts (out-of-scope)"),
         404,
         (409, "the stored disclosures are missing, or do not match the signed entry's digests"),
         422,
@@ -120,6 +140,9 @@ async def entry_with_personal_data(
     except LogError as exc:
         raise Problem(404, "no-such-entry", "No such entry", str(exc)) from exc
     logged = LoggedStatement.of(index, data)
+    if logged.entry.subject.startswith("elevator:"):  # nothing personal read, nothing recorded
+        code = logged.entry.subject.split(":", 1)[1]
+        await run_in_threadpool(check_elevator, node, regulator, code)
     try:
         revealed = await run_in_threadpool(reveal, node, logged)
     except NotRevealed as exc:

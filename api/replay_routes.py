@@ -11,11 +11,12 @@ from typing import Annotated
 import orjson
 from fastapi import Query, Response
 
-from api.auth import regulator_router
+from api.auth import RegulatorDep, regulator_router
 from api.deps import NodeDep
 from api.elevator_replay import replay_elevator
 from api.local_time import on_ledger_clock
 from api.problems import Problem
+from api.scope import check_elevator
 from domain.application.log_chains import ChainFault
 from domain.replay import Axis, parse_instant
 
@@ -42,6 +43,10 @@ def chain_fault_problem(fault: ChainFault) -> Problem:
     response_class=Response,
     responses={
         200: {"content": {"application/json": {}}, "description": "steps, state, report"},
+        403: {
+            "content": {"application/problem+json": {}},
+            "description": "the elevator is outside the caller's districts (out-of-scope)",
+        },
         404: {"content": {"application/problem+json": {}}, "description": "unknown elevator"},
         409: {
             "content": {"application/problem+json": {}},
@@ -54,6 +59,7 @@ def chain_fault_problem(fault: ChainFault) -> Problem:
 def get_replay(
     code: str,
     node: NodeDep,
+    regulator: RegulatorDep,
     as_of: Annotated[
         str,
         Query(
@@ -72,6 +78,7 @@ def get_replay(
     """Every step up to ``as_of`` with what it changed, the state then, who was responsible,
     what was overdue or open (each claim with the entries proving it), and whether every entry
     and signature of the chain verified again."""
+    check_elevator(node, regulator, code)
     try:
         at = parse_instant(as_of)
     except ValueError as exc:

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
     page and scorecard years is the date there, not UTC's. Instants are never shifted by it."""
     host: str = "127.0.0.1"
     port: int = 8000
+    secure_cookies: bool = False
+    """Mark the console's and the desk's cookies ``Secure`` even on a plain-HTTP request (set it
+    behind a TLS-terminating proxy that does not forward the scheme); an https request always
+    gets them ``Secure``."""
 
     @field_validator("time_zone")
     @classmethod

@@ -202,3 +202,27 @@ def position(engine: Engine, name: str) -> int:
             select(tracking.c.position).where(tracking.c.name == name)
         ).scalar_one_or_none()
     return int(value or 0)
+
+
+def elevator_district(engine: Engine, identifier: str) -> tuple[bool, str | None]:
+    """(whether the read models know the elevator ``identifier`` names, its district: None
+    until a registration names one) — what district scoping asks of a single elevator."""
+    code = resolve(engine, identifier) or identifier.strip()
+    with engine.connect() as conn:
+        row = conn.execute(
+            select(elevators.c.district).where(elevators.c.equipment_code == code)
+        ).first()
+    return (False, None) if row is None else (True, row.district)
+
+
+def organization_districts(engine: Engine, usccs: set[str]) -> dict[str, str | None]:
+    """The district each of ``usccs`` is registered in (absent: not known to the read models)."""
+    if not usccs:
+        return {}
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(organizations.c.uscc, organizations.c.district).where(
+                organizations.c.uscc.in_(sorted(usccs))
+            )
+        ).all()
+    return {r.uscc: r.district for r in rows}

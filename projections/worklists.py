@@ -157,6 +157,10 @@ def suspicious_maintenance(
     )
     in_district: set[str] | None = None
     with engine.connect() as conn:
+        districts = {
+            str(SubjectRef.elevator(c)): d
+            for c, d in conn.execute(select(elevators.c.equipment_code, elevators.c.district))
+        }
         if district:
             in_district = {
                 str(SubjectRef.elevator(c))
@@ -182,6 +186,7 @@ def suspicious_maintenance(
             out.append(
                 {
                     "equipment_code": SubjectRef.parse(r.subject).id,
+                    "district": districts.get(r.subject),
                     "log_index": r.log_index,
                     "entry_hash": r.entry_hash,
                     "issuer": r.issuer,

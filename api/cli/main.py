@@ -19,6 +19,7 @@ from api.cli import (
     replay,
     server,
     signing,
+    staff,
     submission,
     tokens,
 )
@@ -69,3 +70,4 @@ app.command()(read_side.qr)
 app.command()(read_side.scorecard)
 app.add_typer(tokens.token_app, name="token")
 app.add_typer(onboard.onboard_app, name="onboard")
+app.add_typer(staff.staff_app, name="staff")

@@ -54,8 +54,17 @@ def issue(
     ],
     name: Annotated[str, typer.Option(help="who holds the token, e.g. alice", show_default=False)],
     expires: Annotated[str, typer.Option(help="lifetime: 12h, 90d, 4w (at most 366d)")] = "90d",
+    district: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="repeatable: the districts it sees, each within the organization's own"
+            " (default: the organization's registered district)"
+        ),
+    ] = None,
 ) -> None:
     """Issue a token to a person of a regulator; print it once (only its hash is kept)."""
+    from api.cli.staff import console_districts, registered_district
+
     try:
         validate_uscc(organization)
     except InvalidIdentifier as exc:
@@ -70,11 +79,19 @@ def issue(
     with _store() as (node, store):
         if not is_regulator(node, organization):
             fail(f"{organization} does not hold the regulator role in this ledger")
-        token, record = store.issue(organization, holder, lifetime)
+        districts: tuple[str, ...] | None = None
+        if district:
+            own = registered_district(node, organization)
+            try:
+                districts = console_districts(own or "", district)
+            except ValueError as exc:
+                fail(str(exc))
+        token, record = store.issue(organization, holder, lifetime, districts=districts)
     print_line(token)
+    scope = "、".join(record.districts) if record.districts else "its organization's district"
     say(
         f"token {record.id} for {record.name} of {record.organization}, expires "
-        f"{record.expires_at.isoformat()}; shown once: only its hash is kept"
+        f"{record.expires_at.isoformat()}, sees {scope}; shown once: only its hash is kept"
     )
 
 

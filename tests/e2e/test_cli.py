@@ -646,8 +646,10 @@ def test_demo_seeds_a_small_city_with_no_rejections_and_a_key_per_organization(
 
 
 def test_demo_a_second_time_reuses_the_city_and_adds_nothing(home: Path) -> None:
-    succeeded(cli(home, *DEMO))
+    first = succeeded(cli(home, *DEMO))
     marker = (home / "demo-city.json").read_bytes()
+    accounts = (home / "demo-accounts.txt").read_text(encoding="utf-8")
+    assert mode(home / "demo-accounts.txt") == 0o600
     keys = sorted((home / "keys" / "demo").iterdir())
     size = log_size(home)
 
@@ -658,6 +660,11 @@ def test_demo_a_second_time_reuses_the_city_and_adds_nothing(home: Path) -> None
     assert log_size(home) == size
     assert (home / "demo-city.json").read_bytes() == marker
     assert sorted((home / "keys" / "demo").iterdir()) == keys
+    # the demo's staff accounts: made once, printed every time with the same passwords
+    assert (home / "demo-accounts.txt").read_text(encoding="utf-8") == accounts
+    password = accounts.split("city-bureau\t")[1].split("\t")[0]
+    for run in (first, again):
+        assert re.search(rf"city-bureau\s+{re.escape(password)}\s", run.stderr), run.stderr
 
 
 def test_qr_writes_the_code_and_refuses_a_path_it_cannot_write_with_one_line(

@@ -7,7 +7,7 @@ console reveal has none). Existing rows are token reads. One table, so that
 ``elevator-ledger token reads`` and the bureau's page list the same record.
 
 Revision ID: a0004
-Revises: a0002
+Revises: a0003
 Create Date: 2026-12-07
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "a0004"
-down_revision = "a0002"
+down_revision = "a0003"
 branch_labels = None
 depends_on = None
 

@@ -526,7 +526,8 @@ class _Nowhere:
 
 def test_the_http_endpoint(history: History) -> None:
     store = TokenStore.open(history.city.node.engine)  # a regulator's token (api/auth.py)
-    token, _ = store.issue(history.bureau.uscc, "test", timedelta(hours=1))
+    # the bureau is registered in 430902 and the lift in 430903: a token for the whole city
+    token, _ = store.issue(history.bureau.uscc, "test", timedelta(hours=1), districts=("430900",))
     bearer = {"Authorization": f"Bearer {token}"}
     with TestClient(create_app(node=history.city.node), headers=bearer) as client:
         url = f"/v1/elevators/{CODE}/replay"
