@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from domain.model.catalogue import (
-    ConstructionNotified,
     AssessmentConcluded,
+    ConstructionNotified,
     ElevatorManufactured,
     ElevatorScrapped,
     HazardListed,
