@@ -36,6 +36,7 @@ from typer.testing import CliRunner, Result
 from api.app import create_app
 from api.auth import TokenStore, access_tokens, require_regulator
 from api.cli.main import app as cli_app
+from api.web.session import require_console_user, require_desk_user
 from domain.model.catalogue import CATALOGUE
 from domain.model.identifiers import make_uscc
 from domain.model.onboarding import licences_for, onboarding_statements
@@ -376,6 +377,17 @@ def requires_regulator(route: Any) -> bool:
     return dependant is not None and needs(dependant)
 
 
+def requires_session(route: Any) -> bool:
+    """A console or desk page: it answers only a signed-in session (its own tests sign in)."""
+
+    def needs(dependant: Any) -> bool:
+        calls = (require_console_user, require_desk_user)
+        return dependant.call in calls or any(needs(d) for d in dependant.dependencies)
+
+    dependant = getattr(route, "dependant", None)
+    return dependant is not None and needs(dependant)
+
+
 def test_openapi_declares_the_bearer_scheme_on_the_regulator_operations_only(town: Town) -> None:
     doc = town.client.get("/openapi.json").json()
     scheme = doc["components"]["securitySchemes"]["regulatorToken"]
@@ -463,7 +475,7 @@ def public_requests(town: Town) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for route in served_routes(app):
         if "GET" not in (route.methods or ()):
             continue
-        if requires_regulator(route):
+        if requires_regulator(route) or requires_session(route):
             continue
         names = re.findall(r"{(\w+)}", route.path)
         unknown = [n for n in names if n not in fills]
