@@ -266,6 +266,7 @@ def list_page(request: Request, node: NodeDep, user: ConsoleUserDep, name: str) 
         {
             "header": c.header,
             "key": c.key,
+            "sort": c.sort,
             "href": _link(
                 name,
                 q,
@@ -291,7 +292,7 @@ def list_page(request: Request, node: NodeDep, user: ConsoleUserDep, name: str) 
         headers=headers,
         rows=[(r, entry_links(r)) for r in result.rows],
         districts=_district_options(user, result.districts),
-        page_sizes=PAGE_SIZES,
+        page_sizes=sorted({*PAGE_SIZES, q.page_size}),
         prev=_link(name, q, page=q.page - 1) if q.page > 1 else None,
         next=_link(name, q, page=q.page + 1) if q.page < result.pages else None,
         csv=_link(name, q, ".csv"),
