@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.read_side
 	$(BIN)/python -m bench.backdated
+	$(BIN)/python -m bench.console
 	$(BIN)/python -m bench.summary
 
 soak: $(STAMP)

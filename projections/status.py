@@ -9,7 +9,7 @@ Flags that depend on today's date are computed when asked (:func:`flags`).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -527,29 +527,37 @@ def _jsonable(value: Any) -> Any:
 
 
 def from_json(doc: dict[str, Any]) -> ElevatorStatus:
+    """The status :func:`to_json` wrote. Every work list reads one per elevator, so each field's
+    reader is chosen once (:data:`_READERS`), not on every call."""
     values: dict[str, Any] = {}
-    for f in dataclasses.fields(ElevatorStatus):
-        value, kind = doc.get(f.name), str(f.type)
-        if value is None:
-            values[f.name] = None if f.default is None else f.default
-        elif f.name == "contracts":
-            values[f.name] = tuple(
-                (n, u, date.fromisoformat(a), date.fromisoformat(b)) for n, u, a, b in value
-            )
-        elif f.name == "inspection_schedule":
-            values[f.name] = InspectionHistory.from_json(value)
-        elif f.name == "hazard_deadlines":
-            values[f.name] = tuple(date.fromisoformat(v) for v in value)
-        elif f.name == "rescues_in_progress":
-            values[f.name] = tuple((i, n, datetime.fromisoformat(t)) for i, n, t in value)
-        elif f.name == "hazards_listed":
-            values[f.name] = tuple((i, d, date.fromisoformat(t)) for i, d, t in value)
-        elif isinstance(value, list):
-            values[f.name] = tuple(value)
-        elif kind.startswith("datetime"):
-            values[f.name] = datetime.fromisoformat(value)
-        elif kind.startswith("date"):
-            values[f.name] = date.fromisoformat(value)
-        else:
-            values[f.name] = value
+    for name, default, read in _READERS:
+        value = doc.get(name)
+        values[name] = default if value is None else read(value)
     return ElevatorStatus(**values)
+
+
+def _reader(f: dataclasses.Field[Any]) -> Callable[[Any], Any]:
+    """How the JSON value (not None) of field ``f`` is read back."""
+    special: dict[str, Callable[[Any], Any]] = {
+        "contracts": lambda v: tuple(
+            (n, u, date.fromisoformat(a), date.fromisoformat(b)) for n, u, a, b in v
+        ),
+        "inspection_schedule": InspectionHistory.from_json,
+        "hazard_deadlines": lambda v: tuple(date.fromisoformat(x) for x in v),
+        "rescues_in_progress": lambda v: tuple((i, n, datetime.fromisoformat(t)) for i, n, t in v),
+        "hazards_listed": lambda v: tuple((i, d, date.fromisoformat(t)) for i, d, t in v),
+    }
+    if f.name in special:
+        return special[f.name]
+    kind = str(f.type)
+    if kind.startswith("datetime"):
+        return lambda v: tuple(v) if isinstance(v, list) else datetime.fromisoformat(v)
+    if kind.startswith("date"):
+        return lambda v: tuple(v) if isinstance(v, list) else date.fromisoformat(v)
+    return lambda v: tuple(v) if isinstance(v, list) else v
+
+
+#: (field name, its default, its reader) of every field, for :func:`from_json`
+_READERS: tuple[tuple[str, Any, Callable[[Any], Any]], ...] = tuple(
+    (f.name, f.default, _reader(f)) for f in dataclasses.fields(ElevatorStatus)
+)

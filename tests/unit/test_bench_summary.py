@@ -108,3 +108,17 @@ def test_single_post_latency_is_shown_when_measured() -> None:
     older = {**INGEST, "sqlite": {**INGEST["sqlite"]}}
     del older["sqlite"]["single_post_latency"]
     assert not any("latency" in row[0] for row in bench.summary._ingest(older))
+
+
+def test_the_console_rows_name_the_worst_page_and_both_exports() -> None:
+    from bench.summary import _console
+
+    rows = _console(
+        {
+            "worst_page_p99_ms": 61.2,
+            "export": {"csv_rows": 10000, "csv_s": 1.5, "xlsx_s": 3.25, "json_s": 1.0},
+        }
+    )
+    assert rows[0][1] == "61 ms" and rows[0][3] == "aim < 200 ms"
+    assert rows[1][:3] == ("console: CSV export, 10,000 rows", "1.50 s", "JSON list 1.00 s")
+    assert rows[2][1] == "3.25 s"
