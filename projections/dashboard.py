@@ -38,11 +38,11 @@ from projections.chart_data import (
 )
 from projections.clock import day_start, local_date
 from projections.schema import elevators, entries
-from projections.status import ElevatorStatus, flags, from_json, inspection_obligation
-from projections.worklists import WORKLISTS, suspicious_maintenance
+from projections.status import ElevatorStatus, from_json, inspection_obligation
+from projections.worklists import NAMES, flag_counts, suspicious_maintenance
 
 #: every work list the console shows, in the order the dashboard shows them
-LIST_NAMES = (*WORKLISTS, "suspicious-maintenance")
+LIST_NAMES = NAMES
 IN_USE = ("in_service", "stopped")
 #: how far before the charted months a visit is looked for to seed a lift's chain: longer than
 #: the longest cadence (on-demand quarterly: by the end of the third month after the visit's)
@@ -91,13 +91,9 @@ def counts_of(
     list when the flag the list is named for (projections.worklists.WORKLISTS) is set today,
     the test ``worklist`` itself applies (``illegal_use`` is the flag of "any reason"); the
     suspicious visits are the list's own rows, each placed by its lift's district. The
-    integration and browser tests hold these counts to the lists' rows. (To be replaced by
-    ``projections.worklists.counts`` once that exists.)"""
-    out = dict.fromkeys(LIST_NAMES, 0)
-    for status in statuses.values():
-        flagged = flags(status, today)
-        for name, (flag, _) in WORKLISTS.items():
-            out[name] += flagged[flag]
+    integration and browser tests hold these counts to the lists' rows. (The one pass is
+    ``projections.worklists.counts``, which reads the statuses itself.)"""
+    out = dict.fromkeys(LIST_NAMES, 0) | flag_counts(statuses.values(), today)
     rows = suspicious_maintenance(engine, today, scope.district, zone=zone)
     out["suspicious-maintenance"] = sum(r["equipment_code"] in statuses for r in rows)
     return out

@@ -342,12 +342,19 @@ def counts(engine: Engine, today: date, within: Scope, zone: tzinfo) -> dict[str
     """How many elevators (rows, for the suspicious-maintenance list) each list holds on
     ``today`` within the scope: every status folded once and asked its flags once (the lists
     themselves each fold their own candidates), and one query of the maintenance entries."""
-    out = dict.fromkeys(NAMES, 0)
-    for _code, status in _statuses(engine, None, within):
+    out = flag_counts((status for _code, status in _statuses(engine, None, within)), today)
+    out[SUSPICIOUS] = len(suspicious_maintenance(engine, today, None, zone=zone, within=within))
+    return out
+
+
+def flag_counts(statuses: Iterable[ElevatorStatus], today: date) -> dict[str, int]:
+    """How many of ``statuses`` each list named for a flag holds on ``today``, each status asked
+    its flags once (the dashboard counts the statuses it has read for its charts with it)."""
+    out = dict.fromkeys(WORKLISTS, 0)
+    for status in statuses:
         on = flags(status, today)
         for name, (flag, _) in WORKLISTS.items():
             out[name] += on[flag]
-    out[SUSPICIOUS] = len(suspicious_maintenance(engine, today, None, zone=zone, within=within))
     return out
 
 
