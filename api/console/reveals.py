@@ -248,8 +248,8 @@ async def reveal_record(
     where = ReadFilter(
         user.organization,
         person.strip() or None,
-        day_start(since, zone) if since else None,
-        day_start(until + timedelta(days=1), zone) if until else None,
+        day_start(max(since, date(1900, 1, 1)), zone) if since else None,  # no overflow
+        day_start(min(until, date(9998, 12, 31)) + timedelta(days=1), zone) if until else None,
     )
     store = await run_in_threadpool(token_store, request, node)
     total, rows = await run_in_threadpool(

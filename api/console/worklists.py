@@ -109,7 +109,7 @@ def _zh(name: str, q: Query) -> str:
 def _number(text: str | None, default: int, what: str) -> int:
     if text is None:
         return default
-    if not text.isdigit() or len(text) > 7:
+    if not (text.isascii() and text.isdigit()) or len(text) > 7:
         raise PageError(422, f"{what}不正确", f"{what}应为正整数。")
     return int(text)
 

@@ -52,7 +52,7 @@ class BadInput(Exception):
 
 
 def _page_number(raw: str) -> int:
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 6) or not 1 <= int(raw) <= MAX_PAGE:
         raise BadInput(f"页码必须是 1 到 {MAX_PAGE} 之间的整数，而不是“{raw[:20]}”")
     return int(raw)
 
@@ -61,7 +61,10 @@ def _day(raw: str, what: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
+        if not date(1900, 1, 1) <= day <= date(9998, 12, 31):  # day_start would overflow
+            raise ValueError(raw)
+        return day
     except ValueError:
         raise BadInput(f"{what}必须是 YYYY-MM-DD 格式的日期，而不是“{raw[:20]}”") from None
 
@@ -322,7 +325,7 @@ def _statement_row(
 
 
 def _log_index(raw: str) -> int | None:
-    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
+    return int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 18 else None
 
 
 @router.get("/desk/statements/{index}", response_class=HTMLResponse)
