@@ -14,12 +14,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, false, func, or_, select
+from sqlalchemy import Engine, func, select
 
 from domain.model.identifiers import IdentifierKind
 from domain.model.subjects import SubjectRef
 from ledger.instant import at_offset
 from projections.schema import elevators, entries, identifiers
+from projections.scope import scope_clause
 
 #: The entries that give an elevator an identifier, and which fields of their data hold it.
 IDENTITY_FIELDS: dict[str, tuple[tuple[str, IdentifierKind], ...]] = {
@@ -43,26 +44,12 @@ ENDS = {
 }
 
 
-def in_scope(column: Any, scopes: Iterable[str]) -> ColumnElement[bool]:
-    """SQL for "``column`` (a district code) is covered by one of ``scopes``", as
-    :func:`domain.model.jurisdiction.covers` decides it; no scope covers a NULL district."""
-    terms: list[ColumnElement[bool]] = []
-    for scope in scopes:
-        if scope.endswith("0000"):
-            terms.append(column.startswith(scope[:2], autoescape=True))
-        elif scope.endswith("00"):
-            terms.append(column.startswith(scope[:4], autoescape=True))
-        else:
-            terms.append(column == scope)
-    return or_(*terms) if terms else false()
-
-
 def elevators_in(
     engine: Engine, scopes: Sequence[str], offset: int = 0, limit: int = 50
 ) -> tuple[int, list[dict[str, Any]]]:
     """The elevators in the districts ``scopes`` cover, by equipment code: how many, and the
     page from ``offset`` (each with its district, lifecycle, units and registration code)."""
-    where = in_scope(elevators.c.district, scopes)
+    where = scope_clause(elevators.c.district, scopes)
     e = elevators.c
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(elevators).where(where)).scalar_one()

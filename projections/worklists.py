@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from typing import Any
 
-from sqlalchemy import Engine, and_, false, or_, select
+from sqlalchemy import Engine, and_, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from domain.model import jurisdiction
@@ -28,6 +28,7 @@ from domain.model.subjects import SubjectRef
 from projections.clock import day_start
 from projections.read import organization_names
 from projections.schema import elevators, entries
+from projections.scope import scope_clause
 from projections.status import (
     OLD_AGE_YEARS,
     ElevatorStatus,
@@ -94,20 +95,6 @@ class InvalidQuery(ValueError):
 
 
 # --- which elevators a list can hold: SQL conditions, each necessary, never sufficient ---------
-
-
-def scope_clause(column: Any, scopes: Iterable[str]) -> ColumnElement[bool]:
-    """SQL for :func:`domain.model.jurisdiction.within` on ``column``: a code ending ``0000``
-    covers its province, ``00`` its city, any other only itself; no scope, nothing."""
-    terms: list[ColumnElement[bool]] = []
-    for scope in scopes:
-        if scope.endswith("0000"):
-            terms.append(column.startswith(scope[:2], autoescape=True))
-        elif scope.endswith("00"):
-            terms.append(column.startswith(scope[:4], autoescape=True))
-        else:
-            terms.append(column == scope)
-    return or_(*terms) if terms else false()
 
 
 def _candidates(name: str, today: date) -> ColumnElement[bool] | None:

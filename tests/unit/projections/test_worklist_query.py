@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Column, MetaData, String, Table, create_engine, insert, select
 
 from domain.model.jurisdiction import within
+from projections.scope import scope_clause
 from projections.worklists import (
     MAX_PAGE_SIZE,
     NAMES,
@@ -17,7 +18,6 @@ from projections.worklists import (
     InvalidQuery,
     Query,
     filter_rows,
-    scope_clause,
     sort_rows,
 )
 
