@@ -22,7 +22,6 @@ accepted statement never reaches this module.
 from __future__ import annotations
 
 import logging
-import zlib
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -42,13 +41,12 @@ from sqlalchemy import (
     delete,
     func,
     select,
-    text,
 )
 
 from api.auth import metadata
 from api.node import LedgerNode
 from domain.model.errors import Rejected
-from ledger.db import is_sqlite, writer
+from ledger.db import lock_name, writer
 from ledger.instant import Instant
 
 #: Rows kept per issuer: the newest; older ones are deleted as new ones come.
@@ -184,12 +182,8 @@ class RejectionLog:
 
     def _file(self, conn: Connection, rows: list[dict[str, Any]], at: datetime) -> None:
         issuers = sorted({r["issuer"] for r in rows})
-        if not is_sqlite(self.engine):  # in one order: two batches never wait for each other
-            for issuer in issuers:
-                conn.execute(
-                    text("SELECT pg_advisory_xact_lock(CAST(:c AS integer), CAST(:k AS integer))"),
-                    {"c": LOCK_CLASS, "k": _lock_key(issuer)},
-                )
+        for issuer in issuers:  # in one order: two batches never wait for each other
+            lock_name(conn, LOCK_CLASS, issuer)
         for issuer in issuers:
             mine = [r for r in rows if r["issuer"] == issuer][-self.keep :]
             conn.execute(rejections.insert(), mine)
@@ -228,12 +222,6 @@ class RejectionLog:
         )
         with self.engine.connect() as conn:
             return [RejectionRecord.of(row) for row in conn.execute(query)]
-
-
-def _lock_key(issuer: str) -> int:
-    """A signed 32-bit number of the USCC (the second key of the advisory lock)."""
-    value = zlib.crc32(issuer.encode())
-    return value - 2**32 if value >= 2**31 else value
 
 
 def of_node(node: LedgerNode) -> RejectionLog:

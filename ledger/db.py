@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 
@@ -97,3 +98,18 @@ def database_mutex(engine: Engine, key: int) -> Callable[[], AbstractContextMana
                 conn.commit()
 
     return advisory_lock
+
+
+def lock_name(conn: Connection, space: int, name: str) -> None:
+    """Hold, until ``conn``'s transaction ends, the lock of ``name`` in the lock ``space`` (a
+    PostgreSQL advisory lock on ``space`` and a CRC-32 of the name, in the two-key form, apart
+    from :func:`database_mutex`'s one-key locks); nothing on SQLite, whose writers' transactions
+    (``BEGIN IMMEDIATE``) already go one at a time."""
+    if conn.dialect.name == "sqlite":
+        return
+    value = zlib.crc32(name.encode())
+    key = value - 2**32 if value >= 2**31 else value  # PostgreSQL's integer is signed
+    conn.execute(
+        text("SELECT pg_advisory_xact_lock(CAST(:space AS integer), CAST(:key AS integer))"),
+        {"space": space, "key": key},
+    )

@@ -24,12 +24,14 @@ from api.scorecards import ScorecardRefused, organization_scorecard
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import ConsoleUserDep
+from domain.model.catalogue import Subject
 from domain.model.identifiers import InvalidIdentifier, validate_uscc
 from domain.model.roles import Role
 from domain.model.scoring import SCHEMES
 from domain.model.subjects import SubjectRef
 from projections import organizations as orgs
 from projections import read
+from projections.elevator_file import districts_of
 
 router = APIRouter(include_in_schema=False)
 router.include_router(reveals.router)
@@ -132,6 +134,9 @@ def _organization_context(node: Any, user: StaffUser, uscc: str) -> dict[str, An
     prof = orgs.profile(history)
     lifts = orgs.responsible_now(node.engine, uscc, node.now(), user.districts)
     names = read.organization_names(node.engine, {e["issuer"] for e in history})
+    bound = districts_of(
+        node.engine, {k.bound_elevator for k in prof.keys.values() if k.bound_elevator}
+    )
     return {
         "org": found,
         "roles": [
@@ -159,6 +164,9 @@ def _organization_context(node: Any, user: StaffUser, uscc: str) -> dict[str, An
                 **vars(k),
                 "registered_local": local_time(k.registered_at, zone),
                 "revoked_local": local_time(k.revoked_at, zone) if k.revoked_at else None,
+                # a terminal's lift is linked only where the user may open it
+                "bound_seen": k.bound_elevator is not None
+                and user.sees(bound.get(k.bound_elevator)),
             }
             for k in prof.keys.values()
         ],
@@ -210,7 +218,7 @@ async def scorecard_page(
         got = await run_in_threadpool(organization_scorecard, node, uscc, year, scheme or None)
     except ScorecardRefused as exc:
         return problem_page(request, user, exc.status, "无法计算评分参考", _refusal_zh(exc))
-    context = await run_in_threadpool(_scorecard_context, node, found, got.card)
+    context = await run_in_threadpool(_scorecard_context, node, found, got.card, user)
     return page(
         request,
         "console/scorecard.html",
@@ -228,25 +236,48 @@ def _refusal_zh(exc: ScorecardRefused) -> str:
     return f"没有这个评分方案（{exc.detail}）"
 
 
-def _scorecard_context(node: Any, org: dict[str, Any], card: Any) -> dict[str, Any]:
+def _scorecard_context(
+    node: Any, org: dict[str, Any], card: Any, user: StaffUser
+) -> dict[str, Any]:
+    """The card's rows; a point or entry of an elevator outside the user's districts keeps its
+    points (the score is the organization's) but shows no code, summary or link (辖区外)."""
     cited = {i for p in card.points for i in p["log_indexes"]}
     by_index = orgs.entries_at(node.engine, cited)
     names = read.organization_names(node.engine, {e["issuer"] for e in by_index.values()})
+    subjects = {SubjectRef.parse(e["subject"]) for e in by_index.values()}
+    codes = {p["equipment_code"] for p in card.points} | {
+        ref.id for ref in subjects if ref.kind is Subject.ELEVATOR
+    }
+    district = districts_of(node.engine, codes)
     scheme = card.scheme
+
+    def seen(code: str | None) -> bool:
+        return code is None or code == org["uscc"] or user.sees(district.get(code))
+
     rows = []
     for p in card.points:
         linked = []
         for i in p["log_indexes"]:
             e = by_index.get(i)
             code = SubjectRef.parse(e["subject"]).id if e else None
-            linked.append({"log_index": i, "summary": summary_zh(e) if e else "", "code": code})
+            shown = seen(code)
+            linked.append(
+                {
+                    "log_index": i,
+                    "summary": summary_zh(e) if e and shown else "",
+                    "code": code if shown else None,
+                    "outside": not shown,
+                }
+            )
+        is_elevator = p["equipment_code"] != org["uscc"]
         rows.append(
             {
                 **p,
                 "rule_zh": rule_zh(p["item"]),
                 "detail_zh": detail_zh(p, names),
                 "entries": linked,
-                "is_elevator": p["equipment_code"] != org["uscc"],
+                "is_elevator": is_elevator,
+                "outside": is_elevator and not seen(p["equipment_code"]),
             }
         )
     where = org.get("district")

@@ -45,7 +45,7 @@ from api.auth import metadata
 from api.migrations import MIGRATIONS, VERSION_TABLE
 from api.web import passwords, throttle
 from api.web.identity import Desk
-from ledger.db import writer
+from ledger.db import lock_name, writer
 from ledger.instant import Instant
 from ledger.migrate import upgrade
 
@@ -53,6 +53,8 @@ ABSOLUTE = timedelta(hours=8)
 IDLE = timedelta(minutes=30)
 #: A session's last request is written at most this often (not on every page).
 TOUCH = timedelta(seconds=60)
+#: the advisory lock space of sign-in attempts, one lock per login (PostgreSQL; ledger/db.py)
+SIGN_IN_LOCKS = 727_106
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,63}$")
 
 staff_accounts = Table(
@@ -338,27 +340,37 @@ class AccountStore:
         now = (now or _utcnow()).astimezone(UTC)
         login = normal_login(login)[:64]
         client = client[:64]
-        with self.engine.connect() as conn:
+        failures = sign_in_failures.c
+        # the attempt is counted as a failure before the password is checked (and forgiven on
+        # success): guesses sent at the same moment each see the others', so they cannot all
+        # pass the lock check before any is recorded
+        with writer(self.engine).begin() as conn:
+            lock_name(conn, SIGN_IN_LOCKS, login)  # one attempt of a login at a time counts
+            attempt = conn.execute(
+                sign_in_failures.insert()
+                .values(at=now, login=login, client=client)
+                .returning(failures.id)
+            ).scalar_one()
             since = now - max(throttle.PER_LOGIN.window, throttle.PER_CLIENT.window)
-            by_login = self._failures(conn, sign_in_failures.c.login == login, since)
-            by_client = self._failures(conn, sign_in_failures.c.client == client, since)
+            earlier = failures.id != attempt
+            by_login = self._failures(conn, and_(failures.login == login, earlier), since)
+            by_client = self._failures(conn, and_(failures.client == client, earlier), since)
             row = conn.execute(
                 select(staff_accounts).where(staff_accounts.c.login == login)
             ).first()
         until = throttle.lock_end(by_login, by_client, now)
-        if until is not None:
+        if until is not None:  # not checked, so not a failure: the lock does not grow
+            with writer(self.engine).begin() as conn:
+                conn.execute(delete(sign_in_failures).where(failures.id == attempt))
             return Locked(until)
         matches, rehashed = passwords.verify_password(
             None if row is None else str(row.password_hash), password
         )
         with writer(self.engine).begin() as conn:
             if not matches or row is None:
-                conn.execute(sign_in_failures.insert().values(at=now, login=login, client=client))
-                conn.execute(
-                    delete(sign_in_failures).where(sign_in_failures.c.at < now - throttle.KEEP)
-                )
+                conn.execute(delete(sign_in_failures).where(failures.at < now - throttle.KEEP))
                 return None
-            conn.execute(delete(sign_in_failures).where(sign_in_failures.c.login == login))
+            conn.execute(delete(sign_in_failures).where(failures.login == login))
             if rehashed is not None:
                 conn.execute(
                     update(staff_accounts)

@@ -200,6 +200,26 @@ def test_every_scorecard_point_links_to_the_entries_that_caused_it(console: Cons
     assert "未施行" in section(html, "summary")  # Fujian's scheme is not in force in Yiyang
 
 
+def test_a_scorecard_point_of_a_lift_outside_the_users_districts_shows_no_code_or_link(
+    console: Console,
+) -> None:
+    """The score is the organization's, so a county bureau sees every point; but a lift of
+    another district is named 辖区外, with no code, summary or link its own pages would refuse."""
+    app = console.client.app
+    assert hasattr(app, "dependency_overrides")
+    with signed_in(app, regulator_user(console.parties.bureau.uscc, ("430923",))):  # type: ignore[arg-type]
+        status, html = console.get(
+            f"/console/organizations/{console.parties.maintainer.uscc}/scorecard"
+        )
+    rows = re.findall(r'<tr class="point">(.*?)</tr>', html, re.S)
+    assert status == 200 and rows
+    for row in rows:
+        assert "辖区外电梯" in row and "辖区外记录" in row
+        assert (
+            CODE not in row and "/console/entries/" not in row and "/console/elevators/" not in row
+        )
+
+
 def test_the_scorecard_of_an_organization_that_is_no_maintainer_is_a_plain_message(
     console: Console,
 ) -> None:

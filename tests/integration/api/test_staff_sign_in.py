@@ -204,6 +204,28 @@ def test_five_failures_lock_the_login_for_every_server_until_the_window_passes(
         assert _post_sign_in(other_server, "liming", PASSWORD).status_code == 303  # type: ignore[attr-defined]
 
 
+def test_guesses_sent_at_the_same_moment_get_no_more_checks_than_the_lock_allows(
+    bureau: Bureau,
+) -> None:
+    """Each attempt is counted before its password is checked, so twelve guesses at once are
+    checked at most five times (the rest are locked), as twelve in a row would be."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.web.accounts import Locked
+
+    now = bureau.clock()
+    with ThreadPoolExecutor(12) as pool:
+        answers = list(
+            pool.map(
+                lambda n: bureau.store.authenticate("liming", f"guess {n}", "10.0.0.9", now),
+                range(12),
+            )
+        )
+    checked = [a for a in answers if a is None]
+    assert 1 <= len(checked) <= 5, answers
+    assert all(isinstance(a, Locked) for a in answers if a is not None)
+
+
 def test_a_disabled_account_is_out_at_once_and_told_so_only_with_its_password(
     bureau: Bureau,
 ) -> None:
