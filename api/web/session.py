@@ -12,6 +12,7 @@ the session at once, at its next request. No session: :class:`SignInRequired` (t
 
 from __future__ import annotations
 
+import hmac
 import threading
 from typing import Annotated
 
@@ -19,7 +20,6 @@ from fastapi import Depends, FastAPI, Form, Request
 
 from api.auth import is_regulator
 from api.node import LedgerNode
-from api.problems import Problem
 from api.web.accounts import AccountStore
 from api.web.cookies import session_cookie
 from api.web.identity import Desk, StaffUser
@@ -111,12 +111,19 @@ ConsoleUserDep = Annotated[StaffUser, Depends(require_console_user)]
 DeskUserDep = Annotated[StaffUser, Depends(require_desk_user)]
 
 
-def check_csrf(user: StaffUser, token: str) -> None:
-    """403 unless ``token`` (the form's ``csrf_token``) is the session's."""
-    import hmac
+class CsrfFailed(Exception):
+    """A form posted without the session's CSRF token: answered by a 403 page of the desk
+    (api/web/sign_in.py), nothing done."""
 
+    def __init__(self, desk: Desk) -> None:
+        super().__init__(desk)
+        self.desk = desk
+
+
+def check_csrf(user: StaffUser, token: str) -> None:
+    """:class:`CsrfFailed` unless ``token`` (the form's ``csrf_token``) is the session's."""
     if not hmac.compare_digest(token.encode(), user.csrf_token.encode()):
-        raise Problem(403, "csrf-failed", "Form not accepted", "the form's CSRF token is wrong")
+        raise CsrfFailed(user.desk)
 
 
 def console_form_user(user: ConsoleUserDep, csrf_token: Annotated[str, Form()] = "") -> StaffUser:

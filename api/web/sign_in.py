@@ -30,6 +30,7 @@ from api.web.identity import Desk, StaffUser
 from api.web.render import page
 from api.web.session import (
     ConsoleFormUserDep,
+    CsrfFailed,
     DeskFormUserDep,
     SignInRequired,
     WrongDesk,
@@ -49,6 +50,10 @@ ENDED_ZH = {
     "signed-out": "您已退出登录。",
 }
 WRONG = "登录名或密码错误。"
+CSRF_FAILED = (
+    "表单未通过安全校验（页面已过期，或不是从本工作台提交的），未做任何更改。"
+    "请返回上一页、刷新后重新提交。"
+)
 
 
 def install(app: FastAPI) -> None:
@@ -57,6 +62,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(WrongDesk)
     async def wrong_desk(request: Request, exc: WrongDesk) -> HTMLResponse:
         return _refused(request, exc.desk, _other_desk(exc.desk), 403)
+
+    @app.exception_handler(CsrfFailed)
+    async def csrf_failed(request: Request, exc: CsrfFailed) -> HTMLResponse:
+        return _refused(request, exc.desk, CSRF_FAILED, 403)
 
 
 def _other_desk(desk: str) -> str:

@@ -181,7 +181,8 @@ def test_a_form_without_its_csrf_token_is_refused_and_changes_nothing(bureau: Bu
         form = {"organization": bureau.maintainer.uscc, "name": "赵六", "login": "zhaoliu"}
         for token in ("", "wrong"):
             issued = client.post("/console/accounts", data=form | {"csrf_token": token})
-            assert issued.status_code == 403
+            assert issued.status_code == 403 and "text/html" in issued.headers["content-type"]
+            assert "未通过安全校验" in issued.text and "未做任何更改" in issued.text
             out = client.post("/console/sign-out", data={"csrf_token": token})
             assert out.status_code == 403
         assert bureau.accounts() == accounts
