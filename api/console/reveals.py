@@ -43,6 +43,7 @@ from ledger.log import LogError
 from projections import organizations as orgs
 from projections import read
 from projections.clock import day_start
+from projections.elevator_file import districts_of
 
 router = APIRouter(include_in_schema=False)
 reveal_log = logging.getLogger("elevator_ledger.access")
@@ -255,12 +256,19 @@ async def reveal_record(
     total, rows = await run_in_threadpool(
         PersonalReads(store.engine).page, where, (page_number - 1) * PAGE_SIZE, PAGE_SIZE
     )
+    seen = await run_in_threadpool(_entries_seen, node, user, [r.log_index for r in rows])
     return render.page(
         request,
         "console/reveals.html",
         user,
         rows=[
-            {"r": r, "at": local_time(r.read_at, zone), "console": r.kind == CONSOLE} for r in rows
+            {
+                "r": r,
+                "at": local_time(r.read_at, zone),
+                "console": r.kind == CONSOLE,
+                "seen": r.log_index in seen,
+            }
+            for r in rows
         ],
         total=total,
         person=person,
@@ -269,3 +277,17 @@ async def reveal_record(
         page=page_number,
         pages=max(1, -(-total // PAGE_SIZE)),
     )
+
+
+def _entries_seen(node: Any, user: StaffUser, indexes: list[int]) -> set[int]:
+    """Which of the entries at ``indexes`` the user may open: an organization's, or an
+    elevator's within the user's districts (the others are listed without a link)."""
+    found = orgs.entries_at(node.engine, indexes)
+    refs = {i: SubjectRef.parse(e["subject"]) for i, e in found.items()}
+    lifts = [r.id for r in refs.values() if r.kind is Subject.ELEVATOR]
+    district = districts_of(node.engine, lifts)
+    return {
+        i
+        for i, ref in refs.items()
+        if ref.kind is not Subject.ELEVATOR or user.sees(district.get(ref.id))
+    }

@@ -396,6 +396,12 @@ def test_the_record_lists_each_reveal_with_who_when_and_which_entry(
     assert "没有符合条件的查阅记录" in by_day
     _, today_only = console.get("/console/reveals", **{"from": today, "to": today})
     assert len(re.findall(r'<tr class="reveal">', today_only)) == 2
+    app = console.client.app
+    assert hasattr(app, "dependency_overrides")
+    with signed_in(app, regulator_user(bureau, ("430923",))):  # type: ignore[arg-type]
+        _, county = console.get("/console/reveals")
+    assert "辖区外" in county  # a colleague's reveal of a lift elsewhere: listed, not linked
+    assert f'href="/console/entries/{console.maintenance_index}"' not in county
     env: dict[str, str | None] = {
         "LEDGER_HOME": str(tmp_path),
         "LEDGER_DATABASE_URL": database_url,
