@@ -20,31 +20,21 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.console.charts import Bar, Chart, Marker, Segment, month_bars, render
+from api.console.worklist_views import title as list_title
 from api.deps import NodeDep
 from api.node import LedgerNode
 from api.pages import KIND_ZH, as_of
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import ConsoleUserDep
-from domain.model.scoring import ARRIVAL_LIMITS
+from domain.model.areas import area_name
 from projections.chart_data import BIN_MINUTES, Outcome
 from projections.dashboard import LIST_NAMES, Charts, Scope, dashboard, scope_districts
 
 router = APIRouter(include_in_schema=False)
 
-#: each work list's title on the console, and what one row of it is
-LIST_ZH: dict[str, tuple[str, str]] = {
-    "maintenance-overdue": ("维保逾期", "台"),
-    "inspection-overdue": ("检验（检测）逾期", "台"),
-    "hazards": ("挂牌督办隐患", "台"),
-    "no-maintenance-contract": ("无维保合同", "台"),
-    "old-without-assessment": ("超15年未做安全评估", "台"),
-    "late-entries": ("有补录（迟报）记录", "台"),
-    "uninsured": ("未投保责任保险", "台"),
-    "must-not-run": ("检验不合格禁止使用", "台"),
-    "illegal-use": ("违规使用", "台"),
-    "suspicious-maintenance": ("可疑维保记录（近90天）", "条"),
-}
+#: what one row of each work list is (its title is the list page's own, worklist_views.title)
+UNIT_ZH = {"suspicious-maintenance": "条"}
 #: lists whose every row is a lift a regulator should act on at once
 ALERTS = frozenset({"hazards", "must-not-run", "illegal-use"})
 OUTCOME_ZH = {
@@ -54,14 +44,14 @@ OUTCOME_ZH = {
     Outcome.OPEN: "未到判定时",
 }
 OUTCOME_KIND = {Outcome.ON_TIME: "ok", Outcome.LATE: "late", Outcome.MISSED: "missed"}
-DISTRICT = re.compile(r"^\d{6}$")
+DISTRICT = re.compile(r"[0-9]{6}")  # fullmatch: no trailing newline, ASCII digits
 SHOWN_LIFTS = 10
 
 
 def district_name(code: str) -> str:
     """The district's name where the ledger's policy data names it, else its code alone."""
-    named = {a.jurisdiction: a.name_zh for a in ARRIVAL_LIMITS}
-    return f"{code} {named[code]}" if code in named else code
+    name = area_name(code)
+    return f"{code} {name}" if name else code
 
 
 def scope_name(code: str) -> str:
@@ -90,7 +80,7 @@ def dashboard_page(
         "picked": picked,
         "scope_names": [scope_name(d) for d in user.districts],
     }
-    if picked is not None and not DISTRICT.match(picked):
+    if picked is not None and not DISTRICT.fullmatch(picked):
         error = "区划代码应为 6 位数字（GB/T 2260），例如 430903。"
         return page(request, "console/dashboard.html", user, 400, error=error, **common)
     if picked is not None and not user.sees(picked):
@@ -117,7 +107,7 @@ def _content(node: LedgerNode, user: StaffUser, picked: str | None, today: date)
 
 
 def _tile(name: str, count: int, query: str) -> dict[str, Any]:
-    title, unit = LIST_ZH[name]
+    title, unit = list_title(name), UNIT_ZH.get(name, "台")
     return {
         "name": name,
         "title": title,

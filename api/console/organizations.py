@@ -16,13 +16,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse
 
 from api.console import reveals
-from api.console.words import LICENCE_ZH, ROLE_ZH, detail_zh, district_zh, rule_zh
+from api.console.words import LICENCE_ZH, ROLE_ZH, detail_zh, rule_zh
 from api.deps import NodeDep
 from api.local_time import local_time
 from api.pages import LIFECYCLE_ZH, summary_zh
 from api.scorecards import ScorecardRefused, organization_scorecard
 from api.web.identity import StaffUser
-from api.web.render import page
+from api.web.render import district_zh, page
 from api.web.session import ConsoleUserDep
 from domain.model.catalogue import Subject
 from domain.model.identifiers import InvalidIdentifier, validate_uscc

@@ -25,7 +25,7 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy.exc import SQLAlchemyError
 
 from api.auth import token_store
-from api.console.words import district_zh, field_zh
+from api.console.words import field_zh
 from api.deps import NodeDep
 from api.local_time import local_time
 from api.log_routes import MAX_INDEX
@@ -35,6 +35,7 @@ from api.personal_reads import CONSOLE, MAX_REASON, PersonalReads, ReadFilter, S
 from api.personal_values import LoggedStatement, NotRevealed, Revealed, reveal
 from api.web import render
 from api.web.identity import StaffUser
+from api.web.render import district_zh
 from api.web.session import ConsoleFormUserDep, ConsoleUserDep
 from domain.model.catalogue import Subject
 from domain.model.subjects import SubjectRef

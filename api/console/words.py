@@ -9,7 +9,6 @@ import re
 from typing import Any
 
 from api.pages import ROLE_ZH as PUBLIC_ROLE_ZH
-from domain.model.scoring import ARRIVAL_LIMITS
 
 ROLE_ZH = {
     **PUBLIC_ROLE_ZH,
@@ -63,8 +62,6 @@ def detail_zh(point: dict[str, Any], names: dict[str, str]) -> str:
     return detail
 
 
-#: District names the ledger knows (Yiyang's, from the rescue-limit table).
-DISTRICT_ZH = {a.jurisdiction: a.name_zh for a in ARRIVAL_LIMITS}
 #: The personal fields' names (domain/model/catalogue personal_fields).
 FIELD_ZH = {
     "technicians": "维保人员",
@@ -75,14 +72,6 @@ FIELD_ZH = {
     "legal_representative": "法定代表人",
 }
 _LOCATION_PART = re.compile(r"(\w+)(?:\[(\d+)\])?")
-
-
-def district_zh(code: str | None) -> str:
-    """``资阳区（430902）`` where the ledger knows the name, else the code (— if none)."""
-    if not code:
-        return "—"
-    name = DISTRICT_ZH.get(code)
-    return f"{name}（{code}）" if name else code
 
 
 def field_zh(location: str) -> str:

@@ -31,7 +31,7 @@ from projections.worklists import NAMES, RENAMED, InvalidQuery, Query, Row
 
 router = APIRouter(include_in_schema=False)
 
-DISTRICT = re.compile(r"^\d{6}$")
+DISTRICT = re.compile(r"[0-9]{6}")  # fullmatch: no trailing newline, ASCII digits
 USCC = re.compile(r"^[0-9A-Z]{18}$")
 PAGE_SIZES = (50, 100, 200)
 
@@ -64,7 +64,7 @@ def _parse(request: Request, user: StaffUser, name: str) -> Query:
         )
     p = {k: v.strip() for k, v in request.query_params.items() if v.strip()}
     district = p.get("district")
-    if district is not None and not DISTRICT.match(district):
+    if district is not None and not DISTRICT.fullmatch(district):
         raise PageError(422, "区划代码不正确", "区划代码应为6位数字（GB/T 2260）。")
     if district is not None and not user.sees(district):
         raise PageError(

@@ -14,10 +14,22 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from api.web.identity import StaffUser
+from domain.model.areas import area_name
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent.parent / "static"
 templates = Jinja2Templates(directory=str(TEMPLATES))
+
+
+def district_zh(code: str | None) -> str:
+    """``资阳区（430902）`` where the ledger knows the area's name, else the code (— if none)."""
+    if not code:
+        return "—"
+    name = area_name(code)
+    return f"{name}（{code}）" if name else code
+
+
+templates.env.filters["district"] = district_zh  # {{ code | district }} on every page
 
 
 def page(

@@ -3,7 +3,8 @@ projections/scorecard.py writes reads as Chinese, an unknown one is shown as it 
 
 from __future__ import annotations
 
-from api.console.words import RULE_ZH, detail_zh, district_zh, field_zh, rule_zh
+from api.console.words import RULE_ZH, detail_zh, field_zh, rule_zh
+from api.web.render import district_zh
 
 NAMES = {"91430900MA4L00501K": "益阳市安达电梯维保有限公司"}
 
@@ -42,4 +43,5 @@ def test_personal_fields_and_districts_are_named() -> None:
     assert field_zh("legal_representative") == "法定代表人"
     assert field_zh("odd-field") == "odd-field"
     assert district_zh("430902") == "资阳区（430902）"
+    assert district_zh("430900") == "益阳市（430900）"  # the city, not two areas coded with it
     assert district_zh("350102") == "350102" and district_zh(None) == "—"
