@@ -430,6 +430,7 @@ def inspection_obligation(s: ElevatorStatus, today: date) -> InspectionObligatio
 def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
     """What a regulator or the public should notice today."""
     in_use = s.lifecycle in ("in_service", "stopped")
+    running = s.lifecycle == "in_service"
     contract_ok = contract_in_force(s, today) is not None
     old = s.in_use_since is not None and _years_between(s.in_use_since, today) >= OLD_AGE_YEARS
     due = inspection_obligation(s, today)
@@ -437,9 +438,11 @@ def flags(s: ElevatorStatus, today: date) -> dict[str, bool]:
         "maintenance_overdue": s.lifecycle == "in_service"
         and (s.next_maintenance_due is None or s.next_maintenance_due < today),
         "inspection_overdue": in_use and due is not None and due.overdue,
-        "uninsured": in_use and (s.insured_until is None or s.insured_until < today),
+        # a lift declared stopped (停用) is not in use: it owes neither a contract nor a policy
+        # until it resumes, as it owes no visits (the lists say 在用电梯)
+        "uninsured": running and (s.insured_until is None or s.insured_until < today),
         # 无维保合同 (not 三无, which also means no property management and no repair fund)
-        "no_maintenance_contract": in_use and (s.use_unit is None or not contract_ok),
+        "no_maintenance_contract": running and (s.use_unit is None or not contract_ok),
         "old_without_assessment": in_use
         and old
         and (

@@ -210,3 +210,15 @@ def test_a_lift_being_installed_is_in_the_district_its_construction_notice_names
         late=False,
     )
     assert f.status.district == "430903"
+
+
+def test_a_lift_declared_stopped_owes_no_contract_or_policy_until_it_resumes() -> None:
+    """无维保合同 and 未投保 are about lifts in use: a stopped lift (停用) owes no visits, so no
+    contract either; once it resumes, both are owed again."""
+    f = fold(*registered(), stmt("use.stopped", on(2018, 1, 10)))
+    assert f.status.lifecycle == "stopped"
+    stopped = flags(f.status, date(2020, 1, 1))  # the contract ended 2019-05-31
+    assert not stopped["no_maintenance_contract"] and not stopped["uninsured"]
+    f.apply(stmt("use.resumed", on(2020, 2, 1)), 99, "hr", 999, on(2020, 2, 1), late=False)
+    resumed = flags(f.status, date(2020, 2, 2))
+    assert resumed["no_maintenance_contract"] and resumed["uninsured"]
