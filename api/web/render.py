@@ -6,13 +6,16 @@ proxy must not show a regulator's page to the next person."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
 
+from api.local_time import local_date
 from api.web.identity import StaffUser
 from domain.model.areas import area_name
 
@@ -29,7 +32,14 @@ def district_zh(code: str | None) -> str:
     return f"{name}（{code}）" if name else code
 
 
+@pass_context
+def ledger_day(context: Any, at: datetime) -> str:
+    """An instant's date on the ledger's calendar (``LEDGER_TIME_ZONE``), not UTC's."""
+    return local_date(at, context["request"].app.state.node.settings.zone)
+
+
 templates.env.filters["district"] = district_zh  # {{ code | district }} on every page
+templates.env.filters["ledger_day"] = ledger_day  # {{ instant | ledger_day }}
 
 
 def page(
