@@ -123,6 +123,8 @@ class ElevatorStatus:
     used_unregistered_while: str | None = None
     #: the supervisory pass of a modification not yet followed by its change registration
     change_registration_due: Proof | None = None
+    #: the last self-test (自行检测) concluded: what proves a periodic year replaced by one
+    last_self_test: Proof | None = None
     scrapped_on: date | None = None
     scrap_reason: str | None = None
     cancelled_at: datetime | None = None
@@ -200,6 +202,7 @@ class Fold:
         if self.latest_occurred_at is None or stmt.occurred_at > self.latest_occurred_at:
             self.latest_occurred_at = stmt.occurred_at
         s = _apply(self.status, stmt, self.state)
+        proof = (stmt.type, stmt.occurred_at.isoformat(), log_index, entry_hash)
         if self.state.inspections is not before or s.inspection_schedule is None:
             s = _schedule(s, self.state.inspections, stmt.occurred_at.date())
         self.status = dataclasses.replace(
@@ -215,9 +218,8 @@ class Fold:
                 1 for r in self.state.rectification_orders.values() if r.is_open
             ),
             **_safety(s, self.state),
-            **_must_not_run(
-                s, self.state, (stmt.type, stmt.occurred_at.isoformat(), log_index, entry_hash)
-            ),
+            **_must_not_run(s, self.state, proof),
+            last_self_test=proof if _is_self_test(stmt) else s.last_self_test,
             late_entries=s.late_entries + int(late),
             entries=s.entries + 1,
             head=entry_hash,
@@ -225,6 +227,13 @@ class Fold:
             last_recorded_at=recorded_at,
         )
         self.version = version
+
+
+def _is_self_test(stmt: Statement) -> bool:
+    if stmt.type != "inspection.concluded":
+        return False
+    data = stmt.parsed_data()
+    return isinstance(data, InspectionConcluded) and data.kind == InspectionKind.SELF_TEST
 
 
 def _safety(s: ElevatorStatus, state: ElevatorState) -> dict[str, Any]:
@@ -501,7 +510,8 @@ def illegal_use(
     ):
         reasons.append(("modified-without-change-registration", (due,)))
     if other.get("self_test_in_periodic_year", False):
-        reasons.append(("self-test-in-periodic-year", ()))
+        proven = (s.last_self_test,) if s.last_self_test is not None else ()
+        reasons.append(("self-test-in-periodic-year", proven))
     return reasons
 
 

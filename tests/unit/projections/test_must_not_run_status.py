@@ -177,6 +177,13 @@ def test_a_periodic_year_replaced_by_a_self_test_is_read_from_the_schedule_flag(
         ("self-test-in-periodic-year", ())
     ]
     assert illegal_use(s, {}, today) == []  # where the status has no such flag yet
+    base = registered()
+    tested = fold(*base, stmt("inspection.concluded", on(2017, 5, 2), kind="self_test")).status
+    proof = ("inspection.concluded", on(2017, 5, 2).isoformat(), 100 + len(base), f"h{len(base)}")
+    assert tested.last_self_test == proof
+    assert illegal_use(tested, {"self_test_in_periodic_year": True}, today) == [
+        ("self-test-in-periodic-year", (proof,))  # the self-test that stood in is the proof
+    ]
 
 
 def test_a_scrapped_lift_is_on_no_list() -> None:
