@@ -361,14 +361,21 @@ def test_another_districts_elevator_is_a_403_page_and_an_unknown_one_a_404_page(
     assert unknown.status_code == 404 and "没有这部电梯" in unknown.text
 
 
-def test_an_elevator_with_no_district_yet_is_in_no_ones_scope(town: Town) -> None:
-    """The town's lifts are inspected but never registered for use: no district."""
+def test_a_lift_not_yet_registered_is_in_the_district_its_construction_notice_names(
+    town: Town,
+) -> None:
+    """The town's lifts are inspected but never registered for use: the bureau where the work
+    was notified (施工告知) has them, another province's does not."""
     town.city.node.projections.catch_up()
     served = create_app(node=town.city.node)
-    user = regulator_user(town.city.node.anchor.uscc, ("430000",))
-    with TestClient(served) as client, signed_in(served, user):
-        answer = client.get(f"/console/elevators/{CODE}/bundle")
-    assert answer.status_code == 403 and "辖区未知" in answer.text
+    home = regulator_user(town.city.node.anchor.uscc, ("430000",))
+    elsewhere = regulator_user(town.city.node.anchor.uscc, ("350000",))
+    with TestClient(served) as client:
+        with signed_in(served, home):
+            assert client.get(f"/console/elevators/{CODE}/bundle").status_code == 200
+        with signed_in(served, elsewhere):
+            refused = client.get(f"/console/elevators/{CODE}/bundle")
+    assert refused.status_code == 403 and "不在您的辖区" in refused.text
 
 
 def test_the_download_needs_a_signed_in_regulator(
