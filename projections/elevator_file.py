@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Engine, func, select
@@ -19,6 +19,7 @@ from sqlalchemy import Engine, func, select
 from domain.model.identifiers import IdentifierKind
 from domain.model.subjects import SubjectRef
 from ledger.instant import at_offset
+from projections.read import view_of
 from projections.schema import elevators, entries, identifiers
 from projections.scope import scope_clause
 
@@ -45,26 +46,19 @@ ENDS = {
 
 
 def elevators_in(
-    engine: Engine, scopes: Sequence[str], offset: int = 0, limit: int = 50
+    engine: Engine, scopes: Sequence[str], today: date, offset: int = 0, limit: int = 50
 ) -> tuple[int, list[dict[str, Any]]]:
     """The elevators in the districts ``scopes`` cover, by equipment code: how many, and the
-    page from ``offset`` (each with its district, lifecycle, units and registration code)."""
+    page from ``offset``, each with its district, registration code and ``view`` — its folded
+    status read as the file and the QR page read it on ``today`` (:func:`projections.read.view_of`:
+    flags, maintainer under a contract in force), never the raw columns, which keep a lapsed
+    contract's maintainer and say nothing of a failed inspection."""
     where = scope_clause(elevators.c.district, scopes)
     e = elevators.c
     with engine.connect() as conn:
         total = conn.execute(select(func.count()).select_from(elevators).where(where)).scalar_one()
         rows = conn.execute(
-            select(
-                e.equipment_code,
-                e.district,
-                e.lifecycle,
-                e.use_unit,
-                e.maintenance_unit,
-                e.next_maintenance_due,
-                e.next_inspection_due,
-                e.open_hazards,
-                e.status,
-            )
+            select(e.equipment_code, e.district, e.status)
             .where(where)
             .order_by(e.equipment_code)
             .offset(offset)
@@ -74,13 +68,8 @@ def elevators_in(
         {
             "equipment_code": r.equipment_code,
             "district": r.district,
-            "lifecycle": r.lifecycle,
-            "use_unit": r.use_unit,
-            "maintenance_unit": r.maintenance_unit,
-            "next_maintenance_due": r.next_maintenance_due,
-            "next_inspection_due": r.next_inspection_due,
-            "open_hazards": r.open_hazards,
             "registration_code": (r.status or {}).get("registration_code"),
+            "view": view_of(dict(r.status), today),
         }
         for r in rows
     ]

@@ -45,9 +45,14 @@ def elevator(engine: Engine, code: str, today: date) -> ElevatorView | None:
         row = conn.execute(
             select(elevators.c.status).where(elevators.c.equipment_code == code)
         ).first()
-    if row is None:
-        return None
-    status = from_json(dict(row.status))
+    return None if row is None else view_of(dict(row.status), today)
+
+
+def view_of(document: dict[str, Any], today: date) -> ElevatorView:
+    """The folded status (``read_elevators.status``) as every page reads it on ``today``: its
+    flags and the maintainer under a contract in force — one reading, so the console's list,
+    the elevator's file and the QR page cannot disagree about a lift."""
+    status = from_json(document)
     contract = contract_in_force(status, today)
     return ElevatorView(status, flags(status, today), contract[1] if contract else None)
 

@@ -21,7 +21,7 @@ from api.console import file_page, replay_page
 from api.console.file_words import AXES_EXPLAINED, AXIS_ZH, IDENTIFIER_KIND_ZH
 from api.deps import NodeDep
 from api.node import LedgerNode
-from api.pages import KIND_ZH, LIFECYCLE_ZH, MAX_IDENTIFIER, ROLE_ZH, zone_label
+from api.pages import KIND_ZH, MAX_IDENTIFIER, ROLE_ZH, zone_label
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import ConsoleUserDep
@@ -116,9 +116,11 @@ def elevators(
                 return outcome
             return _redirect_plain(outcome)
         matches = _matches(node, user, text)
-    total, rows = elevators_in(node.engine, user.districts, (page_no - 1) * LIST_PAGE, LIST_PAGE)
+    offset = (page_no - 1) * LIST_PAGE
+    total, found = elevators_in(node.engine, user.districts, node.today(), offset, LIST_PAGE)
+    rows = [{**r, "s": r["view"].status, **file_page.listed(node, r["view"])} for r in found]
     names = file_page.Names(
-        node, {r["use_unit"] for r in rows} | {r["maintenance_unit"] for r in rows}
+        node, {r["s"].use_unit or "" for r in rows} | {r["maintainer"] or "" for r in rows}
     )
     return page(
         request,
@@ -132,7 +134,6 @@ def elevators(
         total=total,
         page_no=page_no,
         pages=max(1, -(-total // LIST_PAGE)),
-        lifecycle_zh=LIFECYCLE_ZH,
     )
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from threading import Lock
 from typing import Any
 
-from api.badge import RETIRED, badge
+from api.badge import RETIRED, Badge, badge
 from api.console.file_words import (
     IDENTIFIER_KIND_ZH,
     Claim,
@@ -119,16 +119,38 @@ def timeline(node: LedgerNode, code: str) -> list[dict[str, Any]]:
     ]
 
 
+def badge_of(node: LedgerNode, view: ElevatorView) -> Badge:
+    """The QR page's badge for the lift now (one precedence, :func:`api.badge.badge`): the file
+    and the list of elevators both show this, so neither can say less than the car's page."""
+    return badge(view.status, view.flags, node.now(), node.settings.zone)
+
+
+def listed(node: LedgerNode, view: ElevatorView) -> dict[str, Any]:
+    """What a row of the list of elevators says of the lift, in the file's words: the badge,
+    the maintainer under a contract in force today (None: no contract in force), and whether
+    it is retired (then nobody maintains it and nothing is due)."""
+    s = view.status
+    retired = s.lifecycle in RETIRED
+    due = None if retired else inspection_obligation(s, node.today())
+    return {
+        "badge": badge_of(node, view),
+        "retired": retired,
+        "maintainer": None if retired else view.maintenance_unit_today,
+        "maintenance_due": None if retired else s.next_maintenance_due,
+        "inspection_due": due.due if due else None,
+    }
+
+
 def status(node: LedgerNode, view: ElevatorView) -> dict[str, Any]:
     """What the QR page says of the lift (its badge and facts), and every flag that holds."""
-    s, zone, today = view.status, node.settings.zone, node.today()
+    s, today = view.status, node.today()
     due = inspection_obligation(s, today)
     lifecycle = (
         MUST_NOT_RUN_ZH if view.flags.get("must_not_run") else LIFECYCLE_ZH.get(s.lifecycle or "")
     )
     return {
         "s": s,
-        "badge": badge(s, view.flags, node.now(), zone),
+        "badge": badge_of(node, view),
         "lifecycle": lifecycle or "未知",
         "retired": s.lifecycle in RETIRED,
         "category": CATEGORY_NAMES_ZH.get(s.category or "", s.category or ""),

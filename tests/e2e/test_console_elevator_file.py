@@ -2,7 +2,9 @@
 off: the console works without it), on the demo's planned city: find a lift by its registration
 code, read its file, replay it on both axes at an instant a late entry falls across, see the
 steps and the accountability report, follow a link to an entry; at desktop and phone widths, and
-printed. Screenshots go to /tmp/shots-file/."""
+printed; the list of elevators fits a phone as one card per lift, its codes and dates unbroken on
+a desktop. Screenshots go to /tmp/shots-file/ (the list's and the replay's also to
+/tmp/shots-fixa/)."""
 
 from __future__ import annotations
 
@@ -18,11 +20,13 @@ from api.app import create_app
 from projections import read
 from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
 from tests.support.city import City
+from tests.support.layout import broken
 from tests.support.seeded import PlannedCity
 from tests.support.servers import in_thread
 from tests.support.web import regulator_user, signed_in
 
 SHOTS = Path("/tmp/shots-file")
+LAYOUT_SHOTS = Path("/tmp/shots-fixa")
 
 
 @dataclass
@@ -71,9 +75,16 @@ def _pages(width: int) -> Iterator[Any]:
         browser.close()
 
 
-def _shot(page: Any, name: str) -> None:
-    SHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+def _shot(page: Any, name: str, where: Path = SHOTS) -> None:
+    where.mkdir(exist_ok=True)
+    page.screenshot(path=str(where / f"{name}.png"), full_page=True)
+
+
+def _fits_its_frame(page: Any, selector: str) -> None:
+    """The table in ``selector``'s frame shows every column without scrolling inside it."""
+    frame = page.locator(f"{selector} .table-wrap").first
+    inner, shown = frame.evaluate("el => [el.scrollWidth, el.clientWidth]")
+    assert inner <= shown, f"{selector}: a {inner}px table in a {shown}px frame"
 
 
 def _fits(page: Any, width: int) -> None:
@@ -87,6 +98,17 @@ def test_a_regulator_finds_a_lift_replays_it_on_both_axes_and_follows_an_entry(
 ) -> None:
     for page in _pages(width):
         page.goto(f"{served.base}/console/elevators")
+        _fits(page, width)
+        _fits_its_frame(page, "#my-elevators")
+        rows = page.locator("#elevator-rows tbody tr")
+        assert rows.count() > 0 and page.locator("#elevator-rows .status-badge").count() == (
+            rows.count()
+        ), "every lift listed with its badge"
+        if width == 1280:
+            assert not broken(page, "#elevator-rows td.nowrap, #elevator-rows td code"), (
+                "a code or a date wraps"
+            )
+        _shot(page, f"elevators-{width}", LAYOUT_SHOTS)
         page.fill("input[name=q]", served.registration)
         page.click("#search button[type=submit]")
         assert page.url == f"{served.base}/console/elevators/{served.code}"
@@ -111,7 +133,9 @@ def test_a_regulator_finds_a_lift_replays_it_on_both_axes_and_follows_an_entry(
         assert late.count() == 1, "the late entry is named as known on one axis only"
         occurred_steps = page.locator("#step-list tbody tr").count()
         _fits(page, width)
+        _fits_its_frame(page, "#compare")
         _shot(page, f"replay-occurred-{width}")
+        _shot(page, f"replay-occurred-{width}", LAYOUT_SHOTS)
 
         page.click("a.axis-switch[data-axis=recorded]")
         assert page.locator("#report").get_attribute("data-axis") == "recorded"
