@@ -22,12 +22,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.badge import RETIRED, badge
+from api.console.worklist_views import LISTS_ZH
 from api.deps import NodeDep
 from api.desk import overview, receipts
 from api.local_time import local_time
 from api.node import LedgerNode
 from api.pages import KIND_ZH, LEVEL_ZH, ROLE_ZH, inspection_words, summary_zh
 from api.rejection_log import KEEP, KEEP_FOR, RejectionLog
+from api.rule_words import problem_zh, rule_zh
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import DeskUserDep
@@ -106,7 +108,8 @@ def home(request: Request, user: DeskUserDep, node: NodeDep) -> Response:
         node,
         {n.status.use_unit for n in shown}
         | {r["n"].status.use_unit for rows in lists.values() for r in rows}
-        | {r["ordered_by"] for r in work.orders},
+        | {r["ordered_by"] for r in work.orders}
+        | {r["maintainer"] for r in work.no_contract},
     )
     for rows in lists.values():
         for row in rows:
@@ -126,6 +129,7 @@ def home(request: Request, user: DeskUserDep, node: NodeDep) -> Response:
         due_within=overview.DUE_WITHIN,
         inspection_within=overview.INSPECTION_WITHIN,
         limit=overview.LIST_LIMIT,
+        no_contract_words=LISTS_ZH["no-maintenance-contract"],
         has_party_role=any(overview.PARTY_ROLES & set(n.roles) for n in mine),
     )
 
@@ -405,6 +409,8 @@ def rejected(request: Request, user: DeskUserDep, node: NodeDep) -> Response:
                 "at": local_time(r.at, zone),
                 "summary": _type_zh(r.statement_type),
                 "subject": _subject(r.subject, {}) if r.subject else None,
+                "problem_zh": problem_zh(r.problem_type),
+                "rule_zh": rule_zh(r.rule) if r.rule else None,
             }
             for r in rows
         ],
