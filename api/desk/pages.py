@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse, Response
 from api.badge import RETIRED, badge
 from api.console.worklist_views import LISTS_ZH
 from api.deps import NodeDep
-from api.desk import overview, receipts
+from api.desk import entry_facts, overview, receipts
 from api.local_time import local_time
 from api.node import LedgerNode
 from api.pages import KIND_ZH, LEVEL_ZH, ROLE_ZH, inspection_words, summary_zh
@@ -185,7 +185,10 @@ def elevator(request: Request, user: DeskUserDep, node: NodeDep, code: str) -> R
     total, history = read.elevator_entries(node.engine, code, (number - 1) * PER_PAGE, PER_PAGE)
     names = _names(
         node,
-        set(parties.values()) | {e["issuer"] for e in history} | {o.ordered_by for o in orders},
+        set(parties.values())
+        | {e["issuer"] for e in history}
+        | {o.ordered_by for o in orders}
+        | {u for e in history for u in entry_facts.organizations(e["statement"])},
     )
     due = s.next_maintenance_due
     obligation = inspection_obligation(s, today)
@@ -242,6 +245,7 @@ def elevator(request: Request, user: DeskUserDep, node: NodeDep, code: str) -> R
             {
                 **e,
                 "summary": summary_zh(e),
+                "facts": entry_facts.facts(e["statement"], names, zone),
                 "issuer_name": names.get(e["issuer"], e["issuer"]),
                 "occurred_local": local_time(e["occurred_at"], zone),
                 "recorded_local": local_time(e["recorded_at"], zone),

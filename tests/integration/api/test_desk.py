@@ -289,6 +289,11 @@ def test_the_elevators_page_shows_its_status_due_and_history(desk: Desk) -> None
     assert "维保单位" in shown and "下次维保" in shown and "维保合同" in shown
     page = client.get(f"/desk/elevators/{desk.codes['normal']}")
     assert FAULT in text_of(page)
+    # each record read as labelled lines, the signed JSON behind a <details>
+    history = page.text.split('id="history"', 1)[1]
+    code = desk.codes["normal"]
+    assert f"合同编号：C-{code[-4:]}" in history and "维保单位：安达电梯维保有限公司" in history
+    assert re.search(r"<details class=\"raw\"><summary>[^<]*JSON[^<]*</summary><pre", history)
 
 
 def test_another_organizations_elevator_and_entries_are_not_found(desk: Desk) -> None:
