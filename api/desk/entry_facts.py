@@ -99,6 +99,7 @@ FIELD_ZH: dict[str, str] = {
     "scope": "范围",
     "quantity": "数量",
     "type_test_certificate": "型式试验证书",
+    "technicians": "维保人员",
 }
 #: Coded values in words (the catalogue's enums most entries carry).
 VALUE_ZH: dict[str, str] = {

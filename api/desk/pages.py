@@ -216,6 +216,12 @@ def elevator(request: Request, user: DeskUserDep, node: NodeDep, code: str) -> R
             for i in held
         ],
         ours_now=overview.roles_zh(ours_now),
+        contract={
+            # s.contract_number is the one in force when a contract statement was last
+            # folded, so a renewal's successor or an expiry is read from s.contracts
+            "current": next((c for c in reversed(s.contracts) if c[2] <= today <= c[3]), None),
+            "latest": s.contracts[-1] if s.contracts else None,
+        },
         maintenance_due=due.isoformat() if due else None,
         maintenance_days=(due - today).days if due else None,
         levels=[LEVEL_ZH.get(x, x) for x in s.last_maintenance_levels],

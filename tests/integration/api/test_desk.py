@@ -272,6 +272,8 @@ def test_a_use_unit_whose_contract_expired_is_told_it_has_none_in_force(desk: De
     maintainer = desk.as_(desk.ours.maintainer).get("/desk")
     assert re.search(r'id="count-no-contract">0<', maintainer.text)
     assert EXPIRED_LIFT not in desk.as_(desk.others.owner).get("/desk").text
+    lift = text_of(desk.as_(desk.ours.owner).get(f"/desk/elevators/{EXPIRED_LIFT}"))
+    assert "没有在有效期内的维保合同（最近的合同WB-EXPIRED" in lift.replace(" ", "")
 
 
 def test_a_use_unit_under_contract_is_told_all_is_in_force(desk: Desk) -> None:
@@ -287,6 +289,7 @@ def test_the_elevators_page_shows_its_status_due_and_history(desk: Desk) -> None
     assert re.search(r'id="status-badge">困人救援中<', page.text), "the QR page's words"
     shown = text_of(page)
     assert "维保单位" in shown and "下次维保" in shown and "维保合同" in shown
+    assert re.search(rf'id="contract">C-{desk.codes["rescue"][-4:]}（有效至 \d{{4}}-', page.text)
     page = client.get(f"/desk/elevators/{desk.codes['normal']}")
     assert FAULT in text_of(page)
     # each record read as labelled lines, the signed JSON behind a <details>
