@@ -7,6 +7,8 @@ contract's cadence gives ``next_maintenance_due``), due soon when that date fall
 :data:`DUE_WITHIN` days. The work items (visits, faults, rescues, hazards) are those of the
 elevators the organization is a party to as use unit or contracted maintainer; a rectification
 order is listed when it is ours to complete (it names us, or names nobody and we are a party).
+An elevator in use without a maintenance contract in force (``flags`` ``no_maintenance_contract``,
+the console's 无维保合同 list) is listed for its use unit: it is the use unit's duty to sign one.
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ class Work:
     rescues: list[dict[str, Any]] = field(default_factory=list)
     orders: list[dict[str, Any]] = field(default_factory=list)
     hazards: list[dict[str, Any]] = field(default_factory=list)
+    no_contract: list[dict[str, Any]] = field(default_factory=list)
 
 
 def roles_zh(roles: tuple[str, ...] | list[str]) -> str:
@@ -84,6 +87,7 @@ def work(
     out.inspections.sort(key=lambda r: r["due"])
     out.orders.sort(key=lambda r: r["deadline"])
     out.hazards.sort(key=lambda r: r["deadline"])
+    out.no_contract.sort(key=lambda r: r["last_day"] or "")
     counts = {name: len(rows) for name, rows in vars(out).items()}
     for rows in vars(out).values():
         del rows[LIST_LIMIT:]
@@ -98,6 +102,8 @@ def _work_of(out: Work, uscc: str, n: Named, item_rows: list[dict[str, Any]], to
             out.orders.append(_order(n, order, today))
     if not PARTY_ROLES & set(n.roles):
         return
+    if "use_unit" in n.roles and n.flags.get("no_maintenance_contract"):
+        out.no_contract.append(_no_contract(n, today))
     due = s.next_maintenance_due
     if n.flags.get("maintenance_overdue"):
         late = (today - due).days if due else None
@@ -131,6 +137,21 @@ def _work_of(out: Work, uscc: str, n: Named, item_rows: list[dict[str, Any]], to
                 "past": deadline < today,
             }
         )
+
+
+def _no_contract(n: Named, today: date) -> dict[str, Any]:
+    """An elevator of ours (as its use unit) in use with no maintenance contract in force
+    today (the console's 无维保合同 list, by the same flag), with the latest contract known:
+    ended (its last day past) or not yet begun."""
+    last = n.status.contracts[-1] if n.status.contracts else None
+    return {
+        "n": n,
+        "lifecycle": lifecycle_zh(n),
+        "number": last[0] if last else None,
+        "maintainer": last[1] if last else None,
+        "last_day": last[3].isoformat() if last else None,
+        "starts": last[2].isoformat() if last and last[2] > today else None,
+    }
 
 
 def _fault(n: Named, f: OpenFault) -> dict[str, Any]:

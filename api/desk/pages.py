@@ -22,12 +22,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from api.badge import RETIRED, badge
+from api.console.worklist_views import LISTS_ZH
 from api.deps import NodeDep
-from api.desk import overview, receipts
+from api.desk import entry_facts, overview, receipts
 from api.local_time import local_time
 from api.node import LedgerNode
 from api.pages import KIND_ZH, LEVEL_ZH, ROLE_ZH, inspection_words, summary_zh
 from api.rejection_log import KEEP, KEEP_FOR, RejectionLog
+from api.rule_words import problem_zh, rule_zh
 from api.web.identity import StaffUser
 from api.web.render import page
 from api.web.session import DeskUserDep
@@ -106,7 +108,8 @@ def home(request: Request, user: DeskUserDep, node: NodeDep) -> Response:
         node,
         {n.status.use_unit for n in shown}
         | {r["n"].status.use_unit for rows in lists.values() for r in rows}
-        | {r["ordered_by"] for r in work.orders},
+        | {r["ordered_by"] for r in work.orders}
+        | {r["maintainer"] for r in work.no_contract},
     )
     for rows in lists.values():
         for row in rows:
@@ -126,6 +129,7 @@ def home(request: Request, user: DeskUserDep, node: NodeDep) -> Response:
         due_within=overview.DUE_WITHIN,
         inspection_within=overview.INSPECTION_WITHIN,
         limit=overview.LIST_LIMIT,
+        no_contract_words=LISTS_ZH["no-maintenance-contract"],
         has_party_role=any(overview.PARTY_ROLES & set(n.roles) for n in mine),
     )
 
@@ -181,7 +185,10 @@ def elevator(request: Request, user: DeskUserDep, node: NodeDep, code: str) -> R
     total, history = read.elevator_entries(node.engine, code, (number - 1) * PER_PAGE, PER_PAGE)
     names = _names(
         node,
-        set(parties.values()) | {e["issuer"] for e in history} | {o.ordered_by for o in orders},
+        set(parties.values())
+        | {e["issuer"] for e in history}
+        | {o.ordered_by for o in orders}
+        | {u for e in history for u in entry_facts.organizations(e["statement"])},
     )
     due = s.next_maintenance_due
     obligation = inspection_obligation(s, today)
@@ -209,6 +216,12 @@ def elevator(request: Request, user: DeskUserDep, node: NodeDep, code: str) -> R
             for i in held
         ],
         ours_now=overview.roles_zh(ours_now),
+        contract={
+            # s.contract_number is the one in force when a contract statement was last
+            # folded, so a renewal's successor or an expiry is read from s.contracts
+            "current": next((c for c in reversed(s.contracts) if c[2] <= today <= c[3]), None),
+            "latest": s.contracts[-1] if s.contracts else None,
+        },
         maintenance_due=due.isoformat() if due else None,
         maintenance_days=(due - today).days if due else None,
         levels=[LEVEL_ZH.get(x, x) for x in s.last_maintenance_levels],
@@ -238,6 +251,7 @@ def elevator(request: Request, user: DeskUserDep, node: NodeDep, code: str) -> R
             {
                 **e,
                 "summary": summary_zh(e),
+                "facts": entry_facts.facts(e["statement"], names, zone),
                 "issuer_name": names.get(e["issuer"], e["issuer"]),
                 "occurred_local": local_time(e["occurred_at"], zone),
                 "recorded_local": local_time(e["recorded_at"], zone),
@@ -405,6 +419,8 @@ def rejected(request: Request, user: DeskUserDep, node: NodeDep) -> Response:
                 "at": local_time(r.at, zone),
                 "summary": _type_zh(r.statement_type),
                 "subject": _subject(r.subject, {}) if r.subject else None,
+                "problem_zh": problem_zh(r.problem_type),
+                "rule_zh": rule_zh(r.rule) if r.rule else None,
             }
             for r in rows
         ],

@@ -141,6 +141,10 @@ def test_a_refused_submission_is_on_the_rejected_list_with_its_rule(served: Serv
         table = page.locator("#rejections").inner_text()
         assert "fault-not-open" in table and "F-E2E-NEVER" in table and "故障排除" in table
         assert "签名无法验证" in page.locator("#what-is-listed").inner_text()
+        assert "违反业务规则：没有该编号的未排除故障" in table and "原文（英文）" in table
+        _fits(page, WIDTHS[width])
+        message = page.locator("#rejections td.why .detail").first.bounding_box()
+        assert message["x"] + message["width"] <= WIDTHS[width], "the message is off-screen"
         _shoot(served, page, "desk-rejected", width)
 
 

@@ -28,7 +28,7 @@ from ledger.keys import SigningKey
 from ledger.note import NoteVerifier
 from ledger.receipt import Promise, verify_inclusion
 from tests.support.city import NOW, City, Org, statement
-from tests.support.lift_states import Parties, build, in_service
+from tests.support.lift_states import HISTORY, Parties, build, commissioned, in_service, tell
 from tests.support.seeded import PlannedCity
 from tests.support.web import enterprise_user
 
@@ -133,6 +133,10 @@ def test_a_refusal_signed_by_our_verified_key_is_on_our_desk_with_rule_and_messa
     assert page.status_code == 200 and page.headers["cache-control"] == "no-store"
     shown = text_of(page)
     assert "fault-not-open" in shown and "has no open fault F-NEVER" in shown
+    # a Chinese reader reads why: the problem type and the rule in words, the English labelled
+    compact = shown.replace(" ", "")
+    assert "违反业务规则：没有该编号的未排除故障" in compact
+    assert "原文（英文）：elevator" in compact
     assert "故障排除" in shown and desk.codes["normal"] in shown
     for other in (desk.ours.owner, desk.others.maintainer):  # the use unit too: not its key
         assert "没有记在贵单位名下的被拒提交" in desk.as_(other).get("/desk/rejected").text
@@ -247,6 +251,37 @@ def test_my_elevators_lists_what_names_us_and_the_days_work(desk: Desk) -> None:
     assert "R-LIVE-1" in shown
 
 
+EXPIRED_LIFT = "311023010201500121"
+
+
+def test_a_use_unit_whose_contract_expired_is_told_it_has_none_in_force(desk: Desk) -> None:
+    """The console's 无维保合同 list and the use unit's desk say the same, by the same flag."""
+    contract = {"contract_number": "WB-EXPIRED", "valid_to": HISTORY.day(150)}  # 50 days ago
+    tell(desk.city, commissioned(desk.ours, EXPIRED_LIFT, contract_fields=contract))
+    desk.city.node.projections.catch_up()
+    owner = desk.as_(desk.ours.owner).get("/desk")
+    assert owner.status_code == 200
+    assert re.search(r'id="count-no-contract">1<', owner.text)
+    section = text_of(owner).split("无维保合同", 1)[1].split("天内应维保", 1)[0]
+    assert EXPIRED_LIFT in section and "WB-EXPIRED" in section
+    assert HISTORY.day(150) in section and "安达电梯维保有限公司" in section
+    assert "在用电梯今天没有有效的维保合同" in section, "the console list's words"
+    for code in desk.codes.values():  # under contract: not listed
+        assert code not in section
+    # the maintainer (no longer under contract) is not the one told; nor is anyone else
+    maintainer = desk.as_(desk.ours.maintainer).get("/desk")
+    assert re.search(r'id="count-no-contract">0<', maintainer.text)
+    assert EXPIRED_LIFT not in desk.as_(desk.others.owner).get("/desk").text
+    lift = text_of(desk.as_(desk.ours.owner).get(f"/desk/elevators/{EXPIRED_LIFT}"))
+    assert "没有在有效期内的维保合同（最近的合同WB-EXPIRED" in lift.replace(" ", "")
+
+
+def test_a_use_unit_under_contract_is_told_all_is_in_force(desk: Desk) -> None:
+    page = desk.as_(desk.ours.owner).get("/desk")
+    assert re.search(r'id="count-no-contract">0<', page.text)
+    assert 'id="no-contract-none"' in page.text
+
+
 def test_the_elevators_page_shows_its_status_due_and_history(desk: Desk) -> None:
     client = desk.as_(desk.ours.maintainer)
     page = client.get(f"/desk/elevators/{desk.codes['rescue']}")
@@ -254,8 +289,14 @@ def test_the_elevators_page_shows_its_status_due_and_history(desk: Desk) -> None
     assert re.search(r'id="status-badge">困人救援中<', page.text), "the QR page's words"
     shown = text_of(page)
     assert "维保单位" in shown and "下次维保" in shown and "维保合同" in shown
+    assert re.search(rf'id="contract">C-{desk.codes["rescue"][-4:]}（有效至 \d{{4}}-', page.text)
     page = client.get(f"/desk/elevators/{desk.codes['normal']}")
     assert FAULT in text_of(page)
+    # each record read as labelled lines, the signed JSON behind a <details>
+    history = page.text.split('id="history"', 1)[1]
+    code = desk.codes["normal"]
+    assert f"合同编号：C-{code[-4:]}" in history and "维保单位：安达电梯维保有限公司" in history
+    assert re.search(r"<details class=\"raw\"><summary>[^<]*JSON[^<]*</summary><pre", history)
 
 
 def test_another_organizations_elevator_and_entries_are_not_found(desk: Desk) -> None:
