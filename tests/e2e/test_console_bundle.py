@@ -6,36 +6,20 @@ pages for another district's elevator and an unknown one are shown at desktop an
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from api.app import create_app
 from projections.read import elevator
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.seeded import PlannedCity
 from tests.support.servers import cli_command, in_thread
 from tests.support.web import regulator_user, signed_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path("/tmp/shots-bundle")
-
-
-def _playwright_or_skip() -> Any:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +38,7 @@ def test_a_regulator_downloads_the_file_and_verify_checks_it_offline(
     served: tuple[str, PlannedCity, str], tmp_path: Path
 ) -> None:
     base, city, code = served
-    sync_playwright = _playwright_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(accept_downloads=True, locale="zh-CN")
@@ -101,7 +85,7 @@ def test_another_districts_elevator_and_an_unknown_one_are_clear_pages(
     code = planned_city.plan.elevators[0]
     app = create_app(node=node)
     user = regulator_user(node.anchor.uscc, ("110101",))
-    sync_playwright = _playwright_or_skip()
+    sync_playwright = playwright_or_skip()
     SHOTS.mkdir(exist_ok=True)
     with signed_in(app, user), in_thread(node, app) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)

@@ -22,7 +22,7 @@ from api.auth import TokenStore
 from api.web.identity import StaffUser
 from projections.dashboard import LIST_NAMES
 from projections.schema import elevators
-from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.seeded import PlannedCity
 from tests.support.servers import in_thread
 from tests.support.web import regulator_user, signed_in
@@ -70,7 +70,7 @@ def summed(counts: list[dict[str, int]]) -> dict[str, int]:
 def open_page(
     served: Served, user: StaffUser, path: str = "/console", width: int = 1280, js: bool = True
 ) -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with signed_in(served.app, user), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(
@@ -141,7 +141,7 @@ def test_a_county_bureau_sees_only_its_countys_numbers(served: Served) -> None:
 
 
 def test_a_malformed_district_is_a_clear_error_page(served: Served) -> None:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with signed_in(served.app, regulator_user(BUREAU, CITY)), sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page()

@@ -18,7 +18,7 @@ import pytest
 
 from api.app import create_app
 from projections import read
-from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import City
 from tests.support.layout import broken
 from tests.support.seeded import PlannedCity
@@ -65,7 +65,7 @@ def served(planned_city: PlannedCity) -> Iterator[Served]:
 
 
 def _pages(width: int) -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(

@@ -6,8 +6,6 @@ row against the list. Screenshots at 1280 and 390 px go to /tmp/shots-lists/."""
 from __future__ import annotations
 
 import csv
-import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,27 +18,14 @@ from api.app import create_app
 from api.console.worklist_views import LISTS_ZH, export_cells, export_header
 from demo import plan_city
 from projections.worklists import NAMES, Query, counts, rows
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import NOW, City
 from tests.support.seeded import seed_plan
 from tests.support.servers import in_thread
 from tests.support.web import regulator_user, signed_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path("/tmp/shots-lists")
 SCOPE = ("430900",)
-
-
-def _playwright_or_skip() -> Any:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
 
 
 @dataclass
@@ -74,7 +59,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_playwright = _playwright_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched

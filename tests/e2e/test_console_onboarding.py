@@ -16,7 +16,7 @@ from api.app import create_app
 from domain.model.identifiers import make_uscc
 from domain.model.roles import Role
 from ledger.keys import SigningKey
-from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import City
 from tests.support.servers import cli_command, in_thread, server_env
 from tests.support.web import regulator_user, signed_in
@@ -58,7 +58,7 @@ def test_a_regulator_onboards_an_enterprise_signing_offline(
 ) -> None:
     base, city = served
     key = SigningKey.generate()
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -110,7 +110,7 @@ def test_a_private_key_pasted_in_the_browser_is_refused_with_a_warning(
 ) -> None:
     base, _ = served
     private = SigningKey.generate().to_pem().decode()
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="zh-CN")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,29 +21,16 @@ from api.app import create_app
 from api.personal_reads import PersonalReads
 from projections import read
 from tests.support import lift_states as ls
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import NOW, City, statement
 from tests.support.layout import broken
 from tests.support.seeded import PlannedCity
 from tests.support.servers import in_thread
 from tests.support.web import regulator_user, signed_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 CODE = ls.CODES["rescue"]
 WIDTHS = (1280, 390)
 TECHNICIANS = ("李四", "王五")
-
-
-def _browser_or_skip() -> Any:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
 
 
 def _shot(page: Any, name: str, width: int) -> None:
@@ -89,7 +75,7 @@ def town(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[City, ls.Pa
 
 
 def _browse(base: str, width: int) -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(

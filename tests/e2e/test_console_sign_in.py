@@ -5,34 +5,18 @@ phone widths, screenshots in /tmp/shots-auth/."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from api.web.accounts import AccountStore
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import City
 from tests.support.servers import in_thread
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 SHOTS = Path("/tmp/shots-auth")
 PASSWORD = "correct horse battery"
-
-
-def _playwright_or_skip() -> Any:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +42,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.mark.parametrize("width", [1280, 390])
 def test_sign_in_see_who_and_where_sign_out_and_be_sent_back(served: str, width: int) -> None:
-    sync_playwright = _playwright_or_skip()
+    sync_playwright = playwright_or_skip()
     SHOTS.mkdir(exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
@@ -80,7 +64,7 @@ def test_sign_in_see_who_and_where_sign_out_and_be_sent_back(served: str, width:
         page.click("#sign-in-button")
         assert page.url == f"{served}/console/accounts"
         assert page.locator("#me-name").inner_text() == "陈静"
-        assert page.locator("#me-districts").inner_text() == "430903、430902"
+        assert page.locator("#me-districts").inner_text() == "赫山区（430903）、资阳区（430902）"
         assert "陈静" in page.locator("#signed-in-as").inner_text()
         page.screenshot(path=str(SHOTS / f"e2e-accounts-{width}.png"), full_page=True)
 

@@ -8,7 +8,6 @@ Screenshots go to ``$DESK_SHOTS`` when it is set (to look at), else to the test'
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,27 +21,14 @@ from api.app import create_app
 from ledger import merkle
 from ledger.note import NoteVerifier
 from ledger.receipt import Promise, open_tlog_proof
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import NOW, City, Org, statement
 from tests.support.lift_states import Parties, build, in_service
 from tests.support.servers import in_thread
 from tests.support.web import enterprise_user, signed_in
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 OTHERS_LIFT = "311023010201500199"
 WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-def _playwright() -> Any:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
 
 
 class Served:
@@ -56,7 +42,7 @@ class Served:
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
-    _playwright()  # skip before seeding a city no browser will see
+    playwright_or_skip()  # skip before seeding a city no browser will see
     tmp = tmp_path_factory.mktemp("desk")
     city = City.open(tmp / "home", f"sqlite:///{tmp}/ledger.db")
     ours, others = Parties.onboard(city), Parties.onboard(city)
@@ -78,7 +64,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 def _pages(served: Served) -> Iterator[tuple[str, Any]]:
     """A browser page per width (desktop, phone), without JavaScript: the desk needs none."""
-    with _playwright()() as p:
+    with playwright_or_skip()() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             for name, width in WIDTHS.items():

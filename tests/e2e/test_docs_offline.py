@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import City
 from tests.support.servers import in_thread
 
@@ -31,7 +31,7 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def _offline_page(base: str, path: str, width: int) -> Iterator[tuple[Any, list[str]]]:
     """The page at ``path`` with every request to a host other than this machine aborted;
     yields the page and the URLs refused."""
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     refused: list[str] = []
 
     def only_local(route: Any) -> None:

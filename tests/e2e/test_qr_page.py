@@ -4,8 +4,6 @@ screen, with and without JavaScript: what a passenger sees, and that it is what 
 from __future__ import annotations
 
 import base64
-import os
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,24 +11,10 @@ import pytest
 
 from ledger import merkle
 from ledger.note import open_checkpoint
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import City
 from tests.support.seeded import PlannedCity
 from tests.support.servers import in_thread
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _browser_or_skip() -> Any:
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("LEDGER_REQUIRE_BROWSER") == "1":
-            pytest.fail(
-                "LEDGER_REQUIRE_BROWSER=1 but chromium is missing (apt-get install chromium)"
-            )
-        pytest.skip("chromium is not installed (make test installs it; apt-get install chromium)")
-    from playwright.sync_api import sync_playwright
-
-    return sync_playwright
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +25,7 @@ def served(planned_city: PlannedCity) -> Iterator[tuple[str, City, list[str]]]:
 
 
 def _open(url: str, javascript: bool = True) -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = browser.new_context(

@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.test_qr_page import ARGS, CHROMIUM, _browser_or_skip
 from tests.support import lift_states as ls
+from tests.support.browser import ARGS, CHROMIUM, playwright_or_skip
 from tests.support.city import City
 from tests.support.servers import in_thread
 
@@ -42,7 +42,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    sync_playwright = _browser_or_skip()
+    sync_playwright = playwright_or_skip()
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         yield launched
