@@ -115,7 +115,7 @@ def test_a_filter_narrows_the_list_to_a_district(served: Served, page: Any) -> N
     expected = [r["equipment_code"] for r in served.rows("late-entries", district="430902")]
     assert expected and _codes_on(page) == expected
     cells = page.locator("#rows td[data-label=区划]").all_inner_texts()
-    assert set(cells) == {"430902"}
+    assert set(cells) == {"资阳区（430902）"}
 
 
 def test_sorting_by_a_header_and_the_pager(served: Served, page: Any) -> None:
