@@ -39,7 +39,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -229,7 +229,7 @@ def pages(
     """The pages of lists ``names`` and their JSON baselines, the lists' index, and (if
     ``extra``) :data:`PAGES`."""
     out: dict[str, Any] = {"lists": {}, "extra": {}}
-    with client(base, secret, password, 120) as c:
+    with closing(client(base, secret, password, 120)) as c:
         out["index"] = latency(c, "/console/lists", requests)
         for name in names:
             out["lists"][name] = {
@@ -246,7 +246,7 @@ def export(base: str, secret: str, password: str, name: str, rounds: int = 3) ->
     of the plain JSON list of the same rows; the rows each holds."""
     best = {"csv": float("inf"), "xlsx": float("inf"), "json": float("inf")}
     sizes: dict[str, int] = {}
-    with client(base, secret, password, 300) as c:
+    with closing(client(base, secret, password, 300)) as c:
         for _ in range(rounds):
             for kind, path in (
                 ("json", f"/v1/regulator/worklists/{name}"),
